@@ -1,0 +1,120 @@
+// The normalized configuration: what the schema produces after defaults are applied
+// and durations/sizes are converted. Everything at runtime reads these shapes; the
+// YAML/JSON a user writes is described by schema.ts.
+
+export type Protocol = 'http' | 'https' | 'tcp' | 'tls' | 'udp';
+
+export const ALGORITHMS = [
+  'round-robin',
+  'weighted-round-robin',
+  'least-connections',
+  'least-requests',
+  'least-response-time',
+  'random',
+  'power-of-two',
+  'ip-hash',
+  'consistent-hash',
+  'maglev',
+  'resource',
+] as const;
+export type AlgorithmName = (typeof ALGORITHMS)[number];
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** A header/query/cookie condition: exact value, a regex, or mere presence. */
+export type ValueMatch = { exact: string } | { regex: string } | { present: boolean };
+
+export interface RouteMatch {
+  host?: string[]; // exact or '*.example.com', lower-cased
+  path?: string;
+  pathPrefix?: string;
+  pathRegex?: string;
+  method?: string[]; // upper-cased
+  headers?: Record<string, ValueMatch>; // names lower-cased
+  query?: Record<string, ValueMatch>;
+  cookie?: Record<string, ValueMatch>;
+  clientIp?: string[]; // CIDRs or single addresses
+}
+
+export interface RouteConfig {
+  match: RouteMatch; // {} matches everything
+  service: string;
+  middlewares: string[];
+}
+
+export interface HttpLimits {
+  maxHeaderBytes: number; // whole request head (request line + headers); 431 beyond
+  maxUriLength: number; // request target; 414 beyond
+  maxHeaders: number; // header field count; 431 beyond
+  maxBodyBytes: number; // 413 beyond; 0 = unlimited
+}
+
+export interface ListenerTimeouts {
+  header: number; // ms for the whole request head to arrive (slowloris guard): 408
+  keepAlive: number; // ms an idle client connection is kept open between requests
+  clientIdle: number; // ms without a read or write while a request is in progress
+}
+
+export interface ListenerConfig {
+  name: string;
+  address: HostPort;
+  protocol: Protocol;
+  routes: RouteConfig[]; // http/https
+  service?: string; // tcp/tls/udp
+  maxConnections: number; // 0 = unlimited
+  limits: HttpLimits;
+  timeouts: ListenerTimeouts;
+  trustedProxies: string[]; // CIDRs whose X-Forwarded-* / Forwarded we keep and extend
+}
+
+export interface BackendConfig {
+  address: HostPort;
+  weight: number; // 0 = drain (no new requests)
+  maxConnections: number; // 0 = unlimited
+}
+
+export interface ServiceTimeouts {
+  connect: number;
+  response: number; // until the first byte of the response head
+  idle: number; // between two reads of the response body or while sending the request body
+}
+
+export interface RetryPolicy {
+  attempts: number; // extra attempts after the first, on other backends
+  on: Array<'connect-failure' | 'timeout' | '5xx'>;
+}
+
+export interface UpstreamKeepAlive {
+  maxIdle: number; // idle sockets kept per backend
+  idleTimeout: number; // ms an idle pooled socket is kept (below the usual 5 s of backends)
+}
+
+export interface ServiceConfig {
+  name: string;
+  algorithm: AlgorithmName;
+  hashKey: string; // client-ip | header:NAME | cookie:NAME | query:NAME | path
+  hashBalanceFactor: number; // 0 = unbounded; e.g. 150 caps a backend at 1.5 x average in-flight
+  choices: number; // power-of-two: how many random draws
+  backends: BackendConfig[];
+  timeouts: ServiceTimeouts;
+  retries: RetryPolicy;
+  keepAlive: UpstreamKeepAlive;
+}
+
+export interface AdminConfig {
+  address: HostPort;
+  token?: string;
+}
+
+export interface FulcrumConfig {
+  /** the file this was loaded from, for messages */
+  source: string;
+  admin: AdminConfig;
+  listeners: ListenerConfig[];
+  services: Map<string, ServiceConfig>;
+  middlewares: Map<string, Record<string, unknown>>;
+  log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
+}

@@ -1,0 +1,69 @@
+import type { BackendConfig } from '../config/types.js';
+
+/**
+ * One server behind a service, with its live state. Backend objects outlive config
+ * reloads and balancer rebuilds when their address is unchanged, so every counter
+ * that must survive (connections, latency averages, load reports) lives here.
+ */
+export class Backend {
+  /** "host:port": unique inside a service */
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+  /** configured weight; 0 means drain */
+  weight: number;
+  /** 0 = unlimited */
+  maxConnections: number;
+
+  // --- state written by health checks and operators ---
+  healthy = true;
+  draining = false;
+
+  // --- counters written by the data path ---
+  /** connections in use to this backend (L4) or leased upstream sockets (L7) */
+  active = 0;
+  /** requests sent and not yet answered (streams count separately on multiplexed protocols) */
+  inflight = 0;
+  /** requests ever started, for stats */
+  total = 0;
+
+  // --- samples kept for load-aware algorithms ---
+  /** peak-EWMA response latency in ms; 0 = no sample yet */
+  latencyEwma = 0;
+  /** performance.now() of the last latency sample */
+  latencyAt = 0;
+  /** load reported by the backend, 0..1; NaN = no report */
+  reportedLoad = Number.NaN;
+  /** performance.now() of the last load report */
+  reportedAt = 0;
+
+  constructor(config: BackendConfig) {
+    this.host = config.address.host;
+    this.port = config.address.port;
+    this.id = formatHostPort(this.host, this.port);
+    this.weight = config.weight;
+    this.maxConnections = config.maxConnections;
+  }
+
+  /**
+   * Whether the backend may take a new request now: healthy, not draining, not at
+   * weight 0 and not at its connection limit. Algorithms see backends only through this.
+   */
+  available(): boolean {
+    return (
+      this.healthy &&
+      !this.draining &&
+      this.weight > 0 &&
+      (this.maxConnections === 0 || this.active < this.maxConnections)
+    );
+  }
+
+  /** The weight algorithms should use (slow start scales it once that lands). */
+  effectiveWeight(): number {
+    return this.weight;
+  }
+}
+
+export function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
