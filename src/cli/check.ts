@@ -1,0 +1,28 @@
+// `fulcrum check -c FILE`: validate a configuration and exit 0/1, like `nginx -t`.
+import { loadConfigFile } from '../config/load.js';
+import { formatConfigError } from '../config/errors.js';
+
+export interface CheckOutput {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const consoleOutput: CheckOutput = { out: (line) => console.log(line), err: (line) => console.error(line) };
+
+/** Prints the verdict and returns the exit code: 0 when the file is valid, 1 otherwise. */
+export async function checkCommand(path: string, output: CheckOutput = consoleOutput): Promise<number> {
+  const result = await loadConfigFile(path);
+  if (!result.ok) {
+    for (const error of result.errors) output.err(formatConfigError(error));
+    const count = result.errors.length;
+    output.err(`${path}: ${count} error${count === 1 ? '' : 's'}`);
+    return 1;
+  }
+  const { listeners, services } = result.config;
+  output.out(`${path}: ok (${plural(listeners.length, 'listener')}, ${plural(services.size, 'service')})`);
+  return 0;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

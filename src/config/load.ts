@@ -1,0 +1,51 @@
+// Reading a config file: YAML (or JSON, which the YAML parser reads too) -> validated, normalized
+// FulcrumConfig, or every error found, each with file:line:column and a key path.
+import { readFile } from 'node:fs/promises';
+import { LineCounter, parseDocument } from 'yaml';
+import type { FulcrumConfig } from './types.js';
+import { formatPath, type ConfigError } from './errors.js';
+import { locate } from './positions.js';
+import { validateConfig } from './validate.js';
+import { toFulcrumConfig } from './normalize.js';
+
+export type LoadResult = { ok: true; config: FulcrumConfig } | { ok: false; errors: ConfigError[] };
+
+export async function loadConfigFile(path: string): Promise<LoadResult> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+    return { ok: false, errors: [{ file: path, line: 1, column: 1, path: '', message: `cannot read the configuration: ${reason}` }] };
+  }
+  return parseConfigText(text, path);
+}
+
+/** `source` names the text in messages (usually the file path). */
+export function parseConfigText(text: string, source: string): LoadResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const errors = doc.errors.map((error): ConfigError => {
+      const { line, col } = lineCounter.linePos(error.pos[0]);
+      return { file: source, line, column: col, path: '', message: `YAML syntax error: ${error.message.split('\n')[0]}` };
+    });
+    return { ok: false, errors };
+  }
+
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    return { ok: false, errors: [{ file: source, line: 1, column: 1, path: '', message: (error as Error).message }] };
+  }
+
+  const result = validateConfig(raw);
+  if (result.ok) return { ok: true, config: toFulcrumConfig(result.value, source) };
+  const errors = result.issues.map((issue): ConfigError => {
+    const { line, column } = locate(doc, lineCounter, issue.path, issue.atKey);
+    return { file: source, line, column, path: formatPath(issue.path), message: issue.message };
+  });
+  errors.sort((a, b) => a.line - b.line || a.column - b.column);
+  return { ok: false, errors };
+}

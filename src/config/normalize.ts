@@ -1,0 +1,41 @@
+// From the schema's output to the FulcrumConfig the runtime reads: named maps instead of records.
+import type { ParsedConfig } from './schema.js';
+import type { FulcrumConfig, ListenerConfig, ServiceConfig } from './types.js';
+
+export function toFulcrumConfig(parsed: ParsedConfig, source: string): FulcrumConfig {
+  const listeners: ListenerConfig[] = parsed.listeners.map((listener) => ({
+    name: listener.name,
+    address: listener.address,
+    protocol: listener.protocol,
+    routes: listener.routes ?? [],
+    ...(listener.service !== undefined && { service: listener.service }),
+    maxConnections: listener.maxConnections,
+    limits: listener.limits,
+    timeouts: listener.timeouts,
+    trustedProxies: listener.trustedProxies,
+  }));
+  const services = new Map<string, ServiceConfig>(
+    Object.entries(parsed.services).map(([name, service]) => [
+      name,
+      {
+        name,
+        algorithm: service.algorithm,
+        hashKey: service.hashKey,
+        hashBalanceFactor: service.hashBalanceFactor,
+        choices: service.choices,
+        backends: service.backends,
+        timeouts: service.timeouts,
+        retries: service.retries,
+        keepAlive: service.keepAlive,
+      },
+    ]),
+  );
+  return {
+    source,
+    admin: parsed.admin,
+    listeners,
+    services,
+    middlewares: new Map(Object.entries(parsed.middlewares)),
+    log: parsed.log,
+  };
+}

@@ -1,0 +1,144 @@
+// The public contract: what users write in fulcrum.yaml (or .json). Every object is strict, so a
+// misspelled key is an error rather than a silently ignored setting. Parsing applies the defaults
+// (noted beside each field) and converts durations to ms, sizes to bytes, addresses to {host, port}.
+// Cross-references (a route's service exists, ...) are checked in semantic.ts.
+import { z } from 'zod';
+import { ALGORITHMS } from './types.js';
+import {
+  cidr,
+  count,
+  duration,
+  hashKey,
+  hostPattern,
+  hostPort,
+  method,
+  name,
+  notSupportedYet,
+  oneOrMany,
+  regexSource,
+  size,
+  valueMatch,
+} from './values.js';
+
+export const PROTOCOLS = ['http', 'https', 'tcp', 'tls', 'udp'] as const;
+/** What the runtime implements today; the others validate but are refused with "not supported yet". */
+export const SUPPORTED_PROTOCOLS: ReadonlySet<string> = new Set(['http']);
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export const RETRY_CONDITIONS = ['connect-failure', 'timeout', '5xx'] as const;
+
+const matchSchema = z.strictObject({
+  host: oneOrMany(hostPattern, 'a host name').optional(), // exact or *.example.com
+  path: z.string().startsWith('/', 'expected a path starting with "/"').optional(),
+  pathPrefix: z.string().startsWith('/', 'expected a path prefix starting with "/"').optional(),
+  pathRegex: regexSource.optional(),
+  method: oneOrMany(method, 'an HTTP method').optional(),
+  headers: z
+    .record(z.string(), valueMatch)
+    .transform((headers) => Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])))
+    .optional(),
+  query: z.record(z.string(), valueMatch).optional(),
+  cookie: z.record(z.string(), valueMatch).optional(),
+  clientIp: oneOrMany(cidr, 'a CIDR').optional(),
+});
+
+const routeSchema = z.strictObject({
+  match: matchSchema.default({}), // none: the default route, matches everything
+  middlewares: z.array(name).default([]),
+  service: name,
+});
+
+const tlsSchema = z.strictObject({
+  certificates: z.array(z.strictObject({ cert: z.string(), key: z.string() })).min(1),
+  minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).optional(),
+  clientAuth: z.strictObject({ ca: z.string(), required: z.boolean().default(true) }).optional(),
+});
+
+const limitsSchema = z.strictObject({
+  maxHeaderBytes: size(16 * 1024), // 16kb: request line + headers; 431 beyond
+  maxUriLength: size(8 * 1024), // 8kb; 414 beyond
+  maxHeaders: count(100, 1), // 100 header fields; 431 beyond
+  maxBodyBytes: size(100 * 1024 ** 2), // 100mb; 413 beyond; 0 = unlimited
+});
+
+const listenerTimeoutsSchema = z.strictObject({
+  header: duration(10_000), // 10s for the whole request head (slowloris guard)
+  keepAlive: duration(60_000), // 60s idle between two requests on a connection
+  clientIdle: duration(60_000), // 60s without a read or write during a request
+});
+
+const listenerSchema = z.strictObject({
+  name,
+  address: hostPort,
+  protocol: z
+    .enum(PROTOCOLS)
+    .default('http') // http
+    .superRefine((protocol, ctx) => {
+      if (!SUPPORTED_PROTOCOLS.has(protocol)) ctx.addIssue({ code: 'custom', message: `protocol '${protocol}' is not supported yet` });
+    }),
+  routes: z.array(routeSchema).optional(), // http/https: first match wins
+  service: name.optional(), // tcp/tls/udp
+  tls: notSupportedYet(tlsSchema, 'tls is not supported yet').optional(),
+  maxConnections: count(10_000), // 10000 concurrent client connections; 0 = unlimited
+  limits: limitsSchema.prefault({}),
+  timeouts: listenerTimeoutsSchema.prefault({}),
+  trustedProxies: z.array(cidr).default([]), // none: X-Forwarded-* from clients is replaced
+});
+
+const backendSchema = z.strictObject({
+  address: hostPort,
+  weight: count(1), // 1; 0 = drain (no new requests)
+  maxConnections: count(0), // 0 = unlimited
+});
+
+const serviceSchema = z.strictObject({
+  algorithm: z.enum(ALGORITHMS).default('round-robin'), // round-robin
+  hashKey: hashKey.default('client-ip'), // client-ip: for ip-hash, consistent-hash, maglev
+  // 0 = unbounded; e.g. 150 caps a backend at 1.5 x the average in-flight (bounded-load hashing)
+  hashBalanceFactor: z
+    .number()
+    .refine((f) => f === 0 || f >= 100, 'expected 0 (unbounded) or a percentage ≥ 100, e.g. 150')
+    .default(0),
+  choices: count(2, 1), // 2: power-of-two draws
+  backends: z.array(backendSchema).min(1, 'a service needs at least one backend'),
+  timeouts: z
+    .strictObject({
+      connect: duration(5_000), // 5s
+      response: duration(30_000), // 30s until the response head
+      idle: duration(60_000), // 60s between two reads or writes of a body
+    })
+    .prefault({}),
+  retries: z
+    .strictObject({
+      attempts: count(2), // 2 extra attempts, on other backends
+      on: z.array(z.enum(RETRY_CONDITIONS)).default(['connect-failure']), // [connect-failure]
+    })
+    .prefault({}),
+  keepAlive: z
+    .strictObject({
+      maxIdle: count(64), // 64 idle sockets per backend
+      idleTimeout: duration(4_000), // 4s: below the usual 5s of backends, so we close first
+    })
+    .prefault({}),
+  healthCheck: notSupportedYet(z.unknown(), 'healthCheck is not supported yet').optional(),
+  passiveHealth: notSupportedYet(z.unknown(), 'passiveHealth is not supported yet').optional(),
+  slowStart: notSupportedYet(z.unknown(), 'slowStart is not supported yet').optional(),
+  sticky: notSupportedYet(z.unknown(), 'sticky is not supported yet').optional(),
+});
+
+// One kind per middleware (rateLimit, headers, compress, ...); none is implemented yet.
+const middlewareSchema = notSupportedYet(z.record(z.string(), z.unknown()), 'middleware kinds are not supported yet');
+
+export const configSchema = z.strictObject({
+  admin: z
+    .strictObject({
+      address: hostPort.default({ host: '127.0.0.1', port: 9090 }), // 127.0.0.1:9090
+      token: z.string().min(1).optional(), // none: the admin API is open to whoever reaches the address
+    })
+    .prefault({}),
+  listeners: z.array(listenerSchema).min(1, 'expected at least one listener'),
+  services: z.record(name, serviceSchema).default({}),
+  middlewares: z.record(name, middlewareSchema).default({}),
+  log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}), // info
+});
+
+export type ParsedConfig = z.output<typeof configSchema>;

@@ -1,0 +1,109 @@
+// Checks that need more than one field: references between listeners, routes, services and
+// middlewares, and rules about the shape of a listener as a whole. They read the raw document
+// (not zod's output) so that they run, and report, even when the schema found other errors.
+import type { ConfigIssue, PathSegment } from './issues.js';
+import { formatHostPort, parseHostPort } from './net.js';
+import { didYouMean } from './suggest.js';
+
+type Raw = Record<string, unknown>;
+
+const isRecord = (value: unknown): value is Raw => typeof value === 'object' && value !== null && !Array.isArray(value);
+const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const keysOf = (value: unknown): string[] => (isRecord(value) ? Object.keys(value) : []);
+
+const ROUTED = new Set(['http', 'https']);
+const FORWARDED = new Set(['tcp', 'tls', 'udp']);
+const WILDCARDS = new Set(['0.0.0.0', '::']);
+
+export function checkSemantics(raw: unknown): ConfigIssue[] {
+  if (!isRecord(raw)) return [];
+  const names = { services: keysOf(raw.services), middlewares: keysOf(raw.middlewares) };
+  const issues: ConfigIssue[] = [];
+  const report = (path: PathSegment[], message: string) => issues.push({ path, message });
+
+  const listeners = asArray(raw.listeners);
+  const seenNames = new Map<string, number>();
+  const seenAddresses: Array<{ index: number; host: string; port: number; udp: boolean }> = [];
+
+  listeners.forEach((listener, i) => {
+    if (!isRecord(listener)) return;
+    const at = (...rest: PathSegment[]) => ['listeners', i, ...rest];
+
+    if (typeof listener.name === 'string') {
+      const first = seenNames.get(listener.name);
+      if (first !== undefined) report(at('name'), `duplicate listener name '${listener.name}' (also listeners[${first}])`);
+      else seenNames.set(listener.name, i);
+    }
+
+    if (typeof listener.address === 'string') {
+      const parsed = parseHostPort(listener.address);
+      const udp = listener.protocol === 'udp';
+      if (parsed.ok && parsed.value.port !== 0) {
+        const { host, port } = parsed.value;
+        const clash = seenAddresses.find(
+          (other) => other.port === port && other.udp === udp && (other.host === host || WILDCARDS.has(other.host) || WILDCARDS.has(host)),
+        );
+        if (clash) report(at('address'), `address ${formatHostPort(parsed.value)} overlaps listeners[${clash.index}] (same port)`);
+        else seenAddresses.push({ index: i, host, port, udp });
+      }
+    }
+
+    const protocol = listener.protocol ?? 'http';
+    if (typeof protocol === 'string' && ROUTED.has(protocol)) {
+      if (listener.routes === undefined) report(at(), `an ${protocol} listener needs 'routes' (at least one)`);
+      else if (Array.isArray(listener.routes) && listener.routes.length === 0) report(at('routes'), `an ${protocol} listener needs at least one route`);
+      if (listener.service !== undefined) report(at('service'), `an ${protocol} listener sends requests through 'routes'; 'service' is for tcp, tls and udp listeners`);
+    }
+    if (typeof protocol === 'string' && FORWARDED.has(protocol)) {
+      if (listener.service === undefined) report(at(), `a ${protocol} listener needs 'service'`);
+      if (listener.routes !== undefined) report(at('routes'), `a ${protocol} listener has no routes; use 'service'`);
+    }
+
+    checkServiceReference(listener.service, at('service'), names.services, report);
+    checkRoutes(asArray(listener.routes), at('routes'), names, report);
+  });
+
+  for (const [serviceName, service] of Object.entries(isRecord(raw.services) ? raw.services : {})) {
+    if (isRecord(service)) checkBackends(asArray(service.backends), ['services', serviceName, 'backends'], report);
+  }
+  return issues;
+}
+
+type Report = (path: PathSegment[], message: string) => void;
+
+function checkServiceReference(service: unknown, path: PathSegment[], services: string[], report: Report): void {
+  if (typeof service !== 'string' || services.includes(service)) return;
+  const known = services.length > 0 ? `; defined: ${services.join(', ')}` : '; no services are defined';
+  report(path, `unknown service '${service}'${didYouMean(service, services)}${known}`);
+}
+
+function checkRoutes(routes: unknown[], path: PathSegment[], names: { services: string[]; middlewares: string[] }, report: Report): void {
+  let catchAll: number | undefined;
+  routes.forEach((route, j) => {
+    if (!isRecord(route)) return;
+    if (catchAll !== undefined) {
+      report([...path, j], `unreachable: routes[${catchAll}] has no match and takes every request; the default route must be last`);
+    } else if (route.match === undefined || (isRecord(route.match) && Object.keys(route.match).length === 0)) {
+      catchAll = j;
+    }
+    checkServiceReference(route.service, [...path, j, 'service'], names.services, report);
+    asArray(route.middlewares).forEach((middleware, k) => {
+      if (typeof middleware === 'string' && !names.middlewares.includes(middleware)) {
+        report([...path, j, 'middlewares', k], `unknown middleware '${middleware}'${didYouMean(middleware, names.middlewares)}`);
+      }
+    });
+  });
+}
+
+function checkBackends(backends: unknown[], path: PathSegment[], report: Report): void {
+  const seen = new Map<string, number>();
+  backends.forEach((backend, k) => {
+    if (!isRecord(backend) || typeof backend.address !== 'string') return;
+    const parsed = parseHostPort(backend.address);
+    if (!parsed.ok) return;
+    const canonical = formatHostPort(parsed.value);
+    const first = seen.get(canonical);
+    if (first !== undefined) report([...path, k, 'address'], `duplicate backend ${canonical} (also backends[${first}])`);
+    else seen.set(canonical, k);
+  });
+}

@@ -1,0 +1,16 @@
+// Validates a plain JavaScript value (parsed YAML or JSON) against the schema and the semantic
+// checks, reporting every problem found by either.
+import { configSchema, type ParsedConfig } from './schema.js';
+import { createErrorMap, fromZodIssues, type ConfigIssue } from './issues.js';
+import { checkSemantics } from './semantic.js';
+
+export type ValidationResult = { ok: true; value: ParsedConfig } | { ok: false; issues: ConfigIssue[] };
+
+export function validateConfig(raw: unknown): ValidationResult {
+  if (raw === null || raw === undefined) return { ok: false, issues: [{ path: [], message: 'the configuration is empty' }] };
+  const allowedKeys = new WeakMap<object, string[]>();
+  const parsed = configSchema.safeParse(raw, { reportInput: true, error: createErrorMap(allowedKeys) });
+  const issues = [...(parsed.success ? [] : fromZodIssues(parsed.error.issues, allowedKeys)), ...checkSemantics(raw)];
+  if (issues.length > 0 || !parsed.success) return { ok: false, issues };
+  return { ok: true, value: parsed.data };
+}
