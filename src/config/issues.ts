@@ -78,6 +78,11 @@ export function fromZodIssues(issues: readonly z.core.$ZodIssue[], allowedKeys: 
         if (meant.length === 1) return fromZodIssues(meant[0], allowedKeys, path);
         return [{ path, message: issue.message }];
       }
+      case 'invalid_type': {
+        const key = path.at(-1);
+        const missing = issue.input === undefined && typeof key === 'string';
+        return [{ path, message: missing ? `missing required key '${key}'` : issue.message }];
+      }
       default:
         return [{ path, message: issue.message }];
     }
