@@ -43,9 +43,13 @@ export function createErrorMap(allowedKeys: WeakMap<object, string[]>) {
           typeof issue.input === 'string' ? didYouMean(issue.input, issue.values.map(String)) : ''
         }`;
       case 'too_small':
-        return issue.origin === 'array' ? `expected at least ${issue.minimum} item(s)` : `expected a value ≥ ${issue.minimum}, got ${describeValue(issue.input)}`;
+        if (issue.origin === 'array') return `expected at least ${issue.minimum} item(s)`;
+        if (issue.origin === 'string') return `expected at least ${issue.minimum} character(s)`;
+        return `expected a value ≥ ${issue.minimum}, got ${describeValue(issue.input)}`;
       case 'too_big':
-        return issue.origin === 'array' ? `expected at most ${issue.maximum} item(s)` : `expected a value ≤ ${issue.maximum}, got ${describeValue(issue.input)}`;
+        if (issue.origin === 'array') return `expected at most ${issue.maximum} item(s)`;
+        if (issue.origin === 'string') return `expected at most ${issue.maximum} character(s)`;
+        return `expected a value ≤ ${issue.maximum}, got ${describeValue(issue.input)}`;
       case 'unrecognized_keys': {
         const shape = (issue.inst as { _zod?: { def?: { shape?: object } } } | undefined)?._zod?.def?.shape;
         if (shape && typeof issue.input === 'object' && issue.input !== null) allowedKeys.set(issue.input, Object.keys(shape));

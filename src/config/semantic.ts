@@ -52,6 +52,7 @@ export function checkSemantics(raw: unknown): ConfigIssue[] {
     if (typeof protocol === 'string' && ROUTED.has(protocol)) {
       if (listener.routes === undefined) report(at(), `an ${protocol} listener needs 'routes' (at least one)`);
       else if (Array.isArray(listener.routes) && listener.routes.length === 0) report(at('routes'), `an ${protocol} listener needs at least one route`);
+      if (protocol === 'https' && listener.tls === undefined) report(at(), `an https listener needs 'tls' (its certificates)`);
       if (listener.service !== undefined) report(at('service'), `an ${protocol} listener sends requests through 'routes'; 'service' is for tcp, tls and udp listeners`);
     }
     if (typeof protocol === 'string' && FORWARDED.has(protocol)) {

@@ -5,7 +5,8 @@ import { parseDuration, parseSize } from './units.js';
 import { isValidCidr, parseHostPort } from './net.js';
 import type { ValueMatch } from './types.js';
 
-function show(value: unknown): string {
+/** How a value a user wrote is quoted back in a message: strings quoted, lists and objects named. */
+export function describeValue(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : Array.isArray(value) ? 'a list' : typeof value === 'object' && value !== null ? 'an object' : String(value);
 }
 
@@ -16,7 +17,7 @@ export const duration = (defaultMs: number) =>
     .transform((value, ctx) => {
       const ms = parseDuration(value);
       if (ms !== undefined) return ms;
-      ctx.addIssue({ code: 'custom', input: value, message: `expected a duration like "5s" or "250ms", got ${show(value)}` });
+      ctx.addIssue({ code: 'custom', input: value, message: `expected a duration like "5s" or "250ms", got ${describeValue(value)}` });
       return z.NEVER;
     })
     .default(defaultMs);
@@ -28,13 +29,13 @@ export const size = (defaultBytes: number) =>
     .transform((value, ctx) => {
       const bytes = parseSize(value);
       if (bytes !== undefined) return bytes;
-      ctx.addIssue({ code: 'custom', input: value, message: `expected a size like "16kb" or "10mb", got ${show(value)}` });
+      ctx.addIssue({ code: 'custom', input: value, message: `expected a size like "16kb" or "10mb", got ${describeValue(value)}` });
       return z.NEVER;
     })
     .default(defaultBytes);
 
 export const count = (defaultValue: number, min = 0) => {
-  const error = (issue: { input?: unknown }) => `expected a whole number ≥ ${min}, got ${show(issue.input)}`;
+  const error = (issue: { input?: unknown }) => `expected a whole number ≥ ${min}, got ${describeValue(issue.input)}`;
   return z.number({ error }).int({ error }).min(min, { error }).default(defaultValue);
 };
 
@@ -57,7 +58,7 @@ export const oneOrMany = <T extends z.ZodType>(item: T, what: string) =>
     .transform((value) => (Array.isArray(value) ? value : [value]) as Array<z.output<T>>);
 
 export const cidr = z.string().refine(isValidCidr, {
-  error: (issue) => `expected a CIDR like "10.0.0.0/8" or an IP address, got ${show(issue.input)}`,
+  error: (issue) => `expected a CIDR like "10.0.0.0/8" or an IP address, got ${describeValue(issue.input)}`,
 });
 
 export const regexSource = z.string().refine(
@@ -69,7 +70,7 @@ export const regexSource = z.string().refine(
       return false;
     }
   },
-  { error: (issue) => `invalid regular expression ${show(issue.input)}` },
+  { error: (issue) => `invalid regular expression ${describeValue(issue.input)}` },
 );
 
 /** A header/query/cookie condition: `"value"` (exact), `{ regex: "..." }` or `{ present: true|false }`. */
@@ -86,21 +87,21 @@ export const valueMatch = z.union(
 export const hostPattern = z
   .string()
   .regex(/^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/, {
-    error: (issue) => `expected a host name like "api.example.com" or "*.example.com", got ${show(issue.input)}`,
+    error: (issue) => `expected a host name like "api.example.com" or "*.example.com", got ${describeValue(issue.input)}`,
   })
   .transform((host) => host.toLowerCase());
 
 /** An HTTP method token, upper-cased. */
 export const method = z
   .string()
-  .regex(/^[A-Za-z]+$/, { error: (issue) => `expected an HTTP method like "GET", got ${show(issue.input)}` })
+  .regex(/^[A-Za-z]+$/, { error: (issue) => `expected an HTTP method like "GET", got ${describeValue(issue.input)}` })
   .transform((m) => m.toUpperCase());
 
 /** client-ip | header:NAME | cookie:NAME | query:NAME | path; header names are lower-cased. */
 export const hashKey = z
   .string()
   .regex(/^(client-ip|path|(header|cookie|query):[^\s:]+)$/, {
-    error: (issue) => `expected client-ip, header:NAME, cookie:NAME, query:NAME or path, got ${show(issue.input)}`,
+    error: (issue) => `expected client-ip, header:NAME, cookie:NAME, query:NAME or path, got ${describeValue(issue.input)}`,
   })
   .transform((key) => (key.startsWith('header:') ? key.toLowerCase() : key));
 
@@ -110,4 +111,3 @@ export const notSupportedYet = <T extends z.ZodType>(schema: T, message: string)
     ctx.addIssue({ code: 'custom', message });
   });
 
-export { show as describeValue };

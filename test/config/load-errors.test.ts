@@ -245,3 +245,18 @@ test('an empty document, a non-object and a missing file are errors, not excepti
   assert.match(missing.ok ? '' : missing.errors[0].message, /file not found/);
   assert.equal(parseConfigText('listeners: [', 'x.yaml').ok, false);
 });
+
+test('an https listener needs tls, and an empty admin token is refused', () => {
+  const errors = expectErrors(
+    yaml(
+      'admin: { token: "" }',
+      'listeners:',
+      '  - { name: web, address: 127.0.0.1:0, protocol: https, routes: [ { service: api } ] }',
+      'services:',
+      '  api: { backends: [ { address: 127.0.0.1:9001 } ] }',
+    ),
+  );
+  assertError(errors, 'admin.token', '1:17', 'expected at least 1 character(s)');
+  assertError(errors, 'listeners[0]', '3:5', "an https listener needs 'tls'");
+  assertError(errors, 'listeners[0].protocol', '3:50', "protocol 'https' is not supported yet");
+});
