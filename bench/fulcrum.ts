@@ -1,0 +1,33 @@
+// Fulcrum itself: `node dist/src/cli/main.js start -c <generated yaml>`, from the repo root.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HOST, waitForHttp } from './net.js';
+import { startProcess, type Managed } from './processes.js';
+
+export function fulcrumConfig(port: number, backendPorts: number[]): string {
+  return `listeners:
+  - name: web
+    address: ${HOST}:${port}
+    protocol: http
+    routes: [ { service: app } ]
+services:
+  app:
+    algorithm: round-robin
+    backends: [ ${backendPorts.map((p) => `{ address: ${HOST}:${p} }`).join(', ')} ]
+log: { level: warn }
+`;
+}
+
+export async function startFulcrum(repoRoot: string, dir: string, port: number, backendPorts: number[]): Promise<Managed> {
+  const cli = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+  if (!existsSync(cli)) throw new Error(`${cli} does not exist (is the CLI built?)`);
+  mkdirSync(dir, { recursive: true });
+  const confFile = join(dir, 'fulcrum.yaml');
+  writeFileSync(confFile, fulcrumConfig(port, backendPorts));
+  const proc = startProcess('fulcrum', process.execPath, [cli, 'start', '-c', confFile], {
+    cwd: repoRoot,
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  await waitForHttp(port, proc, 20000);
+  return proc;
+}

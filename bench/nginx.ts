@@ -1,0 +1,87 @@
+// nginx in two roles: the three backends (one process, three server blocks) and the nginx proxy.
+// Each instance gets its own prefix, pid file, logs and temp dirs under the bench's temp folder,
+// so nothing touches /etc/nginx, /var/log or /run.
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HOST, waitForHttp } from './net.js';
+import { startProcess, type Managed } from './processes.js';
+
+/** The fixed body every backend answers: 64 bytes. */
+export const BODY_BYTES = 64;
+
+function body(index: number): string {
+  return `fulcrum bench backend ${index + 1} `.padEnd(BODY_BYTES - 1, '.') + '\n';
+}
+
+function commonHeader(dir: string): string {
+  const temp = (what: string): string => `${what}_temp_path ${join(dir, 'temp', what)};`;
+  return `
+worker_processes 1;
+daemon off;
+master_process on;
+pid ${join(dir, 'nginx.pid')};
+error_log ${join(dir, 'error.log')} warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  server_tokens off;
+  keepalive_timeout 120s;
+  keepalive_requests 100000000;
+  ${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(temp).join('\n  ')}
+`;
+}
+
+function prepareDir(dir: string): void {
+  mkdirSync(join(dir, 'temp'), { recursive: true });
+  // Workers run as nobody when the master is root; they must be able to reach the temp dirs.
+  chmodSync(dir, 0o755);
+}
+
+async function runNginx(name: string, nginxBin: string, dir: string, conf: string, port: number): Promise<Managed> {
+  prepareDir(dir);
+  const confFile = join(dir, 'nginx.conf');
+  writeFileSync(confFile, conf);
+  const proc = startProcess(name, nginxBin, ['-p', dir, '-c', confFile, '-e', join(dir, 'error.log')]);
+  await waitForHttp(port, proc);
+  return proc;
+}
+
+export async function startBackends(nginxBin: string, dir: string, ports: number[]): Promise<Managed> {
+  const servers = ports
+    .map(
+      (port, i) => `
+  server {
+    listen ${HOST}:${port};
+    location / {
+      default_type text/plain;
+      return 200 "${body(i).replace('\n', '\\n')}";
+    }
+  }`,
+    )
+    .join('');
+  const conf = `${commonHeader(dir)}${servers}\n}\n`;
+  const proc = await runNginx('nginx-backends', nginxBin, dir, conf, ports[0]!);
+  for (const port of ports.slice(1)) await waitForHttp(port, proc);
+  return proc;
+}
+
+export async function startNginxProxy(nginxBin: string, dir: string, port: number, backendPorts: number[]): Promise<Managed> {
+  const conf = `${commonHeader(dir)}
+  upstream app {
+    ${backendPorts.map((p) => `server ${HOST}:${p};`).join('\n    ')}
+    keepalive 64;
+    keepalive_requests 100000000;
+    keepalive_timeout 120s;
+  }
+  server {
+    listen ${HOST}:${port};
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+`;
+  return runNginx('nginx-proxy', nginxBin, dir, conf, port);
+}

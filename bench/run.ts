@@ -1,0 +1,186 @@
+// `npm run bench`: direct vs nginx vs HAProxy vs Fulcrum, HTTP/1.1 on loopback. See bench/README.md.
+import { mkdtempSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { treeCpuSeconds } from './cpu.js';
+import { startFulcrum } from './fulcrum.js';
+import { startHaproxy } from './haproxy.js';
+import { ensureTools, toolVersions, type Tools } from './install.js';
+import { freePorts } from './net.js';
+import { BODY_BYTES, startBackends, startNginxProxy } from './nginx.js';
+import { parseOptions, type BenchOptions, type TargetName } from './options.js';
+import { installCleanupHandlers, removeOnExit, removeTempDirs, stopAll, type Managed } from './processes.js';
+import {
+  computeRatios,
+  consoleTable,
+  markdown,
+  ratioLines,
+  summarize,
+  writeJson,
+  type BenchReport,
+  type RoundSample,
+  type TargetResult,
+} from './report.js';
+import type { Target } from './target.js';
+import { runWrk } from './wrk.js';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const RESULTS_FILE = join(REPO_ROOT, 'bench', 'results', 'latest.json');
+const THROUGHPUT = { threads: 2, connections: 50 };
+const LATENCY = { threads: 1, connections: 1 };
+const WARMUP_SEC = 2;
+
+const log = (msg: string): void => console.log(`bench: ${msg}`);
+
+async function startTarget(
+  name: TargetName,
+  tools: Partial<Tools>,
+  workDir: string,
+  port: number,
+  backendPorts: number[],
+): Promise<{ target: Target; proc?: Managed }> {
+  switch (name) {
+    case 'direct':
+      return { target: { name, port: backendPorts[0]! } };
+    case 'nginx': {
+      const proc = await startNginxProxy(tools.nginx!, join(workDir, 'nginx-proxy'), port, backendPorts);
+      return { target: { name, port, proxyPid: proc.pid }, proc };
+    }
+    case 'haproxy': {
+      const proc = await startHaproxy(tools.haproxy!, join(workDir, 'haproxy'), port, backendPorts);
+      return { target: { name, port, proxyPid: proc.pid }, proc };
+    }
+    case 'fulcrum': {
+      const proc = await startFulcrum(REPO_ROOT, join(workDir, 'fulcrum'), port, backendPorts);
+      return { target: { name, port, proxyPid: proc.pid }, proc };
+    }
+  }
+}
+
+async function measure(tools: Partial<Tools>, target: Target, round: number, durationSec: number): Promise<RoundSample> {
+  const cpuBefore = target.proxyPid !== undefined ? treeCpuSeconds(target.proxyPid) : undefined;
+  const load = await runWrk(tools.wrk!, target.port, { ...THROUGHPUT, durationSec });
+  const cpuAfter = target.proxyPid !== undefined ? treeCpuSeconds(target.proxyPid) : undefined;
+  const lat = await runWrk(tools.wrk!, target.port, { ...LATENCY, durationSec, latency: true });
+  const cpuSeconds = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
+  return {
+    round,
+    reqPerSec: load.requestsPerSec,
+    requests: load.requests,
+    p50Ms: lat.latencyMs.p50,
+    p99Ms: lat.latencyMs.p99,
+    cpuSeconds,
+    reqPerCpuSecond: cpuSeconds !== undefined && cpuSeconds > 0 ? load.requests / cpuSeconds : undefined,
+    errors: load.errors + lat.errors,
+  };
+}
+
+async function bench(options: BenchOptions): Promise<void> {
+  const needed: (keyof Tools)[] = ['nginx', 'wrk'];
+  if (options.only.includes('haproxy')) needed.push('haproxy');
+  const tools = ensureTools(needed);
+
+  const workDir = mkdtempSync(join(tmpdir(), 'fulcrum-bench-'));
+  removeOnExit(workDir);
+  try {
+    const proxies = options.only.filter((t) => t !== 'direct');
+    const ports = await freePorts(3 + proxies.length);
+    const backendPorts = ports.slice(0, 3);
+    log(`backends: nginx on ${backendPorts.join(', ')}`);
+    await startBackends(tools.nginx!, join(workDir, 'backends'), backendPorts);
+
+    const results = new Map<TargetName, TargetResult>();
+    const targets: Target[] = [];
+    const procs = new Map<TargetName, Managed>();
+    let nextPort = 3;
+    for (const name of options.only) {
+      const port = name === 'direct' ? backendPorts[0]! : ports[nextPort++]!;
+      results.set(name, { name, samples: [], median: { errors: 0 } });
+      try {
+        const started = await startTarget(name, tools, workDir, port, backendPorts);
+        if (started.proc) procs.set(name, started.proc);
+        targets.push(started.target);
+        log(`${name}: ready on ${started.target.port}${started.proc ? ` (pid ${started.proc.pid})` : ''}`);
+      } catch (err) {
+        results.get(name)!.error = (err as Error).message;
+        log(`${name}: could not start: ${(err as Error).message}`);
+      }
+    }
+
+    for (const target of targets) {
+      log(`${target.name}: warm-up ${WARMUP_SEC} s`);
+      await runWrk(tools.wrk!, target.port, { ...THROUGHPUT, durationSec: WARMUP_SEC });
+    }
+
+    for (let round = 1; round <= options.rounds; round++) {
+      // Interleaved, and the starting target rotates, so that no target always runs first or last.
+      const live = targets.filter((t) => !results.get(t.name)!.error);
+      const shift = (round - 1) % Math.max(1, live.length);
+      const order = [...live.slice(shift), ...live.slice(0, shift)];
+      for (const target of order) {
+        const result = results.get(target.name)!;
+        try {
+          const proc = procs.get(target.name);
+          if (proc?.exited) throw new Error(`${proc.name} exited:\n${proc.output().trim()}`);
+          const sample = await measure(tools, target, round, options.durationSec);
+          result.samples.push(sample);
+          log(
+            `round ${round}/${options.rounds} ${target.name}: ${Math.round(sample.reqPerSec)} req/s, ` +
+              `p50 ${sample.p50Ms?.toFixed(3)} ms, p99 ${sample.p99Ms?.toFixed(3)} ms` +
+              (sample.cpuSeconds !== undefined ? `, ${sample.cpuSeconds.toFixed(2)} CPU-s` : '') +
+              (sample.errors ? `, ${sample.errors} errors` : ''),
+          );
+        } catch (err) {
+          result.error = (err as Error).message;
+          log(`${target.name}: failed in round ${round}: ${(err as Error).message}`);
+        }
+      }
+    }
+
+    const targetResults = options.only.map((name) => {
+      const r = results.get(name)!;
+      r.median = summarize(r.samples);
+      return r;
+    });
+    const report: BenchReport = {
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, model: cpus()[0]?.model.trim() ?? 'unknown', loadavg: loadavg() },
+      versions: toolVersions(tools),
+      settings: {
+        rounds: options.rounds,
+        durationSec: options.durationSec,
+        bodyBytes: BODY_BYTES,
+        connections: { throughput: THROUGHPUT.connections, latency: LATENCY.connections },
+      },
+      targets: targetResults,
+      ratios: computeRatios(targetResults),
+    };
+    writeJson(RESULTS_FILE, report);
+
+    console.log('');
+    console.log(consoleTable(report));
+    console.log('');
+    console.log(ratioLines(report));
+    console.log('');
+    console.log('Markdown (for the README):');
+    console.log('');
+    console.log(markdown(report));
+    console.log('');
+    log(`results written to ${RESULTS_FILE}`);
+  } finally {
+    await stopAll();
+    removeTempDirs();
+  }
+}
+
+installCleanupHandlers();
+const started = Date.now();
+try {
+  await bench(parseOptions(process.argv.slice(2)));
+  log(`done in ${Math.round((Date.now() - started) / 1000)} s`);
+} catch (err) {
+  console.error(`bench: ${(err as Error).message}`);
+  await stopAll();
+  process.exitCode = 1;
+}
