@@ -1,0 +1,280 @@
+import type net from 'node:net';
+import { deadlines, type HasDeadline } from './deadlines.js';
+import { errorResponse } from './error-responses.js';
+import { Exchange } from './exchange.js';
+import { HttpParseError } from './h1/parse-error.js';
+import { parseRequestHead } from './h1/request-head.js';
+import { clientAddress, type Peer } from './forwarding.js';
+import type { HttpListenerState } from './listener-state.js';
+
+const enum State {
+  /** waiting for (the rest of) a request head */
+  Head,
+  /** forwarding the request body */
+  Body,
+  /** the request is sent; bytes that arrive now are pipelined requests, kept for later */
+  Waiting,
+  Closed,
+}
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+
+/**
+ * One client connection: reads request heads strictly, refuses what is ambiguous,
+ * and runs one Exchange at a time, so pipelined requests are answered in order.
+ */
+export class ClientConnection implements HasDeadline {
+  readonly peer: Peer;
+  deadline = 0;
+  private state = State.Head;
+  /** bytes received and not yet consumed */
+  private pending: Buffer | null = null;
+  /** where to resume looking for the end of the head in `pending` */
+  private scanFrom = 0;
+  private exchange: Exchange | null = null;
+  private ended = false;
+  requests = 0;
+
+  constructor(
+    readonly socket: net.Socket,
+    private readonly listener: HttpListenerState,
+  ) {
+    const ip = normalizeIp(socket.remoteAddress ?? '');
+    this.peer = { ip, trusted: listener.trusted.has(ip), proto: listener.proto };
+    socket.setNoDelay(true);
+    socket.on('data', this.onData);
+    socket.on('drain', this.onDrain);
+    socket.on('end', this.onEnd);
+    socket.on('error', noop);
+    socket.on('close', this.onClose);
+    this.deadline = Date.now() + listener.config.timeouts.header;
+    deadlines.add(this);
+  }
+
+  get closed(): boolean {
+    return this.state === State.Closed;
+  }
+
+  write(data: string | Buffer): boolean {
+    return typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
+  }
+
+  /** Answer with a canned error. Refusals close the connection: the framing can't be trusted. */
+  refuse(status: number, close: boolean, extraHeaders = ''): void {
+    if (this.state === State.Closed) return;
+    this.socket.write(errorResponse(status, close, extraHeaders), 'latin1');
+    if (close) this.closeAfterWrite();
+  }
+
+  /** End the connection once what was written is flushed. */
+  closeAfterWrite(): void {
+    if (this.state === State.Closed) return;
+    this.state = State.Closed;
+    this.pending = null;
+    this.socket.end();
+    this.deadline = Date.now() + 5000; // a peer that never reads its last response
+  }
+
+  destroy(): void {
+    this.state = State.Closed;
+    this.socket.destroy();
+  }
+
+  onDeadline(): void {
+    switch (this.state) {
+      case State.Head:
+        // a partial head is slowloris (408); an idle keep-alive connection just closes
+        if (this.pending !== null) this.refuse(408, true);
+        else this.destroy();
+        break;
+      case State.Body:
+        this.exchange?.clientTimeout();
+        break;
+      case State.Waiting:
+        break; // the exchange's upstream deadlines apply
+      case State.Closed:
+        this.destroy();
+        break;
+    }
+  }
+
+  // --- called by the Exchange ---
+
+  /** The request body is complete; bytes after it belong to the next request. */
+  bodyDone(rest: Buffer | null): void {
+    if (this.state !== State.Body) return;
+    this.state = State.Waiting;
+    this.deadline = 0;
+    if (rest !== null && rest.length > 0) this.keep(rest);
+  }
+
+  /** Called while reading the body, to push the client idle deadline. */
+  bodyProgress(): void {
+    this.deadline = Date.now() + this.listener.config.timeouts.clientIdle;
+  }
+
+  /** The exchange finished and the response was fully written. */
+  exchangeDone(keepAlive: boolean): void {
+    this.exchange = null;
+    if (this.state === State.Closed) return;
+    if (!keepAlive || this.ended || this.state === State.Body) {
+      this.closeAfterWrite();
+      return;
+    }
+    this.state = State.Head;
+    this.socket.resume();
+    if (this.pending !== null) {
+      this.deadline = Date.now() + this.listener.config.timeouts.header;
+      this.parseHead();
+    } else {
+      this.deadline = Date.now() + this.listener.config.timeouts.keepAlive;
+    }
+  }
+
+  // --- socket events ---
+
+  private readonly onData = (chunk: Buffer): void => {
+    switch (this.state) {
+      case State.Head:
+        if (this.pending === null) {
+          this.pending = chunk;
+          this.deadline = Date.now() + this.listener.config.timeouts.header;
+        } else {
+          this.pending = Buffer.concat([this.pending, chunk]);
+        }
+        this.parseHead();
+        break;
+      case State.Body:
+        this.exchange!.clientBody(chunk, 0);
+        break;
+      case State.Waiting:
+        this.keep(chunk);
+        break;
+      case State.Closed:
+        break;
+    }
+  };
+
+  private readonly onDrain = (): void => {
+    this.exchange?.clientDrain();
+  };
+
+  private readonly onEnd = (): void => {
+    this.ended = true;
+    if (this.exchange === null) this.destroy();
+    else if (this.state === State.Body) this.exchange.clientAborted();
+  };
+
+  private readonly onClose = (): void => {
+    this.state = State.Closed;
+    deadlines.delete(this);
+    this.pending = null;
+    const exchange = this.exchange;
+    this.exchange = null;
+    exchange?.clientAborted();
+    this.listener.connections.delete(this);
+  };
+
+  /** Keep pipelined bytes for later; stop reading if too much piles up. */
+  private keep(chunk: Buffer): void {
+    this.pending = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
+    if (this.pending.length > this.listener.config.limits.maxHeaderBytes) this.socket.pause();
+  }
+
+  private parseHead(): void {
+    const limits = this.listener.config.limits;
+    let buf = this.pending!;
+    // RFC 9112 2.2: ignore empty lines before a request line
+    let start = 0;
+    while (start + 1 < buf.length && buf[start] === 0x0d && buf[start + 1] === 0x0a) start += 2;
+    if (start > 0) {
+      buf = buf.subarray(start);
+      this.pending = buf.length > 0 ? buf : null;
+      this.scanFrom = 0;
+      if (this.pending === null) return;
+    }
+    const end = buf.indexOf(CRLFCRLF, this.scanFrom);
+    if (end === -1) {
+      this.incompleteHead(buf);
+      return;
+    }
+    if (end + 4 > limits.maxHeaderBytes) {
+      this.refuseHead(new HttpParseError(431, 'request head too large'));
+      return;
+    }
+    this.scanFrom = 0;
+    let head;
+    try {
+      head = parseRequestHead(buf.toString('latin1', 0, end), end, limits);
+    } catch (error) {
+      if (error instanceof HttpParseError) this.refuseHead(error);
+      else throw error;
+      return;
+    }
+    if (limits.maxBodyBytes > 0 && head.contentLength > limits.maxBodyBytes) {
+      this.refuseHead(new HttpParseError(413, 'request body too large'));
+      return;
+    }
+    const rest = end + 4 < buf.length ? buf.subarray(end + 4) : null;
+    this.pending = null;
+    this.requests++;
+    const clientIp = this.peer.trusted ? clientAddress(head, this.peer, this.listener.trusted) : this.peer.ip;
+    const route = this.listener.router.match(head, clientIp);
+    if (route === undefined) {
+      this.state = head.hasBody ? State.Body : State.Waiting;
+      if (rest !== null) this.pending = rest;
+      this.refuse(404, head.hasBody || !head.keepAlive);
+      if (!head.hasBody && head.keepAlive) this.exchangeDone(true);
+      return;
+    }
+    this.deadline = 0;
+    const exchange = new Exchange(this, head, route.target.service, clientIp, limits.maxBodyBytes);
+    this.exchange = exchange;
+    if (head.hasBody) {
+      this.state = State.Body;
+      // the body waits in `rest` until the upstream connection is ready to take it
+      exchange.setBufferedBody(rest);
+      this.socket.pause();
+    } else {
+      this.state = State.Waiting;
+      if (rest !== null) this.keep(rest);
+    }
+    exchange.start();
+  }
+
+  private incompleteHead(buf: Buffer): void {
+    const limits = this.listener.config.limits;
+    if (hasBareLf(buf, this.scanFrom)) {
+      this.refuseHead(new HttpParseError(400, 'bare LF in request head'));
+      return;
+    }
+    const lineEnd = buf.indexOf(0x0a);
+    if (lineEnd === -1 && buf.length > limits.maxUriLength + 32) {
+      this.refuseHead(new HttpParseError(414, 'request line too long'));
+      return;
+    }
+    if (buf.length > limits.maxHeaderBytes) {
+      this.refuseHead(new HttpParseError(431, 'request head too large'));
+      return;
+    }
+    this.scanFrom = Math.max(0, buf.length - 3);
+  }
+
+  private refuseHead(error: HttpParseError): void {
+    this.listener.onRefusal?.(error, this.peer.ip);
+    this.refuse(error.status, true);
+  }
+}
+
+function hasBareLf(buf: Buffer, from: number): boolean {
+  for (let i = buf.indexOf(0x0a, from); i !== -1; i = buf.indexOf(0x0a, i + 1)) {
+    if (i === 0 || buf[i - 1] !== 0x0d) return true;
+  }
+  return false;
+}
+
+function normalizeIp(ip: string): string {
+  return ip.startsWith('::ffff:') && ip.indexOf('.') !== -1 ? ip.slice(7) : ip;
+}
+
+function noop(): void {}

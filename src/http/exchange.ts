@@ -1,0 +1,503 @@
+import { performance } from 'node:perf_hooks';
+import type { PickContext } from '../balancing/balancer.js';
+import type { Backend } from '../pool/backend.js';
+import type { Service } from '../pool/service.js';
+import type { ClientConnection } from './client-connection.js';
+import { ChunkedDecoder, lastChunk, type ChunkSink } from './h1/chunked.js';
+import { HttpParseError } from './h1/parse-error.js';
+import type { RequestHead } from './h1/request-head.js';
+import { parseResponseHead, type ResponseHead } from './h1/response-head.js';
+import { isHopByHop, upstreamRequestHead } from './forwarding.js';
+import type { UpstreamConnection, UpstreamUser } from './upstream/connection.js';
+import { upstreamPool } from './upstream/pool.js';
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+const MAX_RESPONSE_HEAD = 64 * 1024;
+const NONE: readonly Backend[] = [];
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+const enum Body {
+  None,
+  Length,
+  Chunked,
+  /** the response body runs until the backend closes */
+  UntilClose,
+}
+
+/**
+ * One request and its response, from choosing a backend to the last byte. Bodies
+ * stream both ways with backpressure: a full destination pauses the source.
+ */
+export class Exchange implements UpstreamUser, ChunkSink {
+  private backend: Backend | null = null;
+  private upstream: UpstreamConnection | null = null;
+  private tried: Backend[] | null = null;
+  private attempts = 0;
+  private retriedStale = false;
+  private startedAt = 0;
+
+  // request body
+  private bufferedBody: Buffer | null = null;
+  private requestBody: Body;
+  private requestRemaining: number;
+  private requestDecoder: ChunkedDecoder | null = null;
+  private requestDone: boolean;
+  private requestBytesSent = false;
+
+  // response
+  private responseHead: ResponseHead | null = null;
+  private responsePending: Buffer | null = null;
+  private responseBody = Body.None;
+  private responseRemaining = 0;
+  private responseDecoder: ChunkedDecoder | null = null;
+  /** the response is being re-framed as chunked for the client */
+  private chunkToClient = false;
+  private responseStarted = false;
+  private finished = false;
+  private keepClientAlive: boolean;
+
+  constructor(
+    private readonly client: ClientConnection,
+    private readonly head: RequestHead,
+    private readonly service: Service,
+    private readonly clientIp: string,
+    private readonly maxBodyBytes: number,
+  ) {
+    this.keepClientAlive = head.keepAlive;
+    this.requestBody = head.chunked ? Body.Chunked : head.contentLength > 0 ? Body.Length : Body.None;
+    this.requestRemaining = head.contentLength > 0 ? head.contentLength : 0;
+    this.requestDone = this.requestBody === Body.None;
+  }
+
+  setBufferedBody(body: Buffer | null): void {
+    this.bufferedBody = body;
+  }
+
+  start(): void {
+    this.startedAt = performance.now();
+    this.tryNextBackend();
+  }
+
+  // --- choosing and connecting ---
+
+  private tryNextBackend(): void {
+    const service = this.service;
+    const balancer = service.balancer;
+    const ctx: PickContext = { clientIp: this.clientIp, key: '' };
+    const backend = balancer.pick(ctx, this.tried ?? NONE);
+    if (backend === undefined) {
+      if (this.attempts === 0) this.fail(503, 'Retry-After: 1\r\n');
+      else this.fail(502);
+      return;
+    }
+    this.attempts++;
+    this.backend = backend;
+    backend.active++;
+    backend.inflight++;
+    backend.total++;
+    balancer.onStart?.(backend);
+    const pool = upstreamPool(backend, service.config.keepAlive);
+    const conn = pool.acquire(this);
+    this.upstream = conn;
+    if (conn.connected) this.sendRequest(conn);
+    else conn.deadline = Date.now() + service.config.timeouts.connect;
+  }
+
+  upstreamConnected(conn: UpstreamConnection): void {
+    this.sendRequest(conn);
+  }
+
+  private sendRequest(conn: UpstreamConnection): void {
+    const head = this.head;
+    const length = this.requestBody === Body.Chunked ? -1 : this.requestBody === Body.Length ? head.contentLength : -2;
+    const text = upstreamRequestHead(head, this.client.peer, this.clientIp, length);
+    conn.deadline = Date.now() + this.service.config.timeouts.response;
+    if (this.requestBody === Body.None) {
+      conn.write(text);
+      return;
+    }
+    if (this.requestBody === Body.Chunked) this.requestDecoder = new ChunkedDecoder(new RequestChunks(this), 400);
+    conn.socket.cork();
+    conn.write(text);
+    const buffered = this.bufferedBody;
+    this.bufferedBody = null;
+    if (buffered !== null) this.clientBody(buffered, 0);
+    conn.socket.uncork();
+    if (!this.requestDone) this.client.socket.resume();
+  }
+
+  // --- request body: client -> upstream ---
+
+  /** Body bytes from the client, from `start`. */
+  clientBody(chunk: Buffer, start: number): void {
+    const conn = this.upstream;
+    if (conn === null || !conn.connected || this.requestDone) {
+      // not connected yet (or between attempts): keep it for sendRequest
+      const rest = chunk.subarray(start);
+      this.bufferedBody = this.bufferedBody === null ? rest : Buffer.concat([this.bufferedBody, rest]);
+      this.client.socket.pause();
+      return;
+    }
+    this.client.bodyProgress();
+    let end = -1;
+    if (this.requestBody === Body.Length) {
+      const take = Math.min(this.requestRemaining, chunk.length - start);
+      this.requestRemaining -= take;
+      this.requestBytesSent = true;
+      if (!conn.write(start === 0 && take === chunk.length ? chunk : chunk.subarray(start, start + take))) {
+        this.client.socket.pause();
+      }
+      if (this.requestRemaining === 0) end = start + take;
+    } else {
+      try {
+        end = this.requestDecoder!.feed(chunk, start);
+      } catch (error) {
+        this.requestError(error);
+        return;
+      }
+      if (this.maxBodyBytes > 0 && this.requestDecoder!.bodyBytes > this.maxBodyBytes) {
+        this.requestError(new HttpParseError(413, 'request body too large'));
+        return;
+      }
+      if (end !== -1) {
+        conn.write(lastChunk(this.requestDecoder!.trailers, isTrailerDropped));
+      }
+    }
+    if (end !== -1) {
+      this.requestDone = true;
+      this.client.bodyDone(end < chunk.length ? chunk.subarray(end) : null);
+      if (this.finished) this.complete();
+    }
+  }
+
+  /** Request chunk data, re-framed for the backend (extensions are never relayed). */
+  writeRequestChunk(data: Buffer): void {
+    if (data.length === 0) return;
+    const conn = this.upstream!;
+    this.requestBytesSent = true;
+    conn.write(data.length.toString(16) + '\r\n');
+    conn.write(data);
+    if (!conn.write('\r\n')) this.client.socket.pause();
+  }
+
+  private requestError(error: unknown): void {
+    if (!(error instanceof HttpParseError)) throw error;
+    this.abortUpstream('failure');
+    if (!this.responseStarted) this.client.refuse(error.status, true);
+    else this.client.destroy();
+  }
+
+  upstreamDrain(): void {
+    if (!this.requestDone) this.client.socket.resume();
+  }
+
+  /** The client was idle too long while sending its body. */
+  clientTimeout(): void {
+    this.abortUpstream('cancelled');
+    if (!this.responseStarted) this.client.refuse(408, true);
+    else this.client.destroy();
+  }
+
+  // --- response: upstream -> client ---
+
+  upstreamData(conn: UpstreamConnection, data: Buffer): void {
+    if (this.responseHead === null || this.responsePending !== null) {
+      this.readResponseHead(conn, data);
+      return;
+    }
+    this.responseBodyData(conn, data, 0);
+  }
+
+  private readResponseHead(conn: UpstreamConnection, data: Buffer): void {
+    let buf = this.responsePending === null ? data : Buffer.concat([this.responsePending, data]);
+    for (;;) {
+      const end = buf.indexOf(CRLFCRLF);
+      if (end === -1) {
+        if (buf.length > MAX_RESPONSE_HEAD) return this.badResponse('response head too large');
+        this.responsePending = buf;
+        this.responseHead = null;
+        return;
+      }
+      let head: ResponseHead;
+      try {
+        head = parseResponseHead(buf.toString('latin1', 0, end), end);
+      } catch (error) {
+        if (error instanceof HttpParseError) return this.badResponse(error.reason);
+        throw error;
+      }
+      const rest = end + 4;
+      if (head.status >= 100 && head.status < 200) {
+        // interim responses: 100 Continue is relayed only to a client that asked for it
+        if (head.status === 101) return this.badResponse('unexpected 101 Switching Protocols');
+        if (this.head.version === 11 && (head.status !== 100 || this.head.expectContinue)) this.client.write(`HTTP/1.1 ${head.status} ${head.reason}\r\n\r\n`);
+        if (rest >= buf.length) {
+          this.responsePending = null;
+          return;
+        }
+        buf = buf.subarray(rest);
+        continue;
+      }
+      this.responsePending = null;
+      this.responseHead = head;
+      conn.deadline = Date.now() + this.service.config.timeouts.idle;
+      this.startResponse(conn, head, buf, rest);
+      return;
+    }
+  }
+
+  private startResponse(conn: UpstreamConnection, head: ResponseHead, buf: Buffer, bodyStart: number): void {
+    const status = head.status;
+    const noBody = this.head.method === 'HEAD' || status === 204 || status === 304;
+    if (noBody) this.responseBody = Body.None;
+    else if (head.chunked) this.responseBody = Body.Chunked;
+    else if (head.contentLength >= 0) this.responseBody = head.contentLength === 0 ? Body.None : Body.Length;
+    else this.responseBody = Body.UntilClose;
+    this.responseRemaining = head.contentLength;
+    // a close-delimited body reaches an HTTP/1.1 client chunked, so its connection survives
+    this.chunkToClient = this.responseBody === Body.Chunked || (this.responseBody === Body.UntilClose && this.head.version === 11);
+    if (this.responseBody === Body.UntilClose && !this.chunkToClient) this.keepClientAlive = false;
+    if (!this.requestDone && this.requestBody !== Body.None) {
+      // answered before the body was read: the rest of the body can't be skipped reliably
+      this.keepClientAlive = false;
+    }
+
+    let out = 'HTTP/1.1 ' + status + ' ' + head.reason + '\r\n';
+    const { names, lower, values } = head.fields;
+    const tokens = head.connectionTokens;
+    for (let i = 0; i < names.length; i++) {
+      if (isHopByHop(lower[i]!, tokens)) continue;
+      out += names[i] + ': ' + values[i] + '\r\n';
+    }
+    if (this.chunkToClient) out += 'Transfer-Encoding: chunked\r\n';
+    else if (head.contentLength >= 0 && status !== 204 && status !== 304) out += 'Content-Length: ' + head.contentLength + '\r\n';
+    else if (noBody && this.head.method === 'HEAD' && head.chunked) out += 'Transfer-Encoding: chunked\r\n';
+    if (!this.keepClientAlive) out += 'Connection: close\r\n';
+    else if (this.head.version === 10) out += 'Connection: keep-alive\r\n';
+    out += '\r\n';
+
+    this.responseStarted = true;
+    if (this.responseBody === Body.Chunked) this.responseDecoder = new ChunkedDecoder(this, 502);
+    const client = this.client;
+    if (this.responseBody === Body.None) {
+      client.write(out);
+      this.responseComplete(conn, bodyStart < buf.length);
+      return;
+    }
+    if (bodyStart >= buf.length) {
+      if (!client.write(out)) conn.socket.pause();
+      return;
+    }
+    client.socket.cork();
+    client.write(out);
+    this.responseBodyData(conn, buf, bodyStart);
+    client.socket.uncork();
+  }
+
+  private responseBodyData(conn: UpstreamConnection, data: Buffer, start: number): void {
+    const client = this.client;
+    conn.deadline = Date.now() + this.service.config.timeouts.idle;
+    switch (this.responseBody) {
+      case Body.Length: {
+        const available = data.length - start;
+        const take = available < this.responseRemaining ? available : this.responseRemaining;
+        this.responseRemaining -= take;
+        const piece = start === 0 && take === data.length ? data : data.subarray(start, start + take);
+        if (!client.write(piece)) conn.socket.pause();
+        if (this.responseRemaining === 0) this.responseComplete(conn, take < available);
+        return;
+      }
+      case Body.Chunked: {
+        let end: number;
+        try {
+          end = this.responseDecoder!.feed(data, start);
+        } catch (error) {
+          if (error instanceof HttpParseError) return this.badResponse(error.reason);
+          throw error;
+        }
+        if (end !== -1) {
+          client.write(lastChunk(this.responseDecoder!.trailers, isTrailerDropped));
+          this.responseComplete(conn, end < data.length);
+        }
+        return;
+      }
+      case Body.UntilClose:
+        this.writeResponseChunk(start === 0 ? data : data.subarray(start));
+        return;
+      case Body.None:
+        return;
+    }
+  }
+
+  /** Response chunk data from the decoder (ChunkSink). */
+  chunkData(data: Buffer): void {
+    this.writeResponseChunk(data);
+  }
+
+  private writeResponseChunk(data: Buffer): void {
+    if (data.length === 0) return;
+    const client = this.client;
+    let ok: boolean;
+    if (this.chunkToClient) {
+      client.write(data.length.toString(16) + '\r\n');
+      client.write(data);
+      ok = client.write('\r\n');
+    } else {
+      ok = client.write(data);
+    }
+    if (!ok) this.upstream?.socket.pause();
+  }
+
+  clientDrain(): void {
+    const conn = this.upstream;
+    if (conn !== null && this.responseStarted) conn.socket.resume();
+  }
+
+  /** The last response byte is written; `extraBytes` means the backend sent more than the message. */
+  private responseComplete(conn: UpstreamConnection, extraBytes: boolean): void {
+    this.finished = true;
+    const reusable =
+      !extraBytes && this.responseHead!.keepAlive && this.responseBody !== Body.UntilClose && this.requestDone;
+    this.releaseBackend('success');
+    this.upstream = null;
+    if (reusable) upstreamPool(conn.backend, this.service.config.keepAlive).release(conn);
+    else {
+      conn.user = null;
+      conn.destroy();
+    }
+    if (this.requestDone || !this.keepClientAlive) this.complete();
+  }
+
+  private complete(): void {
+    this.client.exchangeDone(this.keepClientAlive && this.requestDone);
+  }
+
+  // --- failures ---
+
+  upstreamClosed(conn: UpstreamConnection, error: Error | undefined): void {
+    if (this.finished || this.upstream !== conn) return;
+    this.upstream = null;
+    if (!conn.connected) {
+      // refused or unreachable: nothing was sent, so the next candidate is safe to try
+      this.retryElsewhere('connect-failure');
+      return;
+    }
+    if (this.responseHead !== null && this.responsePending === null) {
+      if (this.responseBody === Body.UntilClose) {
+        if (this.chunkToClient) this.client.write('0\r\n\r\n');
+        this.finished = true;
+        this.releaseBackend('success');
+        this.complete();
+        return;
+      }
+      // truncated body: the client can only learn it from a closed connection
+      this.releaseBackend('failure');
+      this.client.destroy();
+      return;
+    }
+    const nothingReceived = this.responseHead === null && this.responsePending === null;
+    if (nothingReceived && conn.reused && !this.retriedStale && !this.requestBytesSent && IDEMPOTENT.has(this.head.method)) {
+      // a pooled socket the backend had already closed: once, on a fresh connection
+      this.retriedStale = true;
+      const backend = this.backend!;
+      const fresh = upstreamPool(backend, this.service.config.keepAlive).connect(this);
+      this.upstream = fresh;
+      fresh.deadline = Date.now() + this.service.config.timeouts.connect;
+      return;
+    }
+    void error;
+    this.releaseBackend('failure');
+    this.fail(502);
+  }
+
+  upstreamTimeout(conn: UpstreamConnection): void {
+    if (this.finished || this.upstream !== conn) return;
+    this.upstream = null;
+    conn.user = null;
+    conn.destroy();
+    if (!conn.connected) {
+      this.retryElsewhere('connect-failure');
+      return;
+    }
+    this.releaseBackend('timeout');
+    if (!this.responseStarted) this.fail(504);
+    else this.client.destroy();
+  }
+
+  private retryElsewhere(outcome: 'connect-failure'): void {
+    const backend = this.backend!;
+    this.releaseBackend(outcome);
+    (this.tried ??= []).push(backend);
+    if (this.attempts > this.service.config.retries.attempts) {
+      this.fail(502);
+      return;
+    }
+    this.tryNextBackend();
+  }
+
+  /** The client went away: stop the upstream side without blaming the backend. */
+  clientAborted(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.abortUpstream('cancelled');
+  }
+
+  private abortUpstream(outcome: 'cancelled' | 'failure'): void {
+    const conn = this.upstream;
+    this.upstream = null;
+    if (conn !== null) {
+      conn.user = null;
+      conn.destroy();
+    }
+    this.releaseBackend(outcome);
+  }
+
+  private badResponse(reason: string): void {
+    void reason;
+    const conn = this.upstream;
+    this.upstream = null;
+    if (conn !== null) {
+      conn.user = null;
+      conn.destroy();
+    }
+    this.releaseBackend('failure');
+    if (!this.responseStarted) this.fail(502);
+    else this.client.destroy();
+  }
+
+  private releaseBackend(outcome: 'success' | 'failure' | 'connect-failure' | 'timeout' | 'cancelled'): void {
+    const backend = this.backend;
+    if (backend === null) return;
+    this.backend = null;
+    backend.active--;
+    backend.inflight--;
+    this.service.balancer.onEnd?.(backend, outcome, performance.now() - this.startedAt);
+  }
+
+  /** Answer with an error of our own; the connection survives only if the request was fully read. */
+  private fail(status: number, extraHeaders = ''): void {
+    this.finished = true;
+    const close = !this.requestDone || !this.keepClientAlive;
+    this.client.refuse(status, close, extraHeaders);
+    if (!close) this.client.exchangeDone(true);
+  }
+}
+
+/** The request's ChunkSink: chunked request bodies are rare enough for an object of their own. */
+class RequestChunks implements ChunkSink {
+  constructor(private readonly exchange: Exchange) {}
+  chunkData(data: Buffer): void {
+    this.exchange.writeRequestChunk(data);
+  }
+}
+
+/** Trailer fields that must not be relayed: framing, routing and connection control. */
+function isTrailerDropped(lowerName: string): boolean {
+  return (
+    lowerName === 'content-length' ||
+    lowerName === 'transfer-encoding' ||
+    lowerName === 'host' ||
+    lowerName === 'connection' ||
+    lowerName === 'trailer' ||
+    lowerName === 'te'
+  );
+}

@@ -1,0 +1,70 @@
+import net from 'node:net';
+import type { ListenerConfig } from '../config/types.js';
+import { CidrSet } from '../net/cidr.js';
+import type { Service } from '../pool/service.js';
+import { ClientConnection } from './client-connection.js';
+import type { HttpParseError } from './h1/parse-error.js';
+import type { HttpListenerState, RouteTarget } from './listener-state.js';
+import { Router } from './router.js';
+
+/** An http listener: accepts connections and hands each to a ClientConnection. */
+export class HttpListener {
+  readonly server: net.Server;
+  state: HttpListenerState;
+
+  constructor(
+    config: ListenerConfig,
+    services: ReadonlyMap<string, Service>,
+    onRefusal?: (error: HttpParseError, peerIp: string) => void,
+  ) {
+    this.state = buildState(config, services, new Set(), onRefusal);
+    this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, this.onConnection);
+    if (config.maxConnections > 0) this.server.maxConnections = config.maxConnections;
+  }
+
+  listen(): Promise<net.AddressInfo> {
+    const { host, port } = this.state.config.address;
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error): void => reject(error);
+      this.server.once('error', onError);
+      this.server.listen({ host, port, backlog: 1024 }, () => {
+        this.server.off('error', onError);
+        resolve(this.server.address() as net.AddressInfo);
+      });
+    });
+  }
+
+  /** Stop accepting; close idle connections now and the others once their exchange ends. */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      for (const conn of this.state.connections) conn.destroy();
+    });
+  }
+
+  private readonly onConnection = (socket: net.Socket): void => {
+    const state = this.state;
+    state.connections.add(new ClientConnection(socket, state));
+  };
+}
+
+function buildState(
+  config: ListenerConfig,
+  services: ReadonlyMap<string, Service>,
+  connections: Set<ClientConnection>,
+  onRefusal?: (error: HttpParseError, peerIp: string) => void,
+): HttpListenerState {
+  const router = new Router<RouteTarget>(config.routes, (route) => {
+    const service = services.get(route.service);
+    if (!service) throw new Error(`listener ${config.name}: unknown service '${route.service}'`);
+    return { service };
+  });
+  return {
+    config,
+    router,
+    trusted: new CidrSet(config.trustedProxies),
+    proto: config.protocol === 'https' ? 'https' : 'http',
+    connections,
+    onRefusal,
+  };
+}

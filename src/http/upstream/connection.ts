@@ -1,0 +1,84 @@
+import net from 'node:net';
+import type { Backend } from '../../pool/backend.js';
+import { deadlines, type HasDeadline } from '../deadlines.js';
+
+/** The one exchange using an upstream connection; it receives the socket's events. */
+export interface UpstreamUser {
+  upstreamConnected(conn: UpstreamConnection): void;
+  upstreamData(conn: UpstreamConnection, data: Buffer): void;
+  /** the socket closed (or failed to connect) while this user held it */
+  upstreamClosed(conn: UpstreamConnection, error: Error | undefined): void;
+  upstreamDrain(conn: UpstreamConnection): void;
+  upstreamTimeout(conn: UpstreamConnection): void;
+}
+
+/**
+ * A raw TCP connection to a backend, reused across requests. Its event handlers are
+ * bound once per socket; each request only swaps `user`.
+ */
+export class UpstreamConnection implements HasDeadline {
+  readonly socket: net.Socket;
+  user: UpstreamUser | null;
+  connected = false;
+  /** it has completed at least one exchange: a failure before any response byte may be a stale socket */
+  reused = false;
+  closed = false;
+  deadline = 0;
+  private error: Error | undefined;
+
+  constructor(
+    readonly backend: Backend,
+    private readonly onIdleClose: (conn: UpstreamConnection) => void,
+    user: UpstreamUser,
+  ) {
+    this.user = user;
+    const socket = net.connect({ host: backend.host, port: backend.port, noDelay: true });
+    this.socket = socket;
+    socket.on('connect', this.onConnect);
+    socket.on('data', this.onData);
+    socket.on('drain', this.onDrain);
+    socket.on('error', this.onError);
+    socket.on('close', this.onClose);
+    deadlines.add(this);
+  }
+
+  write(data: string | Buffer): boolean {
+    return typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
+  }
+
+  destroy(): void {
+    if (!this.closed) this.socket.destroy();
+  }
+
+  onDeadline(): void {
+    if (this.user !== null) this.user.upstreamTimeout(this);
+    else this.destroy(); // idle in the pool for too long
+  }
+
+  private readonly onConnect = (): void => {
+    this.connected = true;
+    this.user?.upstreamConnected(this);
+  };
+
+  private readonly onData = (data: Buffer): void => {
+    if (this.user !== null) this.user.upstreamData(this, data);
+    else this.destroy(); // bytes on an idle connection: the backend is confused, never reuse it
+  };
+
+  private readonly onDrain = (): void => {
+    this.user?.upstreamDrain(this);
+  };
+
+  private readonly onError = (error: Error): void => {
+    this.error = error;
+  };
+
+  private readonly onClose = (): void => {
+    this.closed = true;
+    deadlines.delete(this);
+    const user = this.user;
+    this.user = null;
+    if (user !== null) user.upstreamClosed(this, this.error);
+    else this.onIdleClose(this);
+  };
+}

@@ -1,0 +1,76 @@
+import type { UpstreamKeepAlive } from '../../config/types.js';
+import type { Backend } from '../../pool/backend.js';
+import { UpstreamConnection, type UpstreamUser } from './connection.js';
+
+/**
+ * Idle keep-alive connections to one backend, most recently used first (warm sockets,
+ * and the cold ones age out). Idle sockets close after `idleTimeout`, which stays below
+ * the usual backend keep-alive of 5 s so that the backend is not the one to close.
+ */
+export class UpstreamPool {
+  private readonly idle: UpstreamConnection[] = [];
+
+  constructor(
+    readonly backend: Backend,
+    private keepAlive: UpstreamKeepAlive,
+  ) {}
+
+  setKeepAlive(keepAlive: UpstreamKeepAlive): void {
+    this.keepAlive = keepAlive;
+  }
+
+  get idleCount(): number {
+    return this.idle.length;
+  }
+
+  /** An idle connection handed to `user`, or a new one that is connecting (check `connected`). */
+  acquire(user: UpstreamUser): UpstreamConnection {
+    const idle = this.idle;
+    while (idle.length > 0) {
+      const conn = idle.pop()!;
+      if (conn.closed || conn.socket.destroyed) continue;
+      conn.user = user;
+      conn.deadline = 0;
+      return conn;
+    }
+    return this.connect(user);
+  }
+
+  /** Always a new connection: used to retry after a reused socket turned out stale. */
+  connect(user: UpstreamUser): UpstreamConnection {
+    return new UpstreamConnection(this.backend, this.forget, user);
+  }
+
+  /** Back from an exchange that ended cleanly with a keep-alive response. */
+  release(conn: UpstreamConnection): void {
+    conn.user = null;
+    conn.reused = true;
+    if (conn.closed || this.idle.length >= this.keepAlive.maxIdle || this.backend.draining) {
+      conn.destroy();
+      return;
+    }
+    conn.deadline = Date.now() + this.keepAlive.idleTimeout;
+    this.idle.push(conn);
+  }
+
+  closeAll(): void {
+    for (const conn of this.idle.splice(0)) conn.destroy();
+  }
+
+  private readonly forget = (conn: UpstreamConnection): void => {
+    const i = this.idle.indexOf(conn);
+    if (i !== -1) this.idle.splice(i, 1);
+  };
+}
+
+const pools = new WeakMap<Backend, UpstreamPool>();
+
+/** The connection pool of a backend, created on first use. */
+export function upstreamPool(backend: Backend, keepAlive: UpstreamKeepAlive): UpstreamPool {
+  let pool = pools.get(backend);
+  if (pool === undefined) {
+    pool = new UpstreamPool(backend, keepAlive);
+    pools.set(backend, pool);
+  }
+  return pool;
+}
