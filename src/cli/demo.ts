@@ -1,4 +1,60 @@
-// `fulcrum demo`: demo backends + balancer, no file needed. Filled in with the data path.
-export async function demoCommand(_options: { port?: number; traffic?: boolean }): Promise<void> {
-  throw new Error('not implemented yet');
+import { parseConfigText, formatConfigError } from '../config/index.js';
+import { Fulcrum } from '../fulcrum.js';
+import { createLogger } from '../observe/logger.js';
+import { startDemoBackends, type DemoBackend } from './demo-backends.js';
+import { stopOnSignals } from './start.js';
+
+/** The demo's config: the same YAML a user would write, so the demo exercises the real path. */
+export function demoConfigYaml(port: number, backends: readonly DemoBackend[]): string {
+  return `
+listeners:
+  - name: web
+    address: 127.0.0.1:${port}
+    protocol: http
+    routes:
+      - service: demo
+services:
+  demo:
+    algorithm: round-robin
+    backends:
+${backends.map((b) => `      - { address: 127.0.0.1:${b.port} }`).join('\n')}
+log: { level: info }
+`;
+}
+
+/** `fulcrum demo`: demo backends and a balancer in front of them, no file needed. */
+export async function demoCommand(options: { port?: number; traffic?: boolean }): Promise<void> {
+  const backends = await startDemoBackends();
+  const stopBackends = async (): Promise<void> => {
+    await Promise.all(backends.map((b) => new Promise((resolve) => b.server.close(resolve))));
+  };
+  const port = options.port ?? 8080;
+  const result = parseConfigText(demoConfigYaml(port, backends), 'fulcrum demo');
+  if (!result.ok) throw new Error(result.errors.map(formatConfigError).join('\n'));
+  let fulcrum: Fulcrum;
+  try {
+    fulcrum = await Fulcrum.start(result.config, { logger: createLogger('warn') });
+  } catch (error) {
+    await stopBackends();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new Error(`port ${port} is in use: try \`fulcrum demo --port 8081\``);
+    throw error;
+  }
+  stopOnSignals(fulcrum, stopBackends);
+  const url = fulcrum.url('web');
+  console.log(
+    [
+      '',
+      '  Fulcrum demo is running',
+      '',
+      `  balancer    ${url}/   (round robin over ${backends.length} backends)`,
+      ...backends.map((b) => `  backend     ${b.name.padEnd(8)} http://127.0.0.1:${b.port}/  (answers after ${b.delayMs} ms)`),
+      '',
+      `  try:        curl ${url}/        (run it a few times: each answer names its backend)`,
+      `              wrk -c 20 -d 5s ${url}/`,
+      '',
+      '  Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
 }
