@@ -35,6 +35,8 @@ export class Exchange implements UpstreamUser, ChunkSink {
   private attempts = 0;
   private retriedStale = false;
   private startedAt = 0;
+  /** ms from sending to the response head: what load-aware algorithms learn from */
+  private latencyMs = -1;
 
   // request body
   private bufferedBody: Buffer | null = null;
@@ -239,6 +241,7 @@ export class Exchange implements UpstreamUser, ChunkSink {
       }
       this.responsePending = null;
       this.responseHead = head;
+      this.latencyMs = performance.now() - this.startedAt;
       conn.deadline = Date.now() + this.service.config.timeouts.idle;
       this.startResponse(conn, head, buf, rest);
       return;
@@ -470,7 +473,8 @@ export class Exchange implements UpstreamUser, ChunkSink {
     this.backend = null;
     backend.active--;
     backend.inflight--;
-    this.service.balancer.onEnd?.(backend, outcome, performance.now() - this.startedAt);
+    const latency = this.latencyMs >= 0 ? this.latencyMs : performance.now() - this.startedAt;
+    this.service.balancer.onEnd?.(backend, outcome, latency);
   }
 
   /** Answer with an error of our own; the connection survives only if the request was fully read. */
