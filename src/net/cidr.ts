@@ -51,11 +51,6 @@ export class CidrSet {
   }
 }
 
-/** Throws with a readable message when `cidr` is not an address or range. */
-export function validateCidr(cidr: string): void {
-  new CidrSet([cidr]);
-}
-
 function ipv4ToNumber(ip: string): number {
   const parts = ip.split('.');
   return ((+parts[0]! << 24) | (+parts[1]! << 16) | (+parts[2]! << 8) | +parts[3]!) >>> 0;

@@ -1,3 +1,4 @@
+import { formatHostPort } from '../config/net.js';
 import type { BackendConfig } from '../config/types.js';
 
 /**
@@ -40,7 +41,7 @@ export class Backend {
   constructor(config: BackendConfig) {
     this.host = config.address.host;
     this.port = config.address.port;
-    this.id = formatHostPort(this.host, this.port);
+    this.id = formatHostPort(config.address);
     this.weight = config.weight;
     this.maxConnections = config.maxConnections;
   }
@@ -62,8 +63,4 @@ export class Backend {
   effectiveWeight(): number {
     return this.weight;
   }
-}
-
-export function formatHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
