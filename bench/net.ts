@@ -1,6 +1,6 @@
 // Free loopback ports, and waiting until a server answers HTTP.
 import { createServer, connect } from 'node:net';
-import type { Managed } from './processes.js';
+import { describeExit, type Managed } from './processes.js';
 
 export const HOST = '127.0.0.1';
 
@@ -60,7 +60,7 @@ export async function waitForHttp(port: number, proc: Managed, timeoutMs = 15000
   let lastError = 'no answer';
   while (Date.now() < deadline) {
     if (proc.exited) {
-      throw new Error(`${proc.name} exited before it answered on port ${port}:\n${proc.output().trim()}`);
+      throw new Error(`not ready on port ${port}: ${describeExit(proc)}`);
     }
     try {
       const status = await httpProbe(port);

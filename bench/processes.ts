@@ -12,6 +12,8 @@ export interface Managed {
   /** Last few KB of stdout+stderr, for error messages. */
   output(): string;
   exited: boolean;
+  /** "code 1" or "signal SIGSEGV" once exited. */
+  exitReason?: string;
   /** SIGTERM the group, wait up to 3 s, then SIGKILL. */
   stop(): Promise<void>;
 }
@@ -53,8 +55,9 @@ export function startProcess(
       signalGroup(managed.pid, 'SIGKILL'); // leftovers of the group, if any
     },
   };
-  child.on('exit', () => {
+  child.on('exit', (code, signal) => {
     managed.exited = true;
+    managed.exitReason = signal ? `signal ${signal}` : `code ${code}`;
     live.delete(managed);
   });
   child.on('error', (err) => {
@@ -77,6 +80,12 @@ const transient = new Set<ChildProcess>();
 export function trackTransient(child: ChildProcess): void {
   transient.add(child);
   child.once('exit', () => transient.delete(child));
+}
+
+/** Why a managed process died, with the tail of its output. */
+export function describeExit(m: Managed): string {
+  const tail = m.output().trim().split('\n').slice(-20).join('\n');
+  return `${m.name} (pid ${m.pid}) exited with ${m.exitReason ?? 'unknown status'}${tail ? `:\n${tail}` : ''}`;
 }
 
 export async function stopAll(): Promise<void> {

@@ -36,7 +36,7 @@ export interface Ratios {
 
 export interface BenchReport {
   date: string;
-  machine: { cpus: number; model: string; loadavg: number[] };
+  machine: { cpus: number; model: string; loadavgAtStart: number[]; loadavgAtEnd: number[] };
   versions: Record<string, string>;
   settings: { rounds: number; durationSec: number; bodyBytes: number; connections: { throughput: number; latency: number } };
   targets: TargetResult[];

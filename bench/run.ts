@@ -10,7 +10,7 @@ import { ensureTools, toolVersions, type Tools } from './install.js';
 import { freePorts } from './net.js';
 import { BODY_BYTES, startBackends, startNginxProxy } from './nginx.js';
 import { parseOptions, type BenchOptions, type TargetName } from './options.js';
-import { installCleanupHandlers, removeOnExit, removeTempDirs, stopAll, type Managed } from './processes.js';
+import { describeExit, installCleanupHandlers, removeOnExit, removeTempDirs, stopAll, type Managed } from './processes.js';
 import {
   computeRatios,
   consoleTable,
@@ -81,6 +81,10 @@ async function bench(options: BenchOptions): Promise<void> {
   if (options.only.includes('haproxy')) needed.push('haproxy');
   const tools = ensureTools(needed);
 
+  const loadAtStart = loadavg();
+  if (loadAtStart[0]! > 0.5 * cpus().length) {
+    log(`warning: load average ${loadAtStart[0]!.toFixed(2)} on ${cpus().length} cores before start; figures will be noisy`);
+  }
   const workDir = mkdtempSync(join(tmpdir(), 'fulcrum-bench-'));
   removeOnExit(workDir);
   try {
@@ -120,9 +124,9 @@ async function bench(options: BenchOptions): Promise<void> {
       const order = [...live.slice(shift), ...live.slice(0, shift)];
       for (const target of order) {
         const result = results.get(target.name)!;
+        const proc = procs.get(target.name);
         try {
-          const proc = procs.get(target.name);
-          if (proc?.exited) throw new Error(`${proc.name} exited:\n${proc.output().trim()}`);
+          if (proc?.exited) throw new Error(describeExit(proc));
           const sample = await measure(tools, target, round, options.durationSec);
           result.samples.push(sample);
           log(
@@ -132,8 +136,10 @@ async function bench(options: BenchOptions): Promise<void> {
               (sample.errors ? `, ${sample.errors} errors` : ''),
           );
         } catch (err) {
-          result.error = (err as Error).message;
-          log(`${target.name}: failed in round ${round}: ${(err as Error).message}`);
+          // Let an exit in flight be recorded, then prefer the process's own story to wrk's.
+          await new Promise((r) => setTimeout(r, 200));
+          result.error = proc?.exited ? describeExit(proc) : (err as Error).message;
+          log(`${target.name}: failed in round ${round}: ${result.error}`);
         }
       }
     }
@@ -145,7 +151,7 @@ async function bench(options: BenchOptions): Promise<void> {
     });
     const report: BenchReport = {
       date: new Date().toISOString(),
-      machine: { cpus: cpus().length, model: cpus()[0]?.model.trim() ?? 'unknown', loadavg: loadavg() },
+      machine: { cpus: cpus().length, model: cpus()[0]?.model.trim() ?? 'unknown', loadavgAtStart: loadAtStart, loadavgAtEnd: loadavg() },
       versions: toolVersions(tools),
       settings: {
         rounds: options.rounds,
