@@ -112,7 +112,8 @@ export function upstreamRequestHead(head: RequestHead, peer: Peer, clientIp: str
         break; // hop-by-hop and framing fields are dropped here and re-emitted below
     }
   }
-  if (!sawHost && head.authority !== '') out += 'Host: ' + head.authority + '\r\n';
+  // HTTP/1.1 requires Host; without an authority it is sent empty (RFC 9112 3.2)
+  if (!sawHost) out += 'Host: ' + head.authority + '\r\n';
   const peerIp = peer.ip;
   out += 'X-Forwarded-For: ' + (xff === undefined ? peerIp : xff + ', ' + peerIp) + '\r\n';
   out += 'X-Forwarded-Proto: ' + (proto ?? peer.proto) + '\r\n';
