@@ -231,7 +231,7 @@ export class Exchange implements UpstreamUser, ChunkSink {
       if (head.status >= 100 && head.status < 200) {
         // interim responses: 100 Continue is relayed only to a client that asked for it
         if (head.status === 101) return this.badResponse('unexpected 101 Switching Protocols');
-        if (this.head.version === 11 && (head.status !== 100 || this.head.expectContinue)) this.client.write(`HTTP/1.1 ${head.status} ${head.reason}\r\n\r\n`);
+        if (this.head.version === 11 && (head.status !== 100 || this.head.expectContinue)) this.client.write(interimHead(head));
         if (rest >= buf.length) {
           this.responsePending = null;
           return;
@@ -492,6 +492,16 @@ class RequestChunks implements ChunkSink {
   chunkData(data: Buffer): void {
     this.exchange.writeRequestChunk(data);
   }
+}
+
+/** An interim (1xx) response for the client, with its fields (103 Early Hints is all Link fields). */
+function interimHead(head: ResponseHead): string {
+  let out = 'HTTP/1.1 ' + head.status + ' ' + head.reason + '\r\n';
+  const { names, lower, values } = head.fields;
+  for (let i = 0; i < names.length; i++) {
+    if (!isHopByHop(lower[i]!, head.connectionTokens)) out += names[i] + ': ' + values[i] + '\r\n';
+  }
+  return out + '\r\n';
 }
 
 /** Trailer fields that must not be relayed: framing, routing and connection control. */
