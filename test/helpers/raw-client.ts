@@ -105,13 +105,17 @@ export interface RawExchange extends RawResponse {
   closed: boolean;
 }
 
-/** Sends `bytes` on a new connection, reads one response and whether the server then closed. */
+/**
+ * Sends `bytes` on a new connection, reads one response and whether the server then closed
+ * it within `closeWaitMs` (default 1 s; 0: don't wait, for connections expected to stay open).
+ */
 export async function rawRequest(port: number, bytes: string | Buffer, options: { method?: string; closeWaitMs?: number } = {}): Promise<RawExchange> {
   const client = await RawClient.connect(port);
   try {
     await client.write(bytes);
     const response = await client.response(options.method ?? 'GET');
-    const closed = await client.closesWithin(options.closeWaitMs ?? 1000);
+    const closeWaitMs = options.closeWaitMs ?? 1000;
+    const closed = closeWaitMs > 0 ? await client.closesWithin(closeWaitMs) : client.ended;
     return { ...response, closed };
   } finally {
     client.close();
