@@ -8,7 +8,8 @@ export interface PickContext {
   key: string;
 }
 
-export type Outcome = 'success' | 'failure' | 'connect-failure' | 'timeout';
+/** How a request ended: 'cancelled' is the client going away, which says nothing about the backend. */
+export type Outcome = 'success' | 'failure' | 'connect-failure' | 'timeout' | 'cancelled';
 
 /**
  * A balancing algorithm, built from the current backend list and rebuilt when
@@ -25,9 +26,16 @@ export interface Balancer {
   readonly usesKey: boolean;
   /** the next candidate not in `tried`, or undefined when no backend is available */
   pick(ctx: PickContext, tried: readonly Backend[]): Backend | undefined;
-  /** a request/connection was sent to `backend` */
+  /**
+   * A request/connection was sent to `backend`. Call it after raising `backend.active` /
+   * `backend.inflight`, on the service's current balancer: load-aware algorithms re-read
+   * the counters here, so the order matters.
+   */
   onStart?(backend: Backend): void;
-  /** it finished; latency is ms to the response head (or connection lifetime for L4) */
+  /**
+   * It finished; latency is ms to the response head (or connection lifetime for L4).
+   * Call it after lowering the counters, on the service's current balancer.
+   */
   onEnd?(backend: Backend, outcome: Outcome, latencyMs: number): void;
 }
 
@@ -38,9 +46,20 @@ export interface BalancerOptions {
   hashBalanceFactor: number;
   /** source of randomness in [0, 1): injectable so tests are repeatable */
   random: () => number;
+  /** monotonic clock in ms (default performance.now): injectable so tests control decay and TTLs */
+  now?: () => number;
+  /** least-response-time: time constant of the latency decay, ms (default 10 s, as Finagle and Linkerd) */
+  decayMs?: number;
+  /** resource: how long a load report counts, ms (default 10 s) */
+  loadReportTtlMs?: number;
 }
 
 export type BalancerFactory = (backends: readonly Backend[], options: BalancerOptions) => Balancer;
+
+/** Whether an algorithm may send new work to `backend` at all (weight 0 and slow start at 0 included). */
+export function isEligible(backend: Backend): boolean {
+  return backend.available() && backend.effectiveWeight() > 0;
+}
 
 /** `tried` is tiny (attempts so far), so a linear scan beats a Set. */
 export function wasTried(tried: readonly Backend[], backend: Backend): boolean {

@@ -1,5 +1,5 @@
 import type { Backend } from '../pool/backend.js';
-import { wasTried, type Balancer, type PickContext } from './balancer.js';
+import { isEligible, wasTried, type Balancer, type PickContext } from './balancer.js';
 
 /** Plain rotation over available backends; weights other than 0 are ignored. */
 export class RoundRobin implements Balancer {
@@ -15,7 +15,7 @@ export class RoundRobin implements Balancer {
     for (let i = 0; i < n; i++) {
       const index = (this.next + i) % n;
       const backend = list[index]!;
-      if (backend.available() && (tried.length === 0 || !wasTried(tried, backend))) {
+      if (isEligible(backend) && (tried.length === 0 || !wasTried(tried, backend))) {
         this.next = (index + 1) % n;
         return backend;
       }

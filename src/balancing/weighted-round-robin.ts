@@ -1,5 +1,5 @@
 import type { Backend } from '../pool/backend.js';
-import { wasTried, type Balancer, type PickContext } from './balancer.js';
+import { isEligible, wasTried, type Balancer, type PickContext } from './balancer.js';
 
 /**
  * nginx's smooth weighted round robin: every pick, each available backend's current
@@ -22,7 +22,7 @@ export class SmoothWeightedRoundRobin implements Balancer {
     let best = -1;
     for (let i = 0; i < list.length; i++) {
       const backend = list[i]!;
-      if (!backend.available() || (tried.length !== 0 && wasTried(tried, backend))) continue;
+      if (!isEligible(backend) || (tried.length !== 0 && wasTried(tried, backend))) continue;
       const weight = backend.effectiveWeight();
       current[i]! += weight;
       total += weight;
