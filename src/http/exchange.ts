@@ -13,6 +13,8 @@ import { upstreamPool } from './upstream/pool.js';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const MAX_RESPONSE_HEAD = 64 * 1024;
+/** bodies up to this size that arrive with their head are sent in the same write */
+const SMALL_BODY = 8 * 1024;
 const NONE: readonly Backend[] = [];
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
@@ -216,7 +218,8 @@ export class Exchange implements UpstreamUser, ChunkSink {
       const end = buf.indexOf(CRLFCRLF);
       if (end === -1) {
         if (buf.length > MAX_RESPONSE_HEAD) return this.badResponse('response head too large');
-        this.responsePending = buf;
+        // a copy: `data` lives in the connection's reusable read buffer
+        this.responsePending = Buffer.from(buf);
         this.responseHead = null;
         return;
       }
@@ -290,10 +293,25 @@ export class Exchange implements UpstreamUser, ChunkSink {
       if (!client.write(out)) conn.socket.pause();
       return;
     }
+    const received = buf.length - bodyStart;
+    if (this.responseBody === Body.Length && received >= this.responseRemaining && this.responseRemaining <= SMALL_BODY) {
+      // the whole small body is here: one string, one write, no buffer kept
+      const length = this.responseRemaining;
+      this.responseRemaining = 0;
+      client.write(out + buf.toString('latin1', bodyStart, bodyStart + length));
+      this.responseComplete(conn, received > length);
+      return;
+    }
     client.socket.cork();
     client.write(out);
     this.responseBodyData(conn, buf, bodyStart);
     client.socket.uncork();
+    this.checkLent(conn);
+  }
+
+  /** Bytes of the upstream read buffer still queued in the client socket: keep them safe. */
+  private checkLent(conn: UpstreamConnection): void {
+    if (this.client.socket.writableLength !== 0) conn.readBufferLent();
   }
 
   private responseBodyData(conn: UpstreamConnection, data: Buffer, start: number): void {
@@ -306,6 +324,7 @@ export class Exchange implements UpstreamUser, ChunkSink {
         this.responseRemaining -= take;
         const piece = start === 0 && take === data.length ? data : data.subarray(start, start + take);
         if (!client.write(piece)) conn.socket.pause();
+        this.checkLent(conn);
         if (this.responseRemaining === 0) this.responseComplete(conn, take < available);
         return;
       }
@@ -347,7 +366,11 @@ export class Exchange implements UpstreamUser, ChunkSink {
     } else {
       ok = client.write(data);
     }
-    if (!ok) this.upstream?.socket.pause();
+    const conn = this.upstream;
+    if (conn !== null) {
+      if (!ok) conn.socket.pause();
+      this.checkLent(conn);
+    }
   }
 
   clientDrain(): void {

@@ -2,6 +2,8 @@ import net from 'node:net';
 import type { Backend } from '../../pool/backend.js';
 import { deadlines, type HasDeadline } from '../deadlines.js';
 
+const READ_BUFFER_SIZE = 64 * 1024;
+
 /** The one exchange using an upstream connection; it receives the socket's events. */
 export interface UpstreamUser {
   upstreamConnected(conn: UpstreamConnection): void;
@@ -25,6 +27,8 @@ export class UpstreamConnection implements HasDeadline {
   closed = false;
   deadline = 0;
   private error: Error | undefined;
+  /** where the next read lands; null once a previous read's bytes are still referenced */
+  private readBuffer: Buffer | null = null;
 
   constructor(
     readonly backend: Backend,
@@ -32,10 +36,16 @@ export class UpstreamConnection implements HasDeadline {
     user: UpstreamUser,
   ) {
     this.user = user;
-    const socket = net.connect({ host: backend.host, port: backend.port, noDelay: true });
+    // Reads land in a buffer of our own (no stream machinery, no allocation per read)
+    // as long as the previous read's bytes are not still queued somewhere.
+    const socket = net.connect({
+      host: backend.host,
+      port: backend.port,
+      noDelay: true,
+      onread: { buffer: this.nextReadBuffer, callback: this.onRead },
+    });
     this.socket = socket;
     socket.on('connect', this.onConnect);
-    socket.on('data', this.onData);
     socket.on('drain', this.onDrain);
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
@@ -60,9 +70,20 @@ export class UpstreamConnection implements HasDeadline {
     this.user?.upstreamConnected(this);
   };
 
-  private readonly onData = (data: Buffer): void => {
-    if (this.user !== null) this.user.upstreamData(this, data);
+  /**
+   * The bytes of the last read are referenced after it (queued in a socket that could not
+   * flush them): the next read must go to a fresh buffer.
+   */
+  readBufferLent(): void {
+    this.readBuffer = null;
+  }
+
+  private readonly nextReadBuffer = (): Buffer => (this.readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_SIZE));
+
+  private readonly onRead = (length: number, buffer: Buffer): boolean => {
+    if (this.user !== null) this.user.upstreamData(this, buffer.subarray(0, length));
     else this.destroy(); // bytes on an idle connection: the backend is confused, never reuse it
+    return true;
   };
 
   private readonly onDrain = (): void => {
