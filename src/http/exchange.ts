@@ -260,8 +260,9 @@ export class Exchange implements UpstreamUser, ChunkSink {
     else this.responseBody = Body.UntilClose;
     this.responseRemaining = head.contentLength;
     // a close-delimited body reaches an HTTP/1.1 client chunked, so its connection survives
-    this.chunkToClient = this.responseBody === Body.Chunked || (this.responseBody === Body.UntilClose && this.head.version === 11);
-    if (this.responseBody === Body.UntilClose && !this.chunkToClient) this.keepClientAlive = false;
+    // ... and a chunked one reaches an HTTP/1.0 client delimited by close (it has no chunked coding)
+    this.chunkToClient = (this.responseBody === Body.Chunked || this.responseBody === Body.UntilClose) && this.head.version === 11;
+    if ((this.responseBody === Body.UntilClose || this.responseBody === Body.Chunked) && !this.chunkToClient) this.keepClientAlive = false;
     if (!this.requestDone && this.requestBody !== Body.None) {
       // answered before the body was read: the rest of the body can't be skipped reliably
       this.keepClientAlive = false;
@@ -276,7 +277,7 @@ export class Exchange implements UpstreamUser, ChunkSink {
     }
     if (this.chunkToClient) out += 'Transfer-Encoding: chunked\r\n';
     else if (head.contentLength >= 0 && status !== 204 && status !== 304) out += 'Content-Length: ' + head.contentLength + '\r\n';
-    else if (noBody && this.head.method === 'HEAD' && head.chunked) out += 'Transfer-Encoding: chunked\r\n';
+    else if (noBody && this.head.method === 'HEAD' && head.chunked && this.head.version === 11) out += 'Transfer-Encoding: chunked\r\n';
     if (!this.keepClientAlive) out += 'Connection: close\r\n';
     else if (this.head.version === 10) out += 'Connection: keep-alive\r\n';
     out += '\r\n';
@@ -337,7 +338,7 @@ export class Exchange implements UpstreamUser, ChunkSink {
           throw error;
         }
         if (end !== -1) {
-          client.write(lastChunk(this.responseDecoder!.trailers, isTrailerDropped));
+          if (this.chunkToClient) client.write(lastChunk(this.responseDecoder!.trailers, isTrailerDropped));
           this.responseComplete(conn, end < data.length);
         }
         return;
