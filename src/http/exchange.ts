@@ -143,6 +143,8 @@ export class Exchange implements UpstreamUser, ChunkSink {
       return;
     }
     this.client.bodyProgress();
+    // the response timeout counts from the last request byte sent, so a long upload is not cut short
+    conn.deadline = Date.now() + (this.responseHead === null ? this.service.config.timeouts.response : this.service.config.timeouts.idle);
     let end = -1;
     if (this.requestBody === Body.Length) {
       const take = Math.min(this.requestRemaining, chunk.length - start);
