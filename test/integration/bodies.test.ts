@@ -118,6 +118,17 @@ describe('bodies', () => {
     assert.equal((await client.response()).body.toString(), 'b GET /after 0');
   });
 
+  test('a chunked response to an HTTP/1.0 client: no Transfer-Encoding, the body delimited by close', async () => {
+    const client = await connect();
+    await client.write('GET /trailers HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\n');
+    const response = await client.response();
+    assert.equal(response.status, 200);
+    assert.equal(response.headers['transfer-encoding'], undefined, 'HTTP/1.0 has no chunked coding (RFC 9112 6.1)');
+    assert.equal(response.framing, 'close');
+    assert.equal(response.body.toString(), 'first second');
+    assert.equal(client.ended, true);
+  });
+
   test('HEAD: the length of the GET, no body, and the connection stays in sync', async () => {
     const client = await connect();
     await client.write('HEAD /head HTTP/1.1\r\nHost: a\r\n\r\n');

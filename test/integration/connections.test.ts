@@ -122,6 +122,15 @@ describe('connections', () => {
     assert.equal(await client.closesWithin(1000), true);
   });
 
+  test('a client that half-closes after its request still gets the response', async () => {
+    const client = await connect();
+    await client.write('GET /half HTTP/1.1\r\nHost: a\r\n\r\n');
+    client.socket.end();
+    const response = await client.response();
+    assert.equal(response.body.toString(), 'b GET /half 0');
+    assert.equal(await client.closesWithin(1000), true);
+  });
+
   test('HTTP/1.0: closed after the response unless it asked for keep-alive', async () => {
     const plain = await connect();
     await plain.write('GET /old HTTP/1.0\r\n\r\n');

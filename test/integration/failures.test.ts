@@ -65,6 +65,7 @@ describe('backend failures', () => {
             - { match: { pathPrefix: /none }, service: drained }
             - { match: { pathPrefix: /fallback }, service: fallback }
             - { match: { pathPrefix: /dead }, service: dead }
+            - { match: { path: /slow-upload }, service: slowUpload }
             - { match: { pathPrefix: /slow }, service: slow }
             - { match: { pathPrefix: /stale }, service: stale }
             - { match: { pathPrefix: /idle }, service: idle }
@@ -78,6 +79,9 @@ describe('backend failures', () => {
           backends: [ { address: 127.0.0.1:${refused1} }, { address: 127.0.0.1:${refused2} } ]
         slow:
           backends: [ { address: ${silent.address} } ]
+          timeouts: { response: 300ms }
+        slowUpload:
+          backends: [ { address: ${good.address} } ]
           timeouts: { response: 300ms }
         stale:
           backends: [ { address: ${stale.address} } ]
@@ -114,6 +118,28 @@ describe('backend failures', () => {
     assert.equal(good.requests.length - before, 6);
   });
 
+  test('connection refused: a request body is sent whole to the next candidate', async () => {
+    const before = good.requests.length;
+    for (let i = 0; i < 2; i++) {
+      const body = `payload-${i}-${'z'.repeat(3000)}`;
+      const response = await rawRequest(port, `POST /fallback/post-${i} HTTP/1.1\r\nHost: a\r\nContent-Length: ${body.length}\r\n\r\n${body}`, { closeWaitMs: 0 });
+      assert.equal(response.status, 200);
+      assert.equal(good.requests[before + i]!.body.toString(), body);
+    }
+  });
+
+  test('pipelined requests that Fulcrum answers itself (503) come back in order', async () => {
+    const client = await RawClient.connect(port);
+    try {
+      await client.write('GET /none/1 HTTP/1.1\r\nHost: a\r\n\r\nGET /fallback/2 HTTP/1.1\r\nHost: a\r\n\r\nGET /none/3 HTTP/1.1\r\nHost: a\r\n\r\n');
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await client.response()).status);
+      assert.deepEqual(statuses, [503, 200, 503]);
+    } finally {
+      client.close();
+    }
+  });
+
   test('every backend refuses → 502', async () => {
     const response = await get('/dead');
     assert.equal(response.status, 502);
@@ -126,6 +152,26 @@ describe('backend failures', () => {
     assert.equal(response.status, 504);
     assert.ok(elapsed >= 250 && elapsed < 2000, `504 after ${elapsed} ms (response timeout 300 ms)`);
     assert.equal(silent.heads.length, 1, 'the request was sent once');
+  });
+
+  test('an upload that takes longer than timeouts.response, with data flowing, is not cut short', async () => {
+    const before = good.requests.length;
+    const client = await RawClient.connect(port);
+    try {
+      const piece = 'u'.repeat(1000);
+      await client.write(`POST /slow-upload HTTP/1.1\r\nHost: a\r\nContent-Length: ${piece.length * 8}\r\n\r\n`);
+      // 8 pieces, one every 100 ms: 800 ms of steady upload against a 300 ms response timeout
+      for (let i = 0; i < 8; i++) {
+        await client.write(piece);
+        await new Promise((resolve) => setTimeout(resolve, 100)); // pacing the client, not waiting for an event
+      }
+      const response = await client.response();
+      assert.equal(response.status, 200);
+      assert.equal(response.body.toString(), `good POST /slow-upload ${piece.length * 8}`);
+    } finally {
+      client.close();
+    }
+    assert.equal(good.requests.length, before + 1);
   });
 
   for (const path of Object.keys(BAD_RESPONSES)) {
