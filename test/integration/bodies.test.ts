@@ -2,17 +2,24 @@
 // Expect: 100-continue.
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
 import type { Fulcrum } from '../../src/fulcrum.js';
 import { echoHandler, startHttpBackend, type HttpBackend } from '../helpers/http-backend.js';
 import { startRawBackend, type RawBackend } from '../helpers/raw-backend.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { portOf, startFulcrum, yaml } from '../helpers/fulcrum.js';
+import { readThrottled } from '../helpers/streaming.js';
 
 const echo = echoHandler('b');
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+/** random bytes, so a byte reused from the wrong read would show */
+const BIG = randomBytes(24 * 1024 * 1024);
 
 describe('bodies', () => {
   let backend: HttpBackend;
   let interim: RawBackend;
+  let splitter: RawBackend;
   let fulcrum: Fulcrum;
   let port: number;
   const clients: RawClient[] = [];
@@ -27,6 +34,14 @@ describe('bodies', () => {
           res.addTrailers({ 'X-Sum': '42' });
           res.end();
           return;
+        case '/big-length':
+        case '/big-chunked': {
+          res.writeHead(200, req.url === '/big-length' ? { 'content-length': BIG.length } : {});
+          // in uneven pieces, as a real backend writes
+          for (let i = 0, n = 1; i < BIG.length; i += n, n = (n * 7919 + 13) % 300_000 + 1) res.write(BIG.subarray(i, i + n));
+          res.end();
+          return;
+        }
         case '/head':
           res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 100 });
           res.end(req.method === 'HEAD' ? undefined : 'x'.repeat(100));
@@ -48,6 +63,15 @@ describe('bodies', () => {
       conn.socket.write('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n');
       conn.socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
     });
+    // sends its response head in pieces, 20 ms apart
+    splitter = await startRawBackend((conn) => {
+      const pieces = ['HTTP/1.1 200 OK\r\nContent-', 'Length: 5\r\nX-Split: yes\r', '\n\r\nhel', 'lo'];
+      const next = (): void => {
+        if (!conn.socket.destroyed) conn.socket.write(pieces.shift()!);
+        if (pieces.length > 0) setTimeout(next, 20);
+      };
+      next();
+    });
     fulcrum = await startFulcrum(yaml`
       listeners:
         - name: web
@@ -55,12 +79,15 @@ describe('bodies', () => {
           limits: { maxBodyBytes: 1kb }
           routes:
             - { match: { path: /interim }, service: interim }
+            - { match: { path: /split-head }, service: splitter }
             - service: api
       services:
         api:
           backends: [ { address: ${backend.address} } ]
         interim:
           backends: [ { address: ${interim.address} } ]
+        splitter:
+          backends: [ { address: ${splitter.address} } ]
     `);
     port = portOf(fulcrum);
   });
@@ -73,6 +100,7 @@ describe('bodies', () => {
     await fulcrum?.close();
     await backend?.close();
     await interim?.close();
+    await splitter?.close();
   });
 
   async function connect(): Promise<RawClient> {
@@ -127,6 +155,33 @@ describe('bodies', () => {
     assert.equal(response.framing, 'close');
     assert.equal(response.body.toString(), 'first second');
     assert.equal(client.ended, true);
+  });
+
+  for (const path of ['/big-length', '/big-chunked']) {
+    test(`a 24 MB random body (${path.slice(5)}) reaches a slow client byte for byte`, async () => {
+      const hash = createHash('sha256');
+      const received = await new Promise<number>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+            res.on('data', (chunk: Buffer) => hash.update(chunk));
+            readThrottled(res, 60 * 1024 * 1024).then(resolve, reject);
+          })
+          .on('error', reject);
+      });
+      assert.equal(received, BIG.length);
+      assert.equal(hash.digest('hex'), sha256(BIG));
+    });
+  }
+
+  test('a response head that arrives in pieces is put back together', async () => {
+    const client = await connect();
+    for (let i = 0; i < 2; i++) {
+      await client.write('GET /split-head HTTP/1.1\r\nHost: a\r\n\r\n');
+      const response = await client.response();
+      assert.equal(response.status, 200);
+      assert.equal(response.headers['x-split'], 'yes');
+      assert.equal(response.body.toString(), 'hello');
+    }
   });
 
   test('HEAD: the length of the GET, no body, and the connection stays in sync', async () => {
