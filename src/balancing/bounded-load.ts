@@ -1,4 +1,4 @@
-import type { Backend } from '../pool/backend.js';
+import { backendAvailabilityEpoch, type Backend } from '../pool/backend.js';
 import { isEligible, wasTried } from './balancer.js';
 
 /**
@@ -20,6 +20,7 @@ export class BoundedLoad {
   private total = 0;
   private eligibleCount = 0;
   private cursor = 0;
+  private epoch = -1;
 
   constructor(
     private readonly backends: readonly Backend[],
@@ -30,15 +31,14 @@ export class BoundedLoad {
     this.enabled = this.factor > 0 && backends.length > 0;
     this.seenInflight = new Float64Array(backends.length);
     this.seenEligible = new Uint8Array(backends.length);
-    for (let i = 0; i < backends.length; i++) {
-      this.indexOf.set(backends[i]!, i);
-      this.sync(i);
-    }
+    for (let i = 0; i < backends.length; i++) this.indexOf.set(backends[i]!, i);
+    this.syncAll();
   }
 
-  /** Once per pick: re-reads one more backend, so health changes reach the average. */
+  /** Once per pick: re-reads everyone after a health change, else one more backend in turn. */
   tick(): void {
     if (!this.enabled) return;
+    if (this.epoch !== backendAvailabilityEpoch()) this.syncAll();
     this.sync(this.cursor);
     this.cursor = this.cursor + 1 === this.backends.length ? 0 : this.cursor + 1;
   }
@@ -56,6 +56,11 @@ export class BoundedLoad {
     this.sync(i);
     const average = (this.total + 1) / (this.eligibleCount > 0 ? this.eligibleCount : 1);
     return this.backends[i]!.inflight + 1 <= Math.ceil(this.factor * average);
+  }
+
+  private syncAll(): void {
+    this.epoch = backendAvailabilityEpoch();
+    for (let i = 0; i < this.backends.length; i++) this.sync(i);
   }
 
   private sync(i: number): void {

@@ -1,4 +1,4 @@
-import type { Backend } from '../pool/backend.js';
+import { backendAvailabilityEpoch, type Backend } from '../pool/backend.js';
 import { isEligible, wasTried, type Balancer, type Outcome, type PickContext } from './balancer.js';
 
 /**
@@ -6,11 +6,12 @@ import { isEligible, wasTried, type Balancer, type Outcome, type PickContext } f
  * (score, last pick), so a pick costs O(log n) instead of a scan of every backend. Equal
  * scores go to the backend picked least recently, which makes ties rotate.
  *
- * Scores are re-read from the Backend's counters in onStart/onEnd. Counters or health can
- * also change behind the heap's back (health checks, an old balancer finishing requests
- * after a rebuild), so the heap heals itself: the root is re-checked on every pick until
- * it is current, and every pick re-checks one more entry in turn. An unavailable backend
- * scores +Infinity until it is seen available again.
+ * Scores are re-read from the Backend's counters in onStart/onEnd. An unavailable backend
+ * scores +Infinity; when any backend's health, draining or weight changes (the Backend
+ * availability epoch moves), the heap is rebuilt once, in O(n). Counters can also move
+ * behind the heap's back (an old balancer finishing requests after a rebuild), so the
+ * heap heals itself: the root is re-checked on every pick until it is current, and every
+ * pick re-checks one more entry in turn.
  */
 export abstract class LeastLoaded implements Balancer {
   abstract readonly name: string;
@@ -29,6 +30,7 @@ export abstract class LeastLoaded implements Balancer {
   private readonly stack: Int32Array;
   private sequence = 0;
   private cursor = 0;
+  private epoch = -1;
 
   constructor(backends: readonly Backend[]) {
     this.backends = backends;
@@ -51,6 +53,8 @@ export abstract class LeastLoaded implements Balancer {
   pick(_ctx: PickContext, tried: readonly Backend[]): Backend | undefined {
     const n = this.backends.length;
     if (n === 0) return undefined;
+    const epoch = backendAvailabilityEpoch();
+    if (epoch !== this.epoch) this.rebuild();
     this.refresh(this.cursor);
     this.cursor = this.cursor + 1 === n ? 0 : this.cursor + 1;
     // Settle the root: each correction pushes a stale entry down, so this ends quickly.
@@ -58,12 +62,7 @@ export abstract class LeastLoaded implements Balancer {
       if (!this.refresh(this.heap[0]!)) break;
     }
     let chosen = this.heap[0]!;
-    if (this.score[chosen] === Infinity) {
-      // Everyone looks unavailable: a recovery may not have been seen yet, so look again.
-      this.rebuild();
-      chosen = this.heap[0]!;
-      if (this.score[chosen] === Infinity) return undefined;
-    }
+    if (this.score[chosen] === Infinity) return undefined;
     if (tried.length !== 0 && wasTried(tried, this.backends[chosen]!)) {
       chosen = this.bestExcluding(tried);
       if (chosen < 0) return undefined;
@@ -96,6 +95,7 @@ export abstract class LeastLoaded implements Balancer {
   }
 
   protected rebuild(): void {
+    this.epoch = backendAvailabilityEpoch();
     const n = this.backends.length;
     for (let i = 0; i < n; i++) {
       const backend = this.backends[i]!;

@@ -1,6 +1,17 @@
 import { formatHostPort } from '../config/net.js';
 import type { BackendConfig } from '../config/types.js';
 
+let availabilityEpoch = 0;
+
+/**
+ * Bumped whenever any backend's health, draining or weight changes. Indexed balancers
+ * (least-connections' heap) compare it on each pick and re-check availability only then,
+ * instead of calling available() on every backend.
+ */
+export function backendAvailabilityEpoch(): number {
+  return availabilityEpoch;
+}
+
 /**
  * One server behind a service, with its live state. Backend objects outlive config
  * reloads and balancer rebuilds when their address is unchanged, so every counter
@@ -12,13 +23,34 @@ export class Backend {
   readonly host: string;
   readonly port: number;
   /** configured weight; 0 means drain */
-  weight: number;
+  get weight(): number {
+    return this._weight;
+  }
+  set weight(value: number) {
+    if (value !== this._weight) availabilityEpoch++;
+    this._weight = value;
+  }
+  private _weight = 0;
   /** 0 = unlimited */
   maxConnections: number;
 
   // --- state written by health checks and operators ---
-  healthy = true;
-  draining = false;
+  get healthy(): boolean {
+    return this._healthy;
+  }
+  set healthy(value: boolean) {
+    if (value !== this._healthy) availabilityEpoch++;
+    this._healthy = value;
+  }
+  private _healthy = true;
+  get draining(): boolean {
+    return this._draining;
+  }
+  set draining(value: boolean) {
+    if (value !== this._draining) availabilityEpoch++;
+    this._draining = value;
+  }
+  private _draining = false;
 
   // --- counters written by the data path ---
   /** connections in use to this backend (L4) or leased upstream sockets (L7) */

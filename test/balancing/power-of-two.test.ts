@@ -1,0 +1,37 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AlgorithmName } from '../../src/config/types.js';
+import { backends, ctx, make, seeded, start } from './helpers.js';
+
+/** balls into bins: every ball stays, so inflight is the bin's load */
+function maxLoad(name: AlgorithmName, bins: number, balls: number, choices = 2): number {
+  const list = backends(new Array(bins).fill(1));
+  const balancer = make(name, list, { random: seeded(11), choices });
+  for (let i = 0; i < balls; i++) start(balancer, balancer.pick(ctx(), [])!);
+  return Math.max(...list.map((b) => b.inflight));
+}
+
+describe('power-of-two', () => {
+  it('balls into bins: max load clearly below random', (t) => {
+    const bins = 1000;
+    const balls = 100_000;
+    const random = maxLoad('random', bins, balls);
+    const p2c = maxLoad('power-of-two', bins, balls);
+    const three = maxLoad('power-of-two', bins, balls, 3);
+    t.diagnostic(`${balls} balls into ${bins} bins (mean 100): max load random ${random}, power-of-two ${p2c}, three choices ${three}`);
+    console.log(`balls into bins: random max ${random}, power-of-two max ${p2c}, choices=3 max ${three}`);
+    assert.ok(p2c <= 105, `p2c ${p2c}`);
+    assert.ok(random >= 120, `random ${random}`);
+    assert.ok(three <= p2c);
+  });
+
+  it('the winner is the draw with fewer outstanding requests', () => {
+    const list = backends([1, 1]);
+    list[0]!.inflight = 5;
+    // draws: b0 then b1 (random() × 2 → 0.x then 1.x, fractional part accepts)
+    const draws = [0.1, 0.9];
+    let k = 0;
+    const balancer = make('power-of-two', list, { random: () => draws[k++ % 2]! });
+    assert.equal(balancer.pick(ctx(), []), list[1]);
+  });
+});
