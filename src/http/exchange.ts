@@ -10,6 +10,8 @@ import { parseResponseHead, type ResponseHead } from './h1/response-head.js';
 import { isHopByHop, upstreamRequestHead } from './forwarding.js';
 import type { UpstreamConnection, UpstreamUser } from './upstream/connection.js';
 import { upstreamPool } from './upstream/pool.js';
+import { RequestKeySource } from './request-values.js';
+import { LOAD_HEADER, parseLoadHeader, recordLoadReport } from '../balancing/load-report.js';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const MAX_RESPONSE_HEAD = 64 * 1024;
@@ -88,6 +90,7 @@ export class Exchange implements UpstreamUser, ChunkSink {
     const service = this.service;
     const balancer = service.balancer;
     const ctx: PickContext = { clientIp: this.clientIp, key: '' };
+    if (balancer.usesKey) ctx.key = service.hashKey(new RequestKeySource(this.head, this.clientIp));
     const backend = balancer.pick(ctx, this.tried ?? NONE);
     if (backend === undefined) {
       if (this.attempts === 0) this.fail(503, 'Retry-After: 1\r\n');
@@ -247,10 +250,18 @@ export class Exchange implements UpstreamUser, ChunkSink {
       this.responsePending = null;
       this.responseHead = head;
       this.latencyMs = performance.now() - this.startedAt;
+      if (this.service.readsLoadReports) this.readLoadReport(head);
       conn.deadline = Date.now() + this.service.config.timeouts.idle;
       this.startResponse(conn, head, buf, rest);
       return;
     }
+  }
+
+  /** X-Backend-Load from a backend of a `resource` service: recorded, and not relayed. */
+  private readLoadReport(head: ResponseHead): void {
+    const value = head.fields.get(LOAD_HEADER);
+    const load = value === undefined ? undefined : parseLoadHeader(value);
+    if (load !== undefined && this.backend !== null) recordLoadReport(this.backend, load, performance.now());
   }
 
   private startResponse(conn: UpstreamConnection, head: ResponseHead, buf: Buffer, bodyStart: number): void {
@@ -273,8 +284,9 @@ export class Exchange implements UpstreamUser, ChunkSink {
     let out = 'HTTP/1.1 ' + status + ' ' + head.reason + '\r\n';
     const { names, lower, values } = head.fields;
     const tokens = head.connectionTokens;
+    const hideLoad = this.service.readsLoadReports;
     for (let i = 0; i < names.length; i++) {
-      if (isHopByHop(lower[i]!, tokens)) continue;
+      if (isHopByHop(lower[i]!, tokens) || (hideLoad && lower[i] === LOAD_HEADER)) continue;
       out += names[i] + ': ' + values[i] + '\r\n';
     }
     if (this.chunkToClient) out += 'Transfer-Encoding: chunked\r\n';

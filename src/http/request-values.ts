@@ -1,4 +1,26 @@
 // Lookups into the parts of a request that are not parsed up front: query and cookies.
+import type { KeySource } from '../balancing/hash-key.js';
+import type { RequestHead } from './h1/request-head.js';
+
+/** A request seen by a service's hashKey function; only built for hash algorithms. */
+export class RequestKeySource implements KeySource {
+  constructor(
+    private readonly head: RequestHead,
+    readonly clientIp: string,
+  ) {}
+  get path(): string {
+    return this.head.path;
+  }
+  header(name: string): string | undefined {
+    return this.head.fields.get(name);
+  }
+  cookie(name: string): string | undefined {
+    return cookieValue(this.head.fields.get('cookie'), name);
+  }
+  query(name: string): string | undefined {
+    return queryParam(this.head.query, name);
+  }
+}
 
 /** The first value of `name` in a query string (without '?'), decoded; undefined if absent. */
 export function queryParam(query: string, name: string): string | undefined {

@@ -1,6 +1,7 @@
 import type { ServiceConfig } from '../config/types.js';
 import type { Balancer, BalancerOptions } from '../balancing/balancer.js';
 import { balancerFactory } from '../balancing/registry.js';
+import { compileHashKey, type HashKeyFunction } from '../balancing/hash-key.js';
 import { Backend } from './backend.js';
 
 /**
@@ -13,6 +14,10 @@ export class Service {
   config: ServiceConfig;
   backends: Backend[] = [];
   balancer!: Balancer;
+  /** computes a request's hash key, for algorithms that use one */
+  hashKey!: HashKeyFunction;
+  /** the algorithm weighs backends by the load they report in X-Backend-Load */
+  readsLoadReports = false;
   private readonly random: () => number;
 
   constructor(config: ServiceConfig, random: () => number = Math.random) {
@@ -39,6 +44,8 @@ export class Service {
     }
     this.config = config;
     this.backends = next;
+    this.hashKey = compileHashKey(config.hashKey);
+    this.readsLoadReports = config.algorithm === 'resource';
     this.rebuildBalancer();
   }
 
