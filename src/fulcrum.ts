@@ -1,5 +1,5 @@
 import type { FulcrumConfig } from './config/types.js';
-import { HttpListener } from './http/listener.js';
+import { createListener, type RunningListener } from './listener-factory.js';
 import { upstreamPool } from './http/upstream/pool.js';
 import { silentLogger, type Logger } from './observe/logger.js';
 import { Service } from './pool/service.js';
@@ -14,7 +14,7 @@ export interface StartOptions {
  */
 export class Fulcrum {
   readonly services = new Map<string, Service>();
-  private readonly listeners = new Map<string, HttpListener>();
+  private readonly listeners = new Map<string, RunningListener>();
   private readonly addresses = new Map<string, { host: string; port: number }>();
 
   private constructor(
@@ -54,12 +54,7 @@ export class Fulcrum {
     }
     try {
       for (const listenerConfig of config.listeners) {
-        if (listenerConfig.protocol !== 'http') {
-          throw new Error(`listener ${listenerConfig.name}: protocol '${listenerConfig.protocol}' is not supported yet`);
-        }
-        const listener = new HttpListener(listenerConfig, this.services, (error, peerIp) =>
-          logger.info({ listener: listenerConfig.name, client: peerIp, status: error.status }, `request refused: ${error.reason}`),
-        );
+        const listener = createListener(listenerConfig, this.services, logger);
         const bound = await listener.listen();
         this.listeners.set(listenerConfig.name, listener);
         this.addresses.set(listenerConfig.name, { host: bound.address, port: bound.port });

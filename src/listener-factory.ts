@@ -1,0 +1,28 @@
+import type { AddressInfo } from 'node:net';
+import type { ListenerConfig } from './config/types.js';
+import { HttpListener } from './http/listener.js';
+import type { Logger } from './observe/logger.js';
+import type { Service } from './pool/service.js';
+
+/** A bound listener of any protocol, as the runtime sees it. */
+export interface RunningListener {
+  listen(): Promise<AddressInfo>;
+  /** stop accepting and close the connections it owns */
+  close(): Promise<void>;
+}
+
+/** Builds the listener for a config entry; one case per protocol. */
+export function createListener(
+  config: ListenerConfig,
+  services: ReadonlyMap<string, Service>,
+  logger: Logger,
+): RunningListener {
+  switch (config.protocol) {
+    case 'http':
+      return new HttpListener(config, services, (error, peerIp) =>
+        logger.info({ listener: config.name, client: peerIp, status: error.status }, `request refused: ${error.reason}`),
+      );
+    default:
+      throw new Error(`listener ${config.name}: protocol '${config.protocol}' is not supported yet`);
+  }
+}
