@@ -7,6 +7,7 @@ import { formatPath, type ConfigError } from './errors.js';
 import { locate } from './positions.js';
 import { validateConfig } from './validate.js';
 import { toFulcrumConfig } from './normalize.js';
+import { configDir } from './transport-normalize.js';
 
 export type LoadResult = { ok: true; config: FulcrumConfig } | { ok: false; errors: ConfigError[] };
 
@@ -40,7 +41,7 @@ export function parseConfigText(text: string, source: string): LoadResult {
     return { ok: false, errors: [{ file: source, line: 1, column: 1, path: '', message: (error as Error).message }] };
   }
 
-  const result = validateConfig(raw);
+  const result = validateConfig(raw, configDir(source));
   if (result.ok) return { ok: true, config: toFulcrumConfig(result.value, source) };
   const errors = result.issues.map((issue): ConfigError => {
     const { line, column } = locate(doc, lineCounter, issue.path, issue.atKey);

@@ -1,8 +1,10 @@
 // From the schema's output to the FulcrumConfig the runtime reads: named maps instead of records.
 import type { ParsedConfig } from './schema.js';
+import { configDir, listenerTransport, serviceTransport } from './transport-normalize.js';
 import type { FulcrumConfig, ListenerConfig, ServiceConfig } from './types.js';
 
 export function toFulcrumConfig(parsed: ParsedConfig, source: string): FulcrumConfig {
+  const baseDir = configDir(source);
   const listeners: ListenerConfig[] = parsed.listeners.map((listener) => ({
     name: listener.name,
     address: listener.address,
@@ -13,6 +15,7 @@ export function toFulcrumConfig(parsed: ParsedConfig, source: string): FulcrumCo
     limits: listener.limits,
     timeouts: listener.timeouts,
     trustedProxies: listener.trustedProxies,
+    ...listenerTransport(listener, baseDir),
   }));
   const services = new Map<string, ServiceConfig>(
     Object.entries(parsed.services).map(([name, service]) => [
@@ -27,6 +30,7 @@ export function toFulcrumConfig(parsed: ParsedConfig, source: string): FulcrumCo
         timeouts: service.timeouts,
         retries: service.retries,
         keepAlive: service.keepAlive,
+        ...serviceTransport(service, baseDir),
       },
     ]),
   );

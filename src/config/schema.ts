@@ -19,10 +19,20 @@ import {
   size,
   valueMatch,
 } from './values.js';
+import {
+  acceptProxyProtocolSchema,
+  alpnList,
+  l4ListenerFields,
+  listenerTlsSchema,
+  proxyProtocolSchema,
+  redirectToHttpsSchema,
+  serviceTlsSchema,
+  sniPattern,
+} from './transport-schema.js';
 
 export const PROTOCOLS = ['http', 'https', 'tcp', 'tls', 'udp'] as const;
 /** What the runtime implements today; the others validate but are refused with "not supported yet". */
-export const SUPPORTED_PROTOCOLS: ReadonlySet<string> = new Set(['http']);
+export const SUPPORTED_PROTOCOLS: ReadonlySet<string> = new Set(PROTOCOLS);
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export const RETRY_CONDITIONS = ['connect-failure', 'timeout', '5xx'] as const;
 
@@ -39,18 +49,14 @@ const matchSchema = z.strictObject({
   query: z.record(z.string(), valueMatch).optional(),
   cookie: z.record(z.string(), valueMatch).optional(),
   clientIp: oneOrMany(cidr, 'a CIDR').optional(),
+  sni: sniPattern.optional(), // tls (passthrough) listeners only: the ClientHello's server name
+  alpn: alpnList.optional(), // tls (passthrough) listeners only: one of the offered ALPN protocols
 });
 
 const routeSchema = z.strictObject({
   match: matchSchema.default({}), // none: the default route, matches everything
   middlewares: z.array(name).default([]),
   service: name,
-});
-
-const tlsSchema = z.strictObject({
-  certificates: z.array(z.strictObject({ cert: z.string(), key: z.string() })).min(1),
-  minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).optional(),
-  clientAuth: z.strictObject({ ca: z.string(), required: z.boolean().default(true) }).optional(),
 });
 
 const limitsSchema = z.strictObject({
@@ -64,6 +70,8 @@ const listenerTimeoutsSchema = z.strictObject({
   header: duration(10_000), // 10s for the whole request head (slowloris guard)
   keepAlive: duration(60_000), // 60s idle between two requests on a connection
   clientIdle: duration(60_000), // 60s without a read or write during a request
+  idle: duration(600_000), // tcp/tls: 10m without a byte either way closes the connection
+  clientHello: duration(5_000), // tls: 5s for the whole ClientHello to arrive
 });
 
 const listenerSchema = z.strictObject({
@@ -77,7 +85,10 @@ const listenerSchema = z.strictObject({
     }),
   routes: z.array(routeSchema).optional(), // http/https: first match wins
   service: name.optional(), // tcp/tls/udp
-  tls: notSupportedYet(tlsSchema, 'tls is not supported yet').optional(),
+  tls: listenerTlsSchema.optional(), // https: certificates, versions, client certificates, HSTS
+  redirectToHttps: redirectToHttpsSchema.optional(), // http: answer every request with a 301 to https
+  acceptProxyProtocol: acceptProxyProtocolSchema.optional(), // none: PROXY headers are not read
+  ...l4ListenerFields,
   maxConnections: count(10_000), // 10000 concurrent client connections; 0 = unlimited
   limits: limitsSchema.prefault({}),
   timeouts: listenerTimeoutsSchema.prefault({}),
@@ -119,6 +130,8 @@ const serviceSchema = z.strictObject({
       idleTimeout: duration(4_000), // 4s: below the usual 5s of backends, so we close first
     })
     .prefault({}),
+  tls: serviceTlsSchema.optional(), // none: plain TCP to the backends
+  proxyProtocol: proxyProtocolSchema.optional(), // none; v1 | v2: sent first on every backend connection
   healthCheck: notSupportedYet(z.unknown(), 'healthCheck is not supported yet').optional(),
   passiveHealth: notSupportedYet(z.unknown(), 'passiveHealth is not supported yet').optional(),
   slowStart: notSupportedYet(z.unknown(), 'slowStart is not supported yet').optional(),

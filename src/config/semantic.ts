@@ -50,14 +50,19 @@ export function checkSemantics(raw: unknown): ConfigIssue[] {
 
     const protocol = listener.protocol ?? 'http';
     if (typeof protocol === 'string' && ROUTED.has(protocol)) {
-      if (listener.routes === undefined) report(at(), `an ${protocol} listener needs 'routes' (at least one)`);
+      const redirectOnly = protocol === 'http' && listener.redirectToHttps !== undefined && listener.redirectToHttps !== false;
+      if (listener.routes === undefined) {
+        if (!redirectOnly) report(at(), `an ${protocol} listener needs 'routes' (at least one)`);
+      }
       else if (Array.isArray(listener.routes) && listener.routes.length === 0) report(at('routes'), `an ${protocol} listener needs at least one route`);
       if (protocol === 'https' && listener.tls === undefined) report(at(), `an https listener needs 'tls' (its certificates)`);
       if (listener.service !== undefined) report(at('service'), `an ${protocol} listener sends requests through 'routes'; 'service' is for tcp, tls and udp listeners`);
     }
     if (typeof protocol === 'string' && FORWARDED.has(protocol)) {
-      if (listener.service === undefined) report(at(), `a ${protocol} listener needs 'service'`);
-      if (listener.routes !== undefined) report(at('routes'), `a ${protocol} listener has no routes; use 'service'`);
+      // a tls (passthrough) listener may route by SNI/ALPN; 'service' is then its default
+      const routedTls = protocol === 'tls' && listener.routes !== undefined;
+      if (listener.service === undefined && !routedTls) report(at(), `a ${protocol} listener needs 'service'${protocol === 'tls' ? " (or 'routes' by sni/alpn)" : ''}`);
+      if (listener.routes !== undefined && protocol !== 'tls') report(at('routes'), `a ${protocol} listener has no routes; use 'service'`);
     }
 
     checkServiceReference(listener.service, at('service'), names.services, report);

@@ -37,6 +37,8 @@ export interface RouteMatch {
   query?: Record<string, ValueMatch>;
   cookie?: Record<string, ValueMatch>;
   clientIp?: string[]; // CIDRs or single addresses
+  sni?: string[]; // tls listeners: exact or '*.example.com', lower-cased
+  alpn?: string[]; // tls listeners: any of these offered
 }
 
 export interface RouteConfig {
@@ -56,7 +58,28 @@ export interface ListenerTimeouts {
   header: number; // ms for the whole request head to arrive (slowloris guard): 408
   keepAlive: number; // ms an idle client connection is kept open between requests
   clientIdle: number; // ms without a read or write while a request is in progress
+  idle: number; // tcp/tls: ms without a byte either way before the connection is closed
+  clientHello: number; // tls: ms for the whole ClientHello to arrive
 }
+
+/** TLS of an https listener; file paths are absolute (resolved against the config file's folder). */
+export interface ListenerTlsConfig {
+  certificates: Array<{ cert: string; key: string }>; // the first is the default
+  minVersion: 'TLSv1.2' | 'TLSv1.3';
+  clientAuth?: { ca: string; required: boolean; verifyDepth: number };
+  hsts?: { maxAge: number; includeSubDomains: boolean; preload: boolean }; // maxAge in ms
+}
+
+/** TLS from Fulcrum to a service's backends. */
+export interface ServiceTlsConfig {
+  ca?: string;
+  servername?: string;
+  cert?: string;
+  key?: string;
+  insecureSkipVerify: boolean;
+}
+
+export type ProxyProtocolVersion = 'v1' | 'v2';
 
 export interface ListenerConfig {
   name: string;
@@ -68,6 +91,11 @@ export interface ListenerConfig {
   limits: HttpLimits;
   timeouts: ListenerTimeouts;
   trustedProxies: string[]; // CIDRs whose X-Forwarded-* / Forwarded we keep and extend
+  tls?: ListenerTlsConfig; // https
+  redirectToHttps?: { port: number }; // http: every request gets a 301 to https on this port
+  acceptProxyProtocol?: { trusted: string[] }; // PROXY v1/v2 read from these sources only
+  sessionTimeout: number; // udp: ms of silence that ends a client's session
+  maxSessions: number; // udp: client sessions at once
 }
 
 export interface BackendConfig {
@@ -102,6 +130,8 @@ export interface ServiceConfig {
   timeouts: ServiceTimeouts;
   retries: RetryPolicy;
   keepAlive: UpstreamKeepAlive;
+  tls?: ServiceTlsConfig; // none: plain TCP to the backends
+  proxyProtocol?: ProxyProtocolVersion; // sent first on every backend connection
 }
 
 export interface AdminConfig {

@@ -123,7 +123,7 @@ test('a route after a catch-all is unreachable', () => {
   assertError(errors, 'listeners[0].routes[1]', '6:9', 'unreachable: routes[0] has no match');
 });
 
-test('listener shape: http needs routes, unsupported protocols and tls are refused', () => {
+test('listener shape: http needs routes, tcp needs a service, tls belongs to https', () => {
   const errors = expectErrors(
     yaml(
       'listeners:',
@@ -142,10 +142,9 @@ test('listener shape: http needs routes, unsupported protocols and tls are refus
   );
   assertError(errors, 'listeners[0]', '2:5', "an http listener needs 'routes'");
   assertError(errors, 'listeners[1].routes', '3:46', 'at least one route');
-  assertError(errors, 'listeners[2].protocol', '4:48', "protocol 'tcp' is not supported yet");
   assertError(errors, 'listeners[3]', '5:5', "a tcp listener needs 'service'");
   assertError(errors, 'listeners[3].routes', '5:61', 'a tcp listener has no routes');
-  assertError(errors, 'listeners[4].tls', '8:10', 'tls is not supported yet');
+  assertError(errors, 'listeners[4].tls', '8:10', "'tls' is for https listeners (this one is http)");
   assertError(errors, 'listeners[5].protocol', '10:48', 'got "htp" (did you mean \'http\'?)');
 });
 
@@ -258,5 +257,4 @@ test('an https listener needs tls, and an empty admin token is refused', () => {
   );
   assertError(errors, 'admin.token', '1:17', 'expected at least 1 character(s)');
   assertError(errors, 'listeners[0]', '3:5', "an https listener needs 'tls'");
-  assertError(errors, 'listeners[0].protocol', '3:50', "protocol 'https' is not supported yet");
 });

@@ -1,0 +1,63 @@
+// The parts of the contract about transport: TLS on listeners and towards backends, PROXY protocol,
+// redirects to https and the settings of L4 listeners. File paths are checked (exist, parse) in
+// files.ts, which knows the config file's folder.
+import { z } from 'zod';
+import { cidr, count, duration, hostPattern, oneOrMany } from './values.js';
+
+export const TLS_VERSIONS = ['TLSv1.2', 'TLSv1.3'] as const;
+export const PROXY_PROTOCOL_VERSIONS = ['v1', 'v2'] as const;
+
+const certificateSchema = z.strictObject({ cert: z.string().min(1), key: z.string().min(1) });
+
+/** `tls` of an https listener. */
+export const listenerTlsSchema = z.strictObject({
+  certificates: z.array(certificateSchema).min(1, 'expected at least one certificate'), // chosen by SNI; the first is the default
+  minVersion: z.enum(TLS_VERSIONS).default('TLSv1.2'), // TLSv1.2
+  clientAuth: z
+    .strictObject({
+      ca: z.string().min(1), // CA bundle (PEM) that client certificates must chain to
+      required: z.boolean().default(true), // true: a client without a certificate is refused
+      verifyDepth: count(1, 1), // 1: how many CA certificates may sit above the client's
+    })
+    .optional(),
+  hsts: z
+    .strictObject({
+      maxAge: duration(365 * 24 * 3_600_000), // 8760h (one year)
+      includeSubDomains: z.boolean().default(false),
+      preload: z.boolean().default(false),
+    })
+    .optional(),
+});
+
+/** `redirectToHttps` of an http listener: `true` (port 443) or `{ port }`. */
+export const redirectToHttpsSchema = z
+  .union([z.boolean(), z.strictObject({ port: count(443, 1).refine((p) => p <= 65535, 'expected a port ≤ 65535') })], {
+    error: 'expected true or { port: N }',
+  })
+  .transform((value) => (value === false ? undefined : value === true ? { port: 443 } : value));
+
+/** `acceptProxyProtocol` of a listener: PROXY v1/v2 headers are read from these sources only. */
+export const acceptProxyProtocolSchema = z.strictObject({
+  trusted: z.array(cidr).min(1, 'expected at least one trusted CIDR'),
+});
+
+/** `tls` of a service: connections to its backends are TLS. */
+export const serviceTlsSchema = z.strictObject({
+  ca: z.string().min(1).optional(), // none: the system's trusted CAs
+  servername: hostPattern.optional(), // none: the backend's host when it is a name; also what its certificate is checked against
+  cert: z.string().min(1).optional(), // client certificate (mTLS to the backend), with `key`
+  key: z.string().min(1).optional(),
+  insecureSkipVerify: z.boolean().default(false), // false; true accepts any certificate (logged loudly)
+});
+
+export const proxyProtocolSchema = z.enum(PROXY_PROTOCOL_VERSIONS);
+
+/** A tls (passthrough) listener's route condition: the ClientHello's SNI and ALPN. */
+export const sniPattern = oneOrMany(hostPattern, 'a host name');
+export const alpnList = oneOrMany(z.string().min(1).max(255), 'an ALPN protocol id');
+
+/** Listener settings used by tcp, tls and udp listeners (ignored by http ones). */
+export const l4ListenerFields = {
+  sessionTimeout: duration(30_000), // udp: 30s without a datagram either way ends a client's session
+  maxSessions: count(10_000, 1), // udp: 10000 client sessions at once; new clients beyond are dropped
+};
