@@ -5,7 +5,10 @@
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
 
-/** 32-bit unsigned hash of `text`; `seed` gives independent hash functions (maglev needs two). */
+/**
+ * 30-bit hash of `text`; `seed` gives independent hash functions (maglev needs two).
+ * 30 bits so the result is always a small integer to V8 and never boxed on return.
+ */
 export function hashString(text: string, seed = 0): number {
   let h = seed | 0;
   const length = text.length;
@@ -27,15 +30,15 @@ export function hashString(text: string, seed = 0): number {
     h ^= k;
   }
   h ^= length << 1;
-  return mix32(h);
+  return mix32(h) >>> 2;
 }
 
-/** Murmur3's finalizer: spreads every input bit over the output; also a cheap rehash. */
+/** Murmur3's finalizer (30 bits kept): spreads every input bit over the output; also a cheap rehash. */
 export function mix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return h >>> 0;
+  return h >>> 2;
 }

@@ -10,7 +10,7 @@ export class LeastConnections extends LeastLoaded {
     this.initialize();
   }
 
-  protected scoreOf(backend: Backend): number {
-    return backend.active / backend.effectiveWeight();
+  protected scoreOf(backend: Backend, out: Float64Array): void {
+    out[0] = backend.active / backend.effectiveWeight();
   }
 }

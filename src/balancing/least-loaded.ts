@@ -43,8 +43,14 @@ export abstract class LeastLoaded implements Balancer {
     for (let i = 0; i < n; i++) this.indexOf.set(backends[i]!, i);
   }
 
-  /** Lower is better; only called for eligible backends. Subclasses must call `initialize()`. */
-  protected abstract scoreOf(backend: Backend): number;
+  /**
+   * Writes the backend's score (lower is better) to `out[0]`; only called for eligible
+   * backends. Writing instead of returning keeps the double unboxed: this call site sees
+   * every subclass, so it is not inlined, and a returned double would be a heap number per
+   * call. Subclasses must call `initialize()` at the end of their constructor.
+   */
+  protected abstract scoreOf(backend: Backend, out: Float64Array): void;
+  private readonly scratch = new Float64Array(1);
 
   protected initialize(): void {
     this.rebuild();
@@ -85,7 +91,11 @@ export abstract class LeastLoaded implements Balancer {
   /** Recomputes backend i's score; true when it changed. */
   protected refresh(i: number): boolean {
     const backend = this.backends[i]!;
-    const next = isEligible(backend) ? this.scoreOf(backend) : Infinity;
+    let next = Infinity;
+    if (isEligible(backend)) {
+      this.scoreOf(backend, this.scratch);
+      next = this.scratch[0]!;
+    }
     const previous = this.score[i]!;
     if (next === previous) return false;
     this.score[i] = next;
@@ -99,7 +109,12 @@ export abstract class LeastLoaded implements Balancer {
     const n = this.backends.length;
     for (let i = 0; i < n; i++) {
       const backend = this.backends[i]!;
-      this.score[i] = isEligible(backend) ? this.scoreOf(backend) : Infinity;
+      if (isEligible(backend)) {
+        this.scoreOf(backend, this.scratch);
+        this.score[i] = this.scratch[0]!;
+      } else {
+        this.score[i] = Infinity;
+      }
       this.heap[i] = i;
       this.position[i] = i;
     }

@@ -14,7 +14,7 @@ export class LeastRequests extends LeastLoaded {
     this.initialize();
   }
 
-  protected scoreOf(backend: Backend): number {
-    return backend.inflight / backend.effectiveWeight();
+  protected scoreOf(backend: Backend, out: Float64Array): void {
+    out[0] = backend.inflight / backend.effectiveWeight();
   }
 }

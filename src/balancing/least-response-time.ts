@@ -22,7 +22,8 @@ const MIN_LATENCY_MS = 0.001;
  */
 export class LeastResponseTime extends LeastLoaded {
   readonly name = 'least-response-time';
-  private readonly now: () => number;
+  /** undefined: performance.now(), called directly so the time is not boxed on return */
+  private readonly now: (() => number) | undefined;
   private readonly decayMs: number;
   /** decaying average latency over all backends, for backends without samples; 0 = none yet */
   private priorCost = 0;
@@ -31,14 +32,14 @@ export class LeastResponseTime extends LeastLoaded {
 
   constructor(backends: readonly Backend[], options: BalancerOptions) {
     super(backends);
-    this.now = options.now ?? defaultNow;
+    this.now = options.now;
     this.decayMs = options.decayMs ?? DEFAULT_DECAY_MS;
     this.seedPrior();
     this.initialize();
   }
 
   override onEnd(backend: Backend, outcome: Outcome, latencyMs: number): void {
-    const t = this.now();
+    const t = this.now === undefined ? performance.now() : this.now();
     let rtt = latencyMs > MIN_LATENCY_MS ? latencyMs : MIN_LATENCY_MS;
     const cost = backend.latencyEwma;
     // A failure may come back fast (connection refused): it must never make a backend look better.
@@ -56,10 +57,10 @@ export class LeastResponseTime extends LeastLoaded {
     else this.rebuild(); // the first sample gives every unsampled backend a comparable score
   }
 
-  protected scoreOf(backend: Backend): number {
+  protected scoreOf(backend: Backend, out: Float64Array): void {
     const cost = backend.latencyEwma;
     const base = cost > 0 ? Math.log(cost) + backend.latencyAt / this.decayMs : this.priorScore;
-    return base + Math.log(backend.inflight + 1) - Math.log(backend.effectiveWeight());
+    out[0] = base + Math.log(backend.inflight + 1) - Math.log(backend.effectiveWeight());
   }
 
   private observePrior(rtt: number, t: number): void {
@@ -90,8 +91,4 @@ export class LeastResponseTime extends LeastLoaded {
     this.priorAt = latest;
     this.priorCost = Math.exp(this.priorScore - latest / this.decayMs);
   }
-}
-
-function defaultNow(): number {
-  return performance.now();
 }

@@ -1,6 +1,6 @@
 import type { Backend } from '../pool/backend.js';
 import { wasTried, type Balancer, type BalancerOptions, type PickContext } from './balancer.js';
-import { DEFAULT_LOAD_REPORT_TTL_MS, loadAdjustedWeight } from './load-report.js';
+import { DEFAULT_LOAD_REPORT_TTL_MS, LOAD_WEIGHT_FLOOR } from './load-report.js';
 
 /**
  * Smooth weighted round robin over weights scaled by each backend's reported headroom
@@ -11,7 +11,8 @@ export class ResourceBalancer implements Balancer {
   readonly name = 'resource';
   readonly usesKey = false;
   private readonly current: Float64Array;
-  private readonly now: () => number;
+  /** undefined: performance.now(), called directly so the time is not boxed on return */
+  private readonly now: (() => number) | undefined;
   private readonly ttlMs: number;
 
   constructor(
@@ -19,20 +20,24 @@ export class ResourceBalancer implements Balancer {
     options: BalancerOptions,
   ) {
     this.current = new Float64Array(backends.length);
-    this.now = options.now ?? defaultNow;
+    this.now = options.now;
     this.ttlMs = options.loadReportTtlMs ?? DEFAULT_LOAD_REPORT_TTL_MS;
   }
 
   pick(_ctx: PickContext, tried: readonly Backend[]): Backend | undefined {
     const list = this.backends;
     const current = this.current;
-    const now = this.now();
+    const now = this.now === undefined ? performance.now() : this.now();
+    const ttl = this.ttlMs;
     let total = 0;
     let best = -1;
     for (let i = 0; i < list.length; i++) {
       const backend = list[i]!;
       if (!backend.available() || (tried.length !== 0 && wasTried(tried, backend))) continue;
-      const weight = loadAdjustedWeight(backend, now, this.ttlMs);
+      // inline rather than loadAdjustedWeight(), whose returned double would be boxed per backend
+      let weight = backend.effectiveWeight();
+      const load = backend.reportedLoad;
+      if (load === load && now - backend.reportedAt <= ttl) weight *= load < 1 - LOAD_WEIGHT_FLOOR ? 1 - load : LOAD_WEIGHT_FLOOR;
       if (!(weight > 0)) continue;
       current[i]! += weight;
       total += weight;
@@ -42,8 +47,4 @@ export class ResourceBalancer implements Balancer {
     current[best]! -= total;
     return list[best];
   }
-}
-
-function defaultNow(): number {
-  return performance.now();
 }

@@ -11,11 +11,14 @@ const MAX_DRAWS = 32;
  */
 export class WeightedSampler {
   private maxWeight = 0;
+  /** xorshift32 state, seeded from the injected random: one draw, then no calls out per pick */
+  private state: number;
 
   constructor(
     private readonly backends: readonly Backend[],
-    private readonly random: () => number,
+    random: () => number,
   ) {
+    this.state = Math.floor(random() * 0x100000000) | 0 || 0x9e3779b9 | 0;
     for (const backend of backends) {
       const w = Math.max(backend.weight, backend.effectiveWeight());
       if (w > this.maxWeight) this.maxWeight = w;
@@ -28,7 +31,7 @@ export class WeightedSampler {
     const n = list.length;
     if (n === 0) return -1;
     for (let attempt = 0; attempt < MAX_DRAWS; attempt++) {
-      const r = this.random() * n;
+      const r = this.next() * n;
       const i = r | 0;
       const backend = list[i]!;
       if (!backend.available()) continue;
@@ -43,6 +46,16 @@ export class WeightedSampler {
     return this.drawExact(tried);
   }
 
+  /** uniform in [0, 1) */
+  private next(): number {
+    let x = this.state;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.state = x;
+    return (x >>> 0) / 4294967296;
+  }
+
   private drawExact(tried: readonly Backend[]): number {
     const list = this.backends;
     let total = 0;
@@ -51,7 +64,7 @@ export class WeightedSampler {
       if (isEligible(backend) && !wasTried(tried, backend)) total += backend.effectiveWeight();
     }
     if (total === 0) return -1;
-    let r = this.random() * total;
+    let r = this.next() * total;
     let last = -1;
     for (let i = 0; i < list.length; i++) {
       const backend = list[i]!;

@@ -7,8 +7,8 @@ describe('hashString', () => {
     assert.equal(hashString(''), 0);
     assert.equal(hashString('10.0.0.1:8080'), hashString('10.0.0.1:8080'));
     assert.notEqual(hashString('10.0.0.1:8080'), hashString('10.0.0.1:8080', 1));
-    assert.equal(hashString('a'), 1867108634);
-    assert.equal(hashString('10.0.0.1:8080'), 2134136095);
+    assert.equal(hashString('a'), 116694289);
+    assert.equal(hashString('10.0.0.1:8080'), 133383505);
   });
 
   it('spreads sequential keys evenly over 16 buckets (chi-square)', () => {
@@ -20,7 +20,7 @@ describe('hashString', () => {
     assert.ok(chi < 37.7, `chi-square ${chi.toFixed(1)} (99.9% critical value for 15 dof is 37.7)`);
   });
 
-  it('changes about half the output bits when one input character changes (avalanche)', () => {
+  it('changes about half of the 30 output bits when one input character changes (avalanche)', () => {
     let flipped = 0;
     const trials = 10_000;
     for (let i = 0; i < trials; i++) {
@@ -31,6 +31,6 @@ describe('hashString', () => {
       }
     }
     const mean = flipped / trials;
-    assert.ok(mean > 15 && mean < 17, `mean flipped bits ${mean}`);
+    assert.ok(mean > 14 && mean < 16, `mean flipped bits ${mean}`);
   });
 });

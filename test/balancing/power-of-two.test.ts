@@ -26,12 +26,14 @@ describe('power-of-two', () => {
   });
 
   it('the winner is the draw with fewer outstanding requests', () => {
-    const list = backends([1, 1]);
-    list[0]!.inflight = 5;
-    // draws: b0 then b1 (random() × 2 → 0.x then 1.x, fractional part accepts)
-    const draws = [0.1, 0.9];
-    let k = 0;
-    const balancer = make('power-of-two', list, { random: () => draws[k++ % 2]! });
-    assert.equal(balancer.pick(ctx(), []), list[1]);
+    // b0 busy, b1 idle: b0 wins only when every draw lands on it (1/2^choices)
+    for (const choices of [2, 3]) {
+      const list = backends([1, 1]);
+      list[0]!.inflight = 5;
+      const balancer = make('power-of-two', list, { random: seeded(5), choices });
+      let busy = 0;
+      for (let i = 0; i < 20_000; i++) if (balancer.pick(ctx(), []) === list[0]) busy++;
+      assert.ok(Math.abs(busy / 20_000 - 1 / 2 ** choices) < 0.015, `choices ${choices}: ${busy}`);
+    }
   });
 });
