@@ -43,6 +43,7 @@ export class Fulcrum {
   async close(): Promise<void> {
     await Promise.all([...this.listeners.values()].map((listener) => listener.close()));
     for (const service of this.services.values()) {
+      service.stopHealth();
       for (const backend of service.backends) upstreamPool(backend, service.config.keepAlive).closeAll();
     }
   }
@@ -52,6 +53,7 @@ export class Fulcrum {
     for (const serviceConfig of config.services.values()) {
       this.services.set(serviceConfig.name, new Service(serviceConfig));
     }
+    for (const service of this.services.values()) service.startHealth(logger);
     try {
       for (const listenerConfig of config.listeners) {
         const listener = createListener(listenerConfig, this.services, logger);

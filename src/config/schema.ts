@@ -19,6 +19,7 @@ import {
   size,
   valueMatch,
 } from './values.js';
+import { healthCheckSchema, passiveHealthSchema, panicThresholdSchema, slowStartSchema } from './health-schema.js';
 import {
   acceptProxyProtocolSchema,
   alpnList,
@@ -132,9 +133,10 @@ const serviceSchema = z.strictObject({
     .prefault({}),
   tls: serviceTlsSchema.optional(), // none: plain TCP to the backends
   proxyProtocol: proxyProtocolSchema.optional(), // none; v1 | v2: sent first on every backend connection
-  healthCheck: notSupportedYet(z.unknown(), 'healthCheck is not supported yet').optional(),
-  passiveHealth: notSupportedYet(z.unknown(), 'passiveHealth is not supported yet').optional(),
-  slowStart: notSupportedYet(z.unknown(), 'slowStart is not supported yet').optional(),
+  healthCheck: healthCheckSchema.optional(), // none: every backend counts as healthy (see health-schema.ts)
+  passiveHealth: passiveHealthSchema.optional(), // none: no outlier detection
+  slowStart: slowStartSchema, // 0: off
+  panicThreshold: panicThresholdSchema, // 50 (%); 0 = never
   sticky: notSupportedYet(z.unknown(), 'sticky is not supported yet').optional(),
 });
 

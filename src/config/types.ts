@@ -120,6 +120,42 @@ export interface UpstreamKeepAlive {
   idleTimeout: number; // ms an idle pooled socket is kept (below the usual 5 s of backends)
 }
 
+export type HealthCheckType = 'tcp' | 'http' | 'tls';
+
+/** Active health checks (docs/health.md). Times in ms. */
+export interface HealthCheckConfig {
+  type: HealthCheckType;
+  interval: number;
+  timeout: number; // below interval (and downInterval)
+  /** interval while the backend is down (faster recovery); defaults to interval */
+  downInterval: number;
+  /** a random 0..jitter ms added to every interval, so probes of many backends spread out */
+  jitter: number;
+  healthyThreshold: number; // consecutive successes to go up (rise)
+  unhealthyThreshold: number; // consecutive failures to go down (fall)
+  /** before its first result a backend is treated as healthy, or waits (unhealthy) */
+  initialState: 'healthy' | 'unhealthy';
+  /** probe this port instead of the backend's */
+  port?: number;
+  // http
+  method: string;
+  path: string;
+  host?: string; // Host header; default the backend's host:port
+  expectStatus: Array<[number, number]>; // inclusive ranges
+  bodyRegex?: string;
+  // tls
+  sni?: string;
+}
+
+/** Outlier detection from real traffic (docs/health.md). Times in ms. */
+export interface PassiveHealthConfig {
+  maxFails: number; // consecutive failures that eject
+  failTimeout: number; // base ejection time; the n-th ejection lasts n × failTimeout
+  on5xx: boolean; // count 5xx responses as failures
+  maxEjectionPercent: number; // at most this share of the service ejected at once
+  maxEjectionTime: number; // cap of an ejection; also how long without ejection resets the count
+}
+
 export interface ServiceConfig {
   name: string;
   algorithm: AlgorithmName;
@@ -132,6 +168,12 @@ export interface ServiceConfig {
   keepAlive: UpstreamKeepAlive;
   tls?: ServiceTlsConfig; // none: plain TCP to the backends
   proxyProtocol?: ProxyProtocolVersion; // sent first on every backend connection
+  healthCheck?: HealthCheckConfig;
+  passiveHealth?: PassiveHealthConfig;
+  /** ms over which a new or recovered backend ramps to its full weight; 0 (default) = off */
+  slowStart?: number;
+  /** percent of healthy backends below which health is ignored (panic mode); 0 = never; default 50 */
+  panicThreshold?: number;
 }
 
 export interface AdminConfig {

@@ -191,7 +191,7 @@ export class Exchange implements UpstreamUser, ChunkSink {
 
   private requestError(error: unknown): void {
     if (!(error instanceof HttpParseError)) throw error;
-    this.abortUpstream('failure');
+    this.abortUpstream('cancelled'); // the client's fault: must not count against the backend
     if (!this.responseStarted) this.client.refuse(error.status, true);
     else this.client.destroy();
   }
@@ -513,6 +513,8 @@ export class Exchange implements UpstreamUser, ChunkSink {
     backend.inflight--;
     const latency = this.latencyMs >= 0 ? this.latencyMs : performance.now() - this.startedAt;
     this.service.balancer.onEnd?.(backend, outcome, latency);
+    const outliers = this.service.outliers;
+    if (outliers !== null) outliers.record(backend, outcome, this.responseHead === null ? 0 : this.responseHead.status);
   }
 
   /** Answer with an error of our own; the connection survives only if the request was fully read. */

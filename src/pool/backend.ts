@@ -4,7 +4,7 @@ import type { BackendConfig } from '../config/types.js';
 let availabilityEpoch = 0;
 
 /**
- * Bumped whenever any backend's health, draining or weight changes. Indexed balancers
+ * Bumped whenever any backend's health, ejection, panic, slow-start factor, draining or weight changes. Indexed balancers
  * (least-connections' heap) compare it on each pick and re-check availability only then,
  * instead of calling available() on every backend.
  */
@@ -52,6 +52,46 @@ export class Backend {
   }
   private _draining = false;
 
+  // --- state written by src/health (active checks, outlier detection, slow start, panic) ---
+  /** what the health checks know: 'unknown' until the first result (then treated as initialState says) */
+  healthStatus: 'unknown' | 'healthy' | 'unhealthy' = 'unknown';
+  /** why the last transition happened (a probe's error, "3 consecutive connect failures", ...) */
+  healthReason = '';
+  /** ms epoch of the last health transition (or of creation) */
+  healthSince = Date.now();
+  /** taken out of rotation by outlier detection until `ejectedUntil` (ms epoch) */
+  get ejected(): boolean {
+    return this._ejected;
+  }
+  set ejected(value: boolean) {
+    if (value !== this._ejected) availabilityEpoch++;
+    this._ejected = value;
+  }
+  private _ejected = false;
+  ejectedUntil = 0;
+  /** ejections so far: the next one lasts failTimeout × (ejections + 1), capped */
+  ejections = 0;
+  /** consecutive failures seen on real traffic (outlier detection) */
+  consecutiveFailures = 0;
+  /** the service has too few healthy backends: health and ejection are ignored (panic mode) */
+  get panic(): boolean {
+    return this._panic;
+  }
+  set panic(value: boolean) {
+    if (value !== this._panic) availabilityEpoch++;
+    this._panic = value;
+  }
+  private _panic = false;
+  /** slow start: effectiveWeight() is weight × this, ramped from a floor to 1 by a coarse timer */
+  get slowStartFactor(): number {
+    return this._slowStartFactor;
+  }
+  set slowStartFactor(value: number) {
+    if (value !== this._slowStartFactor) availabilityEpoch++;
+    this._slowStartFactor = value;
+  }
+  private _slowStartFactor = 1;
+
   // --- counters written by the data path ---
   /** connections in use to this backend (L4) or leased upstream sockets (L7) */
   active = 0;
@@ -79,20 +119,21 @@ export class Backend {
   }
 
   /**
-   * Whether the backend may take a new request now: healthy, not draining, not at
-   * weight 0 and not at its connection limit. Algorithms see backends only through this.
+   * Whether the backend may take a new request now: healthy and not ejected (or the service
+   * is in panic mode), not draining, not at weight 0 and not at its connection limit.
+   * Algorithms see backends only through this.
    */
   available(): boolean {
     return (
-      this.healthy &&
+      ((this._healthy && !this._ejected) || this._panic) &&
       !this.draining &&
       this.weight > 0 &&
       (this.maxConnections === 0 || this.active < this.maxConnections)
     );
   }
 
-  /** The weight algorithms should use (slow start scales it once that lands). */
+  /** The weight algorithms should use: the configured weight, scaled down during slow start. */
   effectiveWeight(): number {
-    return this.weight;
+    return this._slowStartFactor === 1 ? this._weight : this._weight * this._slowStartFactor;
   }
 }

@@ -3,6 +3,9 @@ import type { Balancer, BalancerOptions } from '../balancing/balancer.js';
 import { balancerFactory } from '../balancing/registry.js';
 import { compileHashKey, type HashKeyFunction } from '../balancing/hash-key.js';
 import { Backend } from './backend.js';
+import { ServiceHealth } from '../health/service-health.js';
+import type { OutlierDetector } from '../health/outlier-detector.js';
+import type { Logger } from '../observe/logger.js';
 
 /**
  * A named pool of backends and the algorithm that chooses among them. Membership
@@ -18,13 +21,30 @@ export class Service {
   hashKey!: HashKeyFunction;
   /** the algorithm weighs backends by the load they report in X-Backend-Load */
   readsLoadReports = false;
+  /** active checks, outlier detection, slow start and panic mode (src/health) */
+  readonly health: ServiceHealth;
+  /** passive health, fed by the data path after every request; null when not configured */
+  outliers: OutlierDetector | null = null;
   private readonly random: () => number;
 
   constructor(config: ServiceConfig, random: () => number = Math.random) {
     this.name = config.name;
     this.config = config;
     this.random = random;
+    this.health = new ServiceHealth(config.name);
     this.applyConfig(config);
+  }
+
+  /** Starts health checking (idempotent); logs one line per transition. */
+  startHealth(logger: Logger): void {
+    this.health.start(logger);
+    this.outliers = this.health.outliers;
+  }
+
+  /** Stops health timers and probes (idempotent); backends keep their health state. */
+  stopHealth(): void {
+    this.health.stop();
+    this.outliers = null;
   }
 
   /** Adopt a new config for this service, keeping the Backend objects of unchanged addresses. */
@@ -46,6 +66,8 @@ export class Service {
     this.backends = next;
     this.hashKey = compileHashKey(config.hashKey);
     this.readsLoadReports = config.algorithm === 'resource';
+    this.health.apply(config, next);
+    this.outliers = this.health.outliers;
     this.rebuildBalancer();
   }
 

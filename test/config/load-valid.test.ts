@@ -34,6 +34,8 @@ test('a minimal config gets every default', () => {
     timeouts: { connect: 5_000, response: 30_000, idle: 60_000 },
     retries: { attempts: 2, on: ['connect-failure'] },
     keepAlive: { maxIdle: 64, idleTimeout: 4_000 },
+    slowStart: 0,
+    panicThreshold: 50,
   });
 });
 

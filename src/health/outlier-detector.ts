@@ -1,0 +1,117 @@
+import type { Outcome } from '../balancing/balancer.js';
+import type { PassiveHealthConfig } from '../config/types.js';
+import type { Backend } from '../pool/backend.js';
+
+export interface OutlierEvents {
+  ejected(backend: Backend, reason: string, durationMs: number): void;
+  returned(backend: Backend): void;
+}
+
+const FAILURE_NAMES: Record<string, string> = {
+  'connect-failure': 'connect failure',
+  timeout: 'timeout',
+  failure: 'broken response',
+};
+
+/**
+ * Passive health: real traffic outcomes eject a backend after `maxFails` consecutive
+ * failures (connect failures, timeouts, broken responses, and 5xx when `on5xx`). The n-th
+ * ejection lasts n × failTimeout, capped at maxEjectionTime, as in Envoy; the count starts
+ * over once a backend has gone maxEjectionTime without one. At most maxEjectionPercent of
+ * the service (but always at least one backend) is out at a time.
+ *
+ * The consecutive-failure count lives on Backend, so recording an outcome is a few field
+ * writes: no lookup, no allocation on the data path.
+ */
+export class OutlierDetector {
+  private readonly timers = new Map<Backend, NodeJS.Timeout>();
+
+  constructor(
+    private config: PassiveHealthConfig,
+    private backends: readonly Backend[],
+    private readonly events: OutlierEvents,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.resumeEjections();
+  }
+
+  update(config: PassiveHealthConfig, backends: readonly Backend[]): void {
+    this.config = config;
+    this.backends = backends;
+    for (const backend of this.timers.keys()) if (!backends.includes(backend)) this.release(backend, false);
+  }
+
+  /** One finished request or connection; `status` is the response status, 0 when there was none. */
+  record(backend: Backend, outcome: Outcome, status: number): void {
+    if (outcome === 'cancelled') return;
+    if (outcome === 'success' && !(status >= 500 && this.config.on5xx)) {
+      if (backend.consecutiveFailures !== 0) backend.consecutiveFailures = 0;
+      return;
+    }
+    if (backend.ejected) return;
+    if (++backend.consecutiveFailures < this.config.maxFails) return;
+    const what = outcome === 'success' ? `${status} response` : FAILURE_NAMES[outcome];
+    this.eject(backend, `${backend.consecutiveFailures} consecutive failures (last: ${what})`);
+  }
+
+  /** Backends currently ejected may stay out no more than this many. */
+  maxEjected(): number {
+    const percent = this.config.maxEjectionPercent;
+    if (percent <= 0) return 0;
+    return Math.max(1, Math.floor((this.backends.length * percent) / 100));
+  }
+
+  private eject(backend: Backend, reason: string): void {
+    let ejected = 0;
+    for (const b of this.backends) if (b.ejected) ejected++;
+    if (ejected >= this.maxEjected()) return; // the count stays: the next failure tries again
+    const now = this.now();
+    const { failTimeout, maxEjectionTime } = this.config;
+    if (backend.ejections > 0 && now - backend.ejectedUntil > maxEjectionTime) backend.ejections = 0;
+    backend.ejections++;
+    const durationMs = Math.min(failTimeout * backend.ejections, maxEjectionTime);
+    backend.ejectedUntil = now + durationMs;
+    backend.consecutiveFailures = 0;
+    backend.ejected = true;
+    this.scheduleReturn(backend, durationMs);
+    this.events.ejected(backend, reason, durationMs);
+  }
+
+  private scheduleReturn(backend: Backend, delayMs: number): void {
+    const timer = setTimeout(() => this.release(backend, true), Math.max(0, delayMs));
+    timer.unref();
+    this.timers.set(backend, timer);
+  }
+
+  /** Ejections that outlived a previous detector (stop and start again, a reload) still end on time. */
+  private resumeEjections(): void {
+    const now = this.now();
+    for (const backend of this.backends) if (backend.ejected) this.scheduleReturn(backend, backend.ejectedUntil - now);
+  }
+
+  /** The ejection is over (or cut short): back in rotation. */
+  private release(backend: Backend, notify: boolean): void {
+    const timer = this.timers.get(backend);
+    if (timer !== undefined) clearTimeout(timer);
+    this.timers.delete(backend);
+    if (!backend.ejected) return;
+    backend.ejected = false;
+    backend.consecutiveFailures = 0;
+    if (notify) this.events.returned(backend);
+  }
+
+  /** Stops the timers; ejected backends stay ejected until a new detector takes over. */
+  stop(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  /** Ends every ejection now (passive health switched off). */
+  releaseAll(): void {
+    this.stop();
+    for (const backend of this.backends) {
+      backend.ejected = false;
+      backend.consecutiveFailures = 0;
+    }
+  }
+}
