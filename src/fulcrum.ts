@@ -1,4 +1,10 @@
 import type { FulcrumConfig } from './config/types.js';
+import { formatConfigError } from './config/errors.js';
+import { loadConfigFile } from './config/load.js';
+import { diffConfigs } from './config/diff.js';
+import { RuntimeOverlay, type OverlayReport } from './config/overlay.js';
+import { Drains } from './pool/drain.js';
+import { applyServiceConfig, retireService } from './pool/membership.js';
 import { createListener, type RunningListener } from './listener-factory.js';
 import { upstreamPool } from './http/upstream/pool.js';
 import { silentLogger, type Logger } from './observe/logger.js';
@@ -8,6 +14,18 @@ export interface StartOptions {
   logger?: Logger;
 }
 
+/** What a reload did, or why it was refused (the running config then keeps serving). */
+export type ReloadResult =
+  | {
+      ok: true;
+      durationMs: number;
+      listeners: { added: string[]; removed: string[]; updated: string[]; rebound: string[]; unchanged: string[] };
+      services: { added: string[]; removed: string[]; updated: string[]; unchanged: string[] };
+      /** runtime changes made through the admin API, re-applied on top of the new file (or dropped) */
+      runtimeChanges: OverlayReport;
+    }
+  | { ok: false; errors: string[] };
+
 /**
  * A running balancer: the services built from a config and the listeners in front of
  * them. This is what `fulcrum start` runs and what embedders and tests create.
@@ -16,11 +34,22 @@ export class Fulcrum {
   readonly services = new Map<string, Service>();
   private readonly listeners = new Map<string, RunningListener>();
   private readonly addresses = new Map<string, { host: string; port: number }>();
+  /** backends taking no new requests, and removed ones finishing theirs */
+  readonly drains = new Drains();
+  /** runtime changes (admin API), kept across reloads */
+  readonly overlay = new RuntimeOverlay();
+  /** the config as the file says, before runtime changes */
+  fileConfig: FulcrumConfig;
+  /** reloads run one at a time */
+  private reloading: Promise<unknown> = Promise.resolve();
 
   private constructor(
-    readonly config: FulcrumConfig,
+    /** the config in effect: the file's, with the runtime changes on top */
+    public config: FulcrumConfig,
     readonly logger: Logger,
-  ) {}
+  ) {
+    this.fileConfig = config;
+  }
 
   static async start(config: FulcrumConfig, options: StartOptions = {}): Promise<Fulcrum> {
     const fulcrum = new Fulcrum(config, options.logger ?? silentLogger);
@@ -40,7 +69,142 @@ export class Fulcrum {
     return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   }
 
+  /** The names of the running listeners. */
+  listenerNames(): string[] {
+    return [...this.listeners.keys()];
+  }
+
+  /**
+   * Swap to a new (validated) config: build beside the running one, bind new listeners, then
+   * swap in one synchronous step. Listeners with the same protocol and address keep their
+   * socket; backends with the same address keep their counters and health; requests in flight
+   * finish where they started. Runtime changes are re-applied on top. If anything fails before
+   * the swap, nothing changes and the errors are returned.
+   */
+  reload(fileConfig: FulcrumConfig): Promise<ReloadResult> {
+    const run = this.reloading.then(() => this.reloadNow(fileConfig));
+    this.reloading = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Read, validate and reload a config file (by default the one the running config came from). */
+  async reloadFile(path: string = this.fileConfig.source): Promise<ReloadResult> {
+    const loaded = await loadConfigFile(path);
+    if (!loaded.ok) return { ok: false, errors: loaded.errors.map(formatConfigError) };
+    return this.reload(loaded.config);
+  }
+
+  /** Re-apply the runtime changes to the running services (after the admin API changed one). */
+  applyRuntimeChanges(): OverlayReport {
+    const applied = this.overlay.apply(this.fileConfig);
+    this.config = applied.config;
+    for (const [name, service] of this.services) {
+      const config = applied.config.services.get(name);
+      if (config !== undefined && config !== service.config) applyServiceConfig(service, config, this.drains, applied.drained.get(name));
+    }
+    return applied;
+  }
+
+  private async reloadNow(fileConfig: FulcrumConfig): Promise<ReloadResult> {
+    const started = performance.now();
+    const applied = this.overlay.apply(fileConfig);
+    const next = applied.config;
+    const diff = diffConfigs(this.config, next);
+    const { logger } = this;
+
+    // 1. build beside the running graph: new services, new listener states, new sockets
+    const services = new Map(this.services);
+    for (const name of diff.services.removed) services.delete(name);
+    const addedServices = diff.services.added.map((name) => new Service(next.services.get(name)!));
+    for (const service of addedServices) services.set(service.name, service);
+    const swaps: Array<() => void> = [];
+    const rebinds: string[] = [];
+    const updated: string[] = [];
+    const unchanged: string[] = [];
+    const bound = new Map<string, { listener: RunningListener; address: { host: string; port: number } }>();
+    try {
+      for (const { from, to, changed } of diff.listeners.kept) {
+        const listener = this.listeners.get(from.name)!;
+        if (!changed && from.name === to.name) {
+          unchanged.push(to.name);
+          continue;
+        }
+        if (listener.prepareUpdate === undefined) {
+          rebinds.push(to.name);
+          continue;
+        }
+        swaps.push(listener.prepareUpdate(to, services));
+        updated.push(to.name);
+      }
+      for (const config of diff.listeners.added) {
+        const listener = createListener(config, services, logger);
+        const address = await listener.listen();
+        bound.set(config.name, { listener, address: { host: address.address, port: address.port } });
+      }
+    } catch (error) {
+      await Promise.all([...bound.values()].map((b) => b.listener.close()));
+      return { ok: false, errors: [error instanceof Error ? error.message : String(error)] };
+    }
+
+    // 2. the swap: synchronous, so every request sees either the old graph or the new one
+    for (const name of diff.services.changed) applyServiceConfig(this.services.get(name)!, next.services.get(name)!, this.drains, applied.drained.get(name));
+    const retired = diff.services.removed.map((name) => this.services.get(name)!);
+    for (const service of retired) this.services.delete(service.name);
+    for (const service of addedServices) {
+      this.services.set(service.name, service);
+      applyServiceConfig(service, service.config, this.drains, applied.drained.get(service.name));
+      service.startHealth(logger);
+    }
+    for (const swap of swaps) swap();
+    const leaving: RunningListener[] = [];
+    for (const { from, to } of diff.listeners.kept) {
+      if (from.name === to.name) continue;
+      const listener = this.listeners.get(from.name)!;
+      this.listeners.delete(from.name);
+      this.listeners.set(to.name, listener);
+      this.addresses.set(to.name, this.addresses.get(from.name)!);
+      this.addresses.delete(from.name);
+    }
+    for (const config of diff.listeners.removed) {
+      leaving.push(this.listeners.get(config.name)!);
+      this.listeners.delete(config.name);
+      this.addresses.delete(config.name);
+    }
+    for (const [name, { listener, address }] of bound) {
+      this.listeners.set(name, listener);
+      this.addresses.set(name, address);
+      logger.info({ listener: name, address: `${address.host}:${address.port}` }, 'listening');
+    }
+    this.fileConfig = fileConfig;
+    this.config = next;
+    for (const service of retired) retireService(service, this.drains);
+
+    // 3. after the swap: old listeners finish their requests; listeners that cannot swap are rebound
+    const grace = Math.max(0, ...[...next.services.values()].map((s) => s.drainTimeout));
+    for (const listener of leaving) void (listener.shutdown?.(grace) ?? listener.close());
+    for (const name of rebinds) await this.rebind(name, next.listeners.find((l) => l.name === name)!, services);
+
+    return {
+      ok: true,
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+      listeners: { added: [...bound.keys()], removed: diff.listeners.removed.map((l) => l.name), updated, rebound: rebinds, unchanged },
+      services: { added: diff.services.added, removed: diff.services.removed, updated: diff.services.changed, unchanged: diff.services.unchanged },
+      runtimeChanges: { kept: applied.kept, conflicts: applied.conflicts, settled: applied.settled },
+    };
+  }
+
+  /** A listener that cannot swap its state in place: closed, then bound again with the new config. */
+  private async rebind(name: string, config: FulcrumConfig['listeners'][number], services: ReadonlyMap<string, Service>): Promise<void> {
+    await this.listeners.get(name)?.close();
+    const listener = createListener(config, services, this.logger);
+    const address = await listener.listen();
+    this.listeners.set(name, listener);
+    this.addresses.set(name, { host: address.address, port: address.port });
+    this.logger.warn({ listener: name }, 'listener rebound: its protocol cannot swap its config in place');
+  }
+
   async close(): Promise<void> {
+    this.drains.closeAll();
     await Promise.all([...this.listeners.values()].map((listener) => listener.close()));
     for (const service of this.services.values()) {
       service.stopHealth();

@@ -9,6 +9,13 @@ export interface RunningListener {
   listen(): Promise<AddressInfo>;
   /** stop accepting and close the connections it owns */
   close(): Promise<void>;
+  /**
+   * Config reload, same address and protocol: build the new state (may throw) and return the
+   * swap. A listener without it is rebound on reload (closed, then bound again).
+   */
+  prepareUpdate?(config: ListenerConfig, services: ReadonlyMap<string, Service>): () => void;
+  /** stop accepting; let open connections finish, closing them all by `graceMs` (default: close) */
+  shutdown?(graceMs: number): Promise<void>;
 }
 
 /** Builds the listener for a config entry; one case per protocol. */

@@ -36,7 +36,10 @@ program
   .description('run the load balancer')
   .option('-c, --config <file>', 'configuration file (YAML or JSON)', DEFAULT_CONFIG)
   .option('--log-level <level>', 'override log.level (trace, debug, info, warn, error, fatal, silent)')
-  .action((options: { config: string; logLevel?: string }) => run(() => startCommand(options.config, { logLevel: options.logLevel })));
+  .option('--watch', 'reload when the configuration file changes (also: reload.watch in the file); SIGHUP always reloads')
+  .action((options: { config: string; logLevel?: string; watch?: boolean }) =>
+    run(() => startCommand(options.config, { logLevel: options.logLevel, watch: options.watch })),
+  );
 
 program
   .command('check')

@@ -1,11 +1,13 @@
 import { loadConfigFile, formatConfigError } from '../config/index.js';
 import { Fulcrum } from '../fulcrum.js';
 import { createLogger } from '../observe/logger.js';
+import { AdminServer } from '../admin/server.js';
+import { reloadAndLog, reloadOnChange, reloadOnSignal } from './reload-triggers.js';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
-/** `fulcrum start -c FILE`: validate, then run until SIGINT/SIGTERM. */
-export async function startCommand(configPath: string, options: { logLevel?: string }): Promise<void> {
+/** `fulcrum start -c FILE`: validate, then run until SIGINT/SIGTERM; SIGHUP (and, with --watch, a change to FILE) reloads. */
+export async function startCommand(configPath: string, options: { logLevel?: string; watch?: boolean }): Promise<void> {
   if (options.logLevel !== undefined && !LOG_LEVELS.includes(options.logLevel)) {
     throw new Error(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${options.logLevel}"`);
   }
@@ -16,7 +18,22 @@ export async function startCommand(configPath: string, options: { logLevel?: str
   }
   const logger = createLogger(options.logLevel ?? result.config.log.level);
   const fulcrum = await Fulcrum.start(result.config, { logger });
-  stopOnSignals(fulcrum);
+  const admin = new AdminServer(fulcrum, { reload: () => reload('admin') });
+  const reload = (trigger: string) =>
+    reloadAndLog(fulcrum, configPath, trigger, async () => {
+      const bound = await admin.rebind(fulcrum.config.admin.address);
+      logger.info({ address: `${bound.address}:${bound.port}` }, 'admin API moved');
+    });
+  try {
+    const bound = await admin.listen();
+    logger.info({ address: `${bound.address}:${bound.port}` }, 'admin API listening');
+  } catch (error) {
+    // the data path runs on; SIGHUP still reloads
+    logger.error({ err: error }, `admin API not started: ${(error as Error).message}`);
+  }
+  reloadOnSignal(() => reload('SIGHUP'));
+  if (options.watch || result.config.reload.watch) reloadOnChange(configPath, () => reload('file change'));
+  stopOnSignals(fulcrum, () => admin.close());
 }
 
 export function stopOnSignals(fulcrum: Fulcrum, onStop?: () => Promise<void>): void {

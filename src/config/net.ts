@@ -38,3 +38,9 @@ export function isValidCidr(text: string): boolean {
   if (!/^\d{1,3}$/.test(prefix)) return false;
   return Number(prefix) <= (family === 4 ? 32 : 128);
 }
+
+/** Whether only this machine can reach `host`: 127.0.0.0/8, ::1 or localhost. */
+export function isLoopback(host: string): boolean {
+  const lower = host.toLowerCase();
+  return lower === 'localhost' || lower === '::1' || lower === '0:0:0:0:0:0:0:1' || (isIP(host) === 4 && host.startsWith('127.'));
+}

@@ -30,11 +30,12 @@ export function toFulcrumConfig(parsed: ParsedConfig, source: string): FulcrumCo
         timeouts: service.timeouts,
         retries: service.retries,
         keepAlive: service.keepAlive,
+        ...serviceTransport(service, baseDir),
         ...(service.healthCheck !== undefined && { healthCheck: service.healthCheck }),
         ...(service.passiveHealth !== undefined && { passiveHealth: service.passiveHealth }),
         slowStart: service.slowStart,
         panicThreshold: service.panicThreshold,
-        ...serviceTransport(service, baseDir),
+        drainTimeout: service.drainTimeout,
       },
     ]),
   );
@@ -44,6 +45,7 @@ export function toFulcrumConfig(parsed: ParsedConfig, source: string): FulcrumCo
     listeners,
     services,
     middlewares: new Map(Object.entries(parsed.middlewares)),
+    reload: parsed.reload,
     log: parsed.log,
   };
 }

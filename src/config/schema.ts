@@ -131,6 +131,7 @@ const serviceSchema = z.strictObject({
       idleTimeout: duration(4_000), // 4s: below the usual 5s of backends, so we close first
     })
     .prefault({}),
+  drainTimeout: duration(30_000), // 30s: in-flight requests of a draining backend finish, then its connections close
   tls: serviceTlsSchema.optional(), // none: plain TCP to the backends
   proxyProtocol: proxyProtocolSchema.optional(), // none; v1 | v2: sent first on every backend connection
   healthCheck: healthCheckSchema.optional(), // none: every backend counts as healthy (see health-schema.ts)
@@ -153,6 +154,7 @@ export const configSchema = z.strictObject({
   listeners: z.array(listenerSchema).min(1, 'expected at least one listener'),
   services: z.record(name, serviceSchema).default({}),
   middlewares: z.record(name, middlewareSchema).default({}),
+  reload: z.strictObject({ watch: z.boolean().default(false) }).prefault({}), // watch: false (SIGHUP and the admin API always reload)
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}), // info
 });
 

@@ -2,7 +2,7 @@
 // middlewares, and rules about the shape of a listener as a whole. They read the raw document
 // (not zod's output) so that they run, and report, even when the schema found other errors.
 import type { ConfigIssue, PathSegment } from './issues.js';
-import { formatHostPort, parseHostPort } from './net.js';
+import { formatHostPort, isLoopback, parseHostPort } from './net.js';
 import { didYouMean } from './suggest.js';
 
 type Raw = Record<string, unknown>;
@@ -69,6 +69,8 @@ export function checkSemantics(raw: unknown): ConfigIssue[] {
     checkRoutes(asArray(listener.routes), at('routes'), names, report);
   });
 
+  checkAdminToken(raw.admin, report);
+
   for (const [serviceName, service] of Object.entries(isRecord(raw.services) ? raw.services : {})) {
     if (isRecord(service)) checkBackends(asArray(service.backends), ['services', serviceName, 'backends'], report);
   }
@@ -76,6 +78,15 @@ export function checkSemantics(raw: unknown): ConfigIssue[] {
 }
 
 type Report = (path: PathSegment[], message: string) => void;
+
+/** An admin API reachable from other machines changes the running balancer: it must ask for a token. */
+function checkAdminToken(admin: unknown, report: Report): void {
+  if (!isRecord(admin) || typeof admin.address !== 'string' || admin.token !== undefined) return;
+  const parsed = parseHostPort(admin.address);
+  if (parsed.ok && !isLoopback(parsed.value.host)) {
+    report(['admin', 'token'], `the admin API is bound to ${admin.address}, not loopback: set admin.token (clients send "Authorization: Bearer TOKEN")`);
+  }
+}
 
 function checkServiceReference(service: unknown, path: PathSegment[], services: string[], report: Report): void {
   if (typeof service !== 'string' || services.includes(service)) return;

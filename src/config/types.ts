@@ -174,11 +174,16 @@ export interface ServiceConfig {
   slowStart?: number;
   /** percent of healthy backends below which health is ignored (panic mode); 0 = never; default 50 */
   panicThreshold?: number;
+  drainTimeout: number; // ms a draining backend's in-flight requests get before its connections are closed
 }
 
 export interface AdminConfig {
   address: HostPort;
   token?: string;
+}
+
+export interface ReloadSettings {
+  watch: boolean; // reload when the config file changes
 }
 
 export interface FulcrumConfig {
@@ -188,5 +193,6 @@ export interface FulcrumConfig {
   listeners: ListenerConfig[];
   services: Map<string, ServiceConfig>;
   middlewares: Map<string, Record<string, unknown>>;
+  reload: ReloadSettings;
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
 }

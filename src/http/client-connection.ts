@@ -33,6 +33,8 @@ export class ClientConnection implements HasDeadline {
   private scanFrom = 0;
   private exchange: Exchange | null = null;
   private ended = false;
+  /** the listener is going away: close once the exchange in progress is done */
+  private closing = false;
   requests = 0;
 
   constructor(
@@ -80,6 +82,12 @@ export class ClientConnection implements HasDeadline {
     this.socket.destroy();
   }
 
+  /** Close now if idle between requests, else after the response in progress. */
+  closeWhenIdle(): void {
+    this.closing = true;
+    if (this.state === State.Head && this.exchange === null && this.pending === null) this.destroy();
+  }
+
   onDeadline(): void {
     switch (this.state) {
       case State.Head:
@@ -117,7 +125,7 @@ export class ClientConnection implements HasDeadline {
   exchangeDone(keepAlive: boolean): void {
     this.exchange = null;
     if (this.state === State.Closed) return;
-    if (!keepAlive || this.ended || this.state === State.Body) {
+    if (!keepAlive || this.ended || this.closing || this.state === State.Body) {
       this.closeAfterWrite();
       return;
     }

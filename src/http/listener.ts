@@ -34,7 +34,36 @@ export class HttpListener {
     });
   }
 
-  /** Stop accepting; close idle connections now and the others once their exchange ends. */
+  /**
+   * Build the state for a new config of this listener (same address and protocol) and return
+   * the function that swaps it in. Connections read their state per request, so the swap is
+   * atomic for them: a request runs on one state or the other, never a mix.
+   */
+  prepareUpdate(config: ListenerConfig, services: ReadonlyMap<string, Service>): () => void {
+    const current = this.state;
+    const next = buildState(config, services, current.connections, current.onRefusal);
+    return () => {
+      // in place: open connections hold this object
+      Object.assign(current, next);
+      this.server.maxConnections = config.maxConnections > 0 ? config.maxConnections : Infinity;
+    };
+  }
+
+  /** Stop accepting; idle connections close now, the others after their response, all by `graceMs`. */
+  shutdown(graceMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        for (const conn of this.state.connections) conn.destroy();
+      }, graceMs).unref();
+      this.server.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      for (const conn of this.state.connections) conn.closeWhenIdle();
+    });
+  }
+
+  /** Stop accepting and close every connection now. */
   close(): Promise<void> {
     return new Promise((resolve) => {
       this.server.close(() => resolve());

@@ -36,6 +36,7 @@ test('a minimal config gets every default', () => {
     keepAlive: { maxIdle: 64, idleTimeout: 4_000 },
     slowStart: 0,
     panicThreshold: 50,
+    drainTimeout: 30_000,
   });
 });
 

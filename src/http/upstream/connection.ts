@@ -32,7 +32,8 @@ export class UpstreamConnection implements HasDeadline {
 
   constructor(
     readonly backend: Backend,
-    private readonly onIdleClose: (conn: UpstreamConnection) => void,
+    /** told of every close, so the pool can forget the connection */
+    private readonly onClosed: (conn: UpstreamConnection) => void,
     user: UpstreamUser,
   ) {
     this.user = user;
@@ -99,7 +100,7 @@ export class UpstreamConnection implements HasDeadline {
     deadlines.delete(this);
     const user = this.user;
     this.user = null;
+    this.onClosed(this);
     if (user !== null) user.upstreamClosed(this, this.error);
-    else this.onIdleClose(this);
   };
 }

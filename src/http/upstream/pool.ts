@@ -9,6 +9,8 @@ import { UpstreamConnection, type UpstreamUser } from './connection.js';
  */
 export class UpstreamPool {
   private readonly idle: UpstreamConnection[] = [];
+  /** every open connection, idle or in use: a drain closes them all at its timeout */
+  private readonly open = new Set<UpstreamConnection>();
 
   constructor(
     readonly backend: Backend,
@@ -21,6 +23,11 @@ export class UpstreamPool {
 
   get idleCount(): number {
     return this.idle.length;
+  }
+
+  /** connections open to the backend, idle or in use */
+  get openCount(): number {
+    return this.open.size;
   }
 
   /** An idle connection handed to `user`, or a new one that is connecting (check `connected`). */
@@ -38,7 +45,9 @@ export class UpstreamPool {
 
   /** Always a new connection: used to retry after a reused socket turned out stale. */
   connect(user: UpstreamUser): UpstreamConnection {
-    return new UpstreamConnection(this.backend, this.forget, user);
+    const conn = new UpstreamConnection(this.backend, this.forget, user);
+    this.open.add(conn);
+    return conn;
   }
 
   /** Back from an exchange that ended cleanly with a keep-alive response. */
@@ -53,11 +62,19 @@ export class UpstreamPool {
     this.idle.push(conn);
   }
 
+  /** Close the idle connections; those in use finish their exchange (and close then if the backend drains). */
   closeAll(): void {
     for (const conn of this.idle.splice(0)) conn.destroy();
   }
 
+  /** Close every connection, in use or not: the end of a drain timeout. */
+  destroyAll(): void {
+    this.closeAll();
+    for (const conn of [...this.open]) conn.destroy();
+  }
+
   private readonly forget = (conn: UpstreamConnection): void => {
+    this.open.delete(conn);
     const i = this.idle.indexOf(conn);
     if (i !== -1) this.idle.splice(i, 1);
   };

@@ -1,0 +1,32 @@
+import type { ServiceConfig } from '../config/types.js';
+import type { Drains } from './drain.js';
+import type { Service } from './service.js';
+
+const NONE: ReadonlySet<string> = new Set();
+
+/**
+ * Adopt a service config and start or stop the drains it implies: backends that left drain
+ * until idle (or the drain timeout), weight 0 and operator drains take no new requests, and a
+ * backend back at a positive weight and not drained takes requests again.
+ */
+export function applyServiceConfig(service: Service, config: ServiceConfig, drains: Drains, drained: ReadonlySet<string> = NONE): void {
+  const before = service.backends;
+  service.applyConfig(config);
+  const now = new Set(service.backends);
+  for (const backend of before) {
+    if (!now.has(backend)) drains.start(backend, service.name, 'removed', config.keepAlive, config.drainTimeout);
+  }
+  for (const backend of service.backends) {
+    const reason = drained.has(backend.id) ? 'admin' : backend.weight === 0 ? 'weight-0' : null;
+    if (reason !== null) drains.start(backend, service.name, reason, config.keepAlive, config.drainTimeout);
+    else drains.stop(backend);
+  }
+}
+
+/** A service left the config: every backend drains, then health checks stop. */
+export function retireService(service: Service, drains: Drains): void {
+  service.stopHealth();
+  for (const backend of service.backends) {
+    drains.start(backend, service.name, 'removed', service.config.keepAlive, service.config.drainTimeout);
+  }
+}
