@@ -1,6 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import type { ListenerConfig } from './config/types.js';
 import { HttpListener } from './http/listener.js';
+import { TcpListener } from './l4/tcp-listener.js';
+import { TlsPassthroughListener } from './l4/tls-passthrough.js';
+import { UdpListener } from './l4/udp-proxy.js';
 import type { Logger } from './observe/logger.js';
 import type { Service } from './pool/service.js';
 
@@ -29,6 +32,12 @@ export function createListener(
       return new HttpListener(config, services, (error, peerIp) =>
         logger.info({ listener: config.name, client: peerIp, status: error.status }, `request refused: ${error.reason}`),
       );
+    case 'tcp':
+      return new TcpListener(config, services, logger);
+    case 'tls':
+      return new TlsPassthroughListener(config, services, logger);
+    case 'udp':
+      return new UdpListener(config, services, logger);
     default:
       throw new Error(`listener ${config.name}: protocol '${config.protocol}' is not supported yet`);
   }

@@ -1,0 +1,215 @@
+// One proxied TCP connection: client <-> backend, byte for byte. The client socket arrives paused
+// and is resumed once the backend is connected, so nothing is buffered here; each direction pauses
+// its source when the destination's write() returns false and resumes it on 'drain'. FINs are
+// propagated per direction (half-close). Handlers are bound once per connection, none per chunk.
+import type net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { PickContext, Outcome } from '../balancing/balancer.js';
+import { deadlines, type HasDeadline } from '../http/deadlines.js';
+import type { Backend } from '../pool/backend.js';
+import type { Service } from '../pool/service.js';
+import type { ProxiedAddresses } from './proxy-protocol.js';
+import { connectUpstream } from './upstream-connect.js';
+
+const READ_BUFFER_SIZE = 64 * 1024;
+const NONE: readonly Backend[] = [];
+
+/** What a session needs from its listener. */
+export interface TcpSessionHost {
+  idleMs: number;
+  sessions: Set<TcpSession>;
+}
+
+export class TcpSession implements HasDeadline {
+  deadline = 0;
+  private upstream: net.Socket | null = null;
+  private backend: Backend | null = null;
+  private tried: Backend[] | null = null;
+  private attempts = 0;
+  private connected = false;
+  private clientClosed = false;
+  private clientEnded = false;
+  private startedAt = 0;
+  /** where the next backend read lands; null once the last one is still queued in the client socket */
+  private readBuffer: Buffer | null = null;
+  /** bumped on every chunk either way; the idle check compares it instead of reading the clock per chunk */
+  private activity = 0;
+  private seenActivity = 0;
+  private lastActiveAt = 0;
+  private readonly checkEvery: number;
+
+  constructor(
+    private readonly client: net.Socket,
+    private readonly service: Service,
+    private readonly clientIp: string,
+    /** for a PROXY header to the backend: the client as the listener saw it (or as a trusted proxy told) */
+    private readonly addresses: ProxiedAddresses | null,
+    private readonly host: TcpSessionHost,
+    /** bytes already read from the client (a ClientHello, what followed a PROXY header) */
+    private initial: Buffer | null,
+  ) {
+    this.checkEvery = Math.max(100, Math.min(host.idleMs, Math.ceil(host.idleMs / 8)));
+  }
+
+  /** The client socket must be paused (pauseOnConnect, or paused by whoever read from it). */
+  start(): void {
+    const client = this.client;
+    client.setNoDelay(true);
+    client.on('data', this.onClientData);
+    client.on('end', this.onClientEnd);
+    client.on('drain', this.onClientDrain);
+    client.on('error', noop);
+    client.on('close', this.onClientClose);
+    client.pause();
+    this.host.sessions.add(this);
+    deadlines.add(this);
+    this.startedAt = performance.now();
+    this.connectNext();
+  }
+
+  destroy(): void {
+    this.client.destroy();
+    this.upstream?.destroy();
+  }
+
+  onDeadline(now: number): void {
+    if (!this.connected) {
+      this.upstream?.destroy(); // connect timeout: 'close' moves on to the next candidate
+      return;
+    }
+    if (this.activity !== this.seenActivity) {
+      this.seenActivity = this.activity;
+      this.lastActiveAt = now;
+    }
+    if (now - this.lastActiveAt >= this.host.idleMs) {
+      this.destroy();
+      return;
+    }
+    this.deadline = now + this.checkEvery;
+  }
+
+  // --- choosing and connecting ---
+
+  private connectNext(): void {
+    const service = this.service;
+    const balancer = service.balancer;
+    // every algorithm works for L4: hash algorithms hash the client's address
+    const ctx: PickContext = { clientIp: this.clientIp, key: this.clientIp };
+    const backend = balancer.pick(ctx, this.tried ?? NONE);
+    if (backend === undefined || this.attempts > service.config.retries.attempts) {
+      this.client.destroy();
+      this.finish();
+      return;
+    }
+    this.attempts++;
+    this.backend = backend;
+    backend.active++;
+    backend.inflight++;
+    backend.total++;
+    balancer.onStart?.(backend);
+    this.deadline = Date.now() + service.config.timeouts.connect;
+    const upstream = connectUpstream(backend, service.config, this.addresses, this);
+    this.upstream = upstream;
+    upstream.on('end', this.onUpstreamEnd);
+    upstream.on('drain', this.onUpstreamDrain);
+    upstream.on('error', noop);
+    upstream.on('close', this.onUpstreamClose);
+  }
+
+  // UpstreamHandlers (see upstream-connect.ts)
+  readonly nextReadBuffer = (): Buffer => (this.readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_SIZE));
+
+  readonly onConnect = (): void => {
+    if (this.clientClosed) {
+      this.upstream!.destroy();
+      return;
+    }
+    this.connected = true;
+    const now = Date.now();
+    this.lastActiveAt = now;
+    this.deadline = now + this.checkEvery;
+    const upstream = this.upstream!;
+    if (this.initial !== null) {
+      upstream.write(this.initial);
+      this.initial = null;
+    }
+    if (this.clientEnded) upstream.end();
+    else this.client.resume();
+  };
+
+  readonly onRead = (length: number, buffer: Buffer): boolean => {
+    this.activity++;
+    const client = this.client;
+    const ok = client.write(length === buffer.length ? buffer : buffer.subarray(0, length));
+    // still queued in the client socket: the next read must not overwrite it
+    if (client.writableLength !== 0) this.readBuffer = null;
+    return ok;
+  };
+
+  // --- client events ---
+
+  private readonly onClientData = (chunk: Buffer): void => {
+    this.activity++;
+    if (!this.upstream!.write(chunk)) this.client.pause();
+  };
+
+  private readonly onUpstreamDrain = (): void => {
+    if (!this.clientEnded) this.client.resume();
+  };
+
+  private readonly onClientDrain = (): void => {
+    this.upstream?.resume();
+  };
+
+  private readonly onClientEnd = (): void => {
+    this.clientEnded = true;
+    if (this.connected) this.upstream!.end();
+  };
+
+  private readonly onUpstreamEnd = (): void => {
+    this.client.end();
+  };
+
+  private readonly onClientClose = (hadError: boolean): void => {
+    this.clientClosed = true;
+    const upstream = this.upstream;
+    if (upstream === null) this.finish();
+    else if (hadError || !this.connected) upstream.destroy();
+    else upstream.end();
+  };
+
+  private readonly onUpstreamClose = (hadError: boolean): void => {
+    this.upstream = null;
+    if (!this.connected) {
+      // refused, unreachable or too slow: nothing was sent, the next candidate is safe to try
+      const failed = this.backend;
+      this.release('connect-failure');
+      if (failed !== null) (this.tried ??= []).push(failed);
+      if (this.clientClosed) this.finish();
+      else this.connectNext();
+      return;
+    }
+    this.release(hadError ? 'failure' : 'success');
+    if (hadError) this.client.destroy();
+    else this.client.end();
+    if (this.clientClosed) this.finish();
+  };
+
+  private release(outcome: Outcome): void {
+    const backend = this.backend;
+    if (backend === null) return;
+    this.backend = null;
+    backend.active--;
+    backend.inflight--;
+    this.service.balancer.onEnd?.(backend, outcome, performance.now() - this.startedAt);
+  }
+
+  private finish(): void {
+    this.deadline = 0;
+    deadlines.delete(this);
+    this.host.sessions.delete(this);
+    if (this.upstream === null && this.backend !== null) this.release('cancelled');
+  }
+}
+
+function noop(): void {}
