@@ -2,6 +2,7 @@ import { parseConfigText, formatConfigError } from '../config/index.js';
 import { Fulcrum } from '../fulcrum.js';
 import { createLogger } from '../observe/logger.js';
 import { startDemoBackends, type DemoBackend } from './demo-backends.js';
+import { startDeepBackend, startDemoDependency } from './demo-dependency.js';
 import { stopOnSignals } from './start.js';
 
 /** The demo's config: the same YAML a user would write, so the demo exercises the real path. */
@@ -18,15 +19,19 @@ services:
     algorithm: round-robin
     backends:
 ${backends.map((b) => `      - { address: 127.0.0.1:${b.port} }`).join('\n')}
+    healthCheck: { type: http, path: /healthz, interval: 1s, timeout: 500ms, healthyThreshold: 2, unhealthyThreshold: 2 }
+    passiveHealth: { maxFails: 3, failTimeout: 10s }
+    slowStart: 10s
 log: { level: info }
 `;
 }
 
 /** `fulcrum demo`: demo backends and a balancer in front of them, no file needed. */
 export async function demoCommand(options: { port?: number; traffic?: boolean }): Promise<void> {
-  const backends = await startDemoBackends();
+  const dependency = await startDemoDependency();
+  const backends = [...(await startDemoBackends()), await startDeepBackend('delta', dependency)];
   const stopBackends = async (): Promise<void> => {
-    await Promise.all(backends.map((b) => new Promise((resolve) => b.server.close(resolve))));
+    await Promise.all([...backends, dependency].map((b) => new Promise((resolve) => b.server.close(resolve))));
   };
   const port = options.port ?? 8080;
   const result = parseConfigText(demoConfigYaml(port, backends), 'fulcrum demo');
@@ -49,8 +54,10 @@ export async function demoCommand(options: { port?: number; traffic?: boolean })
       '',
       `  balancer    ${url}/   (round robin over ${backends.length} backends)`,
       ...backends.map((b) => `  backend     ${b.name.padEnd(8)} http://127.0.0.1:${b.port}/  (answers after ${b.delayMs} ms)`),
+      `  dependency  http://127.0.0.1:${dependency.port}/  (delta's /healthz checks it: a deep health check)`,
       '',
       `  try:        curl ${url}/        (run it a few times: each answer names its backend)`,
+      `              curl -X POST http://127.0.0.1:${dependency.port}/toggle   (dependency down: delta leaves rotation in ~2 s; again: it ramps back in)`,
       `              wrk -c 20 -d 5s ${url}/`,
       '',
       '  Ctrl-C stops everything.',

@@ -119,7 +119,7 @@ export class ServiceHealth extends EventEmitter {
     backend.healthReason = transition.reason;
     backend.healthSince = Date.now();
     backend.healthy = transition.to === 'healthy';
-    const fields = { service: this.serviceName, backend: backend.id, from: transition.from, to: transition.to, reason: transition.reason };
+    const fields = { serviceName: this.serviceName, backend: backend.id, from: transition.from, to: transition.to, reason: transition.reason };
     if (transition.to === 'healthy') {
       if (transition.from === 'unhealthy' || this.rampWhenUp.delete(backend)) this.slowStart.start(backend);
       this.logger?.info(fields, 'backend healthy');
@@ -136,7 +136,7 @@ export class ServiceHealth extends EventEmitter {
     backend.healthSince = Date.now();
     this.slowStart.cancel(backend);
     this.logger?.warn(
-      { service: this.serviceName, backend: backend.id, reason, ejectedForMs: durationMs, ejections: backend.ejections },
+      { serviceName: this.serviceName, backend: backend.id, reason, ejectedForMs: durationMs, ejections: backend.ejections },
       'backend ejected',
     );
     this.emitEvent({ kind: 'ejected', backend, reason });
@@ -147,7 +147,7 @@ export class ServiceHealth extends EventEmitter {
     backend.healthReason = 'ejection over';
     backend.healthSince = Date.now();
     this.slowStart.start(backend);
-    this.logger?.info({ service: this.serviceName, backend: backend.id }, 'backend returned');
+    this.logger?.info({ serviceName: this.serviceName, backend: backend.id }, 'backend returned');
     this.emitEvent({ kind: 'returned', backend, reason: 'ejection over' });
     this.updatePanic();
   };
@@ -162,8 +162,8 @@ export class ServiceHealth extends EventEmitter {
     const reason = panic
       ? `fewer than ${threshold}% of backends are healthy: balancing over all of them`
       : `at least ${threshold}% of backends are healthy again`;
-    if (panic) this.logger?.warn({ service: this.serviceName, threshold }, `panic mode: ${reason}`);
-    else this.logger?.info({ service: this.serviceName, threshold }, `panic mode over: ${reason}`);
+    if (panic) this.logger?.warn({ serviceName: this.serviceName, threshold }, `panic mode: ${reason}`);
+    else this.logger?.info({ serviceName: this.serviceName, threshold }, `panic mode over: ${reason}`);
     this.emitEvent({ kind: panic ? 'panic' : 'calm', backend: null, reason });
   }
 
