@@ -4,7 +4,20 @@ import { join } from 'node:path';
 import { HOST, waitForHttp } from './net.js';
 import { startProcess, type Managed } from './processes.js';
 
-export function fulcrumConfig(port: number, backendPorts: number[]): string {
+export function fulcrumConfig(port: number, backendPorts: number[], protocol: 'http' | 'tcp' = 'http'): string {
+  if (protocol === 'tcp') {
+    return `listeners:
+  - name: l4
+    address: ${HOST}:${port}
+    protocol: tcp
+    service: app
+services:
+  app:
+    algorithm: round-robin
+    backends: [ ${backendPorts.map((p) => `{ address: ${HOST}:${p} }`).join(', ')} ]
+log: { level: warn }
+`;
+  }
   return `listeners:
   - name: web
     address: ${HOST}:${port}
@@ -18,12 +31,12 @@ log: { level: warn }
 `;
 }
 
-export async function startFulcrum(repoRoot: string, dir: string, port: number, backendPorts: number[]): Promise<Managed> {
+export async function startFulcrum(repoRoot: string, dir: string, port: number, backendPorts: number[], protocol: 'http' | 'tcp' = 'http'): Promise<Managed> {
   const cli = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
   if (!existsSync(cli)) throw new Error(`${cli} does not exist (is the CLI built?)`);
   mkdirSync(dir, { recursive: true });
   const confFile = join(dir, 'fulcrum.yaml');
-  writeFileSync(confFile, fulcrumConfig(port, backendPorts));
+  writeFileSync(confFile, fulcrumConfig(port, backendPorts, protocol));
   const proc = startProcess('fulcrum', process.execPath, [cli, 'start', '-c', confFile], {
     cwd: repoRoot,
     env: { ...process.env, NODE_ENV: 'production' },

@@ -1,5 +1,6 @@
 // Command-line flags of `npm run bench`: --rounds N, --duration S, --only a,b.
-export const TARGET_NAMES = ['direct', 'nginx', 'haproxy', 'fulcrum'] as const;
+// *-tcp: the same HTTP load through L4 (tcp mode) proxies: each client connection is tied to one backend
+export const TARGET_NAMES = ['direct', 'nginx', 'haproxy', 'fulcrum', 'haproxy-tcp', 'fulcrum-tcp'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 export interface BenchOptions {

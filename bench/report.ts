@@ -65,13 +65,21 @@ export function computeRatios(targets: TargetResult[]): Ratios {
   const byName = new Map(targets.filter((t) => !t.error).map((t) => [t.name, t.median]));
   const ratios: Ratios = {};
   const fulcrum = byName.get('fulcrum');
-  if (!fulcrum) return ratios;
   for (const other of ['nginx', 'haproxy'] as const) {
+    if (!fulcrum) break;
     const o = byName.get(other);
     if (!o) continue;
     ratios[`fulcrum/${other}`] = {
       reqPerSec: divide(fulcrum.reqPerSec, o.reqPerSec),
       reqPerCpuSecond: divide(fulcrum.reqPerCpuSecond, o.reqPerCpuSecond),
+    };
+  }
+  const fulcrumTcp = byName.get('fulcrum-tcp');
+  const haproxyTcp = byName.get('haproxy-tcp');
+  if (fulcrumTcp && haproxyTcp) {
+    ratios['fulcrum-tcp/haproxy-tcp'] = {
+      reqPerSec: divide(fulcrumTcp.reqPerSec, haproxyTcp.reqPerSec),
+      reqPerCpuSecond: divide(fulcrumTcp.reqPerCpuSecond, haproxyTcp.reqPerCpuSecond),
     };
   }
   return ratios;

@@ -55,6 +55,14 @@ async function startTarget(
       const proc = await startFulcrum(REPO_ROOT, join(workDir, 'fulcrum'), port, backendPorts);
       return { target: { name, port, proxyPid: proc.pid }, proc };
     }
+    case 'haproxy-tcp': {
+      const proc = await startHaproxy(tools.haproxy!, join(workDir, 'haproxy-tcp'), port, backendPorts, 'tcp');
+      return { target: { name, port, proxyPid: proc.pid }, proc };
+    }
+    case 'fulcrum-tcp': {
+      const proc = await startFulcrum(REPO_ROOT, join(workDir, 'fulcrum-tcp'), port, backendPorts, 'tcp');
+      return { target: { name, port, proxyPid: proc.pid }, proc };
+    }
   }
 }
 
@@ -78,7 +86,7 @@ async function measure(tools: Partial<Tools>, target: Target, round: number, dur
 
 async function bench(options: BenchOptions): Promise<void> {
   const needed: (keyof Tools)[] = ['nginx', 'wrk'];
-  if (options.only.includes('haproxy')) needed.push('haproxy');
+  if (options.only.includes('haproxy') || options.only.includes('haproxy-tcp')) needed.push('haproxy');
   const tools = ensureTools(needed);
 
   const loadAtStart = loadavg();

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { ListenerConfig } from './config/types.js';
 import { HttpListener } from './http/listener.js';
 import { TcpListener } from './l4/tcp-listener.js';
+import { warnInsecureBackends } from './tls/client-options.js';
 import { TlsPassthroughListener } from './l4/tls-passthrough.js';
 import { UdpListener } from './l4/udp-proxy.js';
 import type { Logger } from './observe/logger.js';
@@ -29,10 +30,16 @@ export function createListener(
 ): RunningListener {
   switch (config.protocol) {
     case 'http':
-      return new HttpListener(config, services, (error, peerIp) =>
-        logger.info({ listener: config.name, client: peerIp, status: error.status }, `request refused: ${error.reason}`),
+    case 'https':
+      warnInsecureBackends(config, services, logger);
+      return new HttpListener(
+        config,
+        services,
+        (error, peerIp) => logger.info({ listener: config.name, client: peerIp, status: error.status }, `request refused: ${error.reason}`),
+        logger,
       );
     case 'tcp':
+      warnInsecureBackends(config, services, logger);
       return new TcpListener(config, services, logger);
     case 'tls':
       return new TlsPassthroughListener(config, services, logger);

@@ -1,11 +1,12 @@
 import type net from 'node:net';
 import { deadlines, type HasDeadline } from './deadlines.js';
-import { errorResponse } from './error-responses.js';
+import { errorResponse, redirectResponse } from './error-responses.js';
 import { Exchange } from './exchange.js';
 import { HttpParseError } from './h1/parse-error.js';
 import { parseRequestHead } from './h1/request-head.js';
 import { clientAddress, type Peer } from './forwarding.js';
-import type { HttpListenerState } from './listener-state.js';
+import type { ConnectionInfo, HttpListenerState } from './listener-state.js';
+import type { RequestHead } from './h1/request-head.js';
 
 const enum State {
   /** waiting for (the rest of) a request head */
@@ -40,9 +41,11 @@ export class ClientConnection implements HasDeadline {
   constructor(
     readonly socket: net.Socket,
     private readonly listener: HttpListenerState,
+    /** what the connection's TLS or a trusted PROXY header established (https, acceptProxyProtocol) */
+    info?: ConnectionInfo,
   ) {
-    const ip = normalizeIp(socket.remoteAddress ?? '');
-    this.peer = { ip, trusted: listener.trusted.has(ip), proto: listener.proto };
+    const ip = info?.clientIp ?? normalizeIp(socket.remoteAddress ?? '');
+    this.peer = { ip, trusted: listener.trusted.has(ip), proto: listener.proto, sni: info?.sni ?? '', certHeaders: info?.certHeaders ?? '' };
     socket.setNoDelay(true);
     socket.on('data', this.onData);
     socket.on('drain', this.onDrain);
@@ -227,6 +230,15 @@ export class ClientConnection implements HasDeadline {
     this.pending = null;
     this.requests++;
     const clientIp = this.peer.trusted ? clientAddress(head, this.peer, this.listener.trusted) : this.peer.ip;
+    if (this.peer.sni !== '' && head.host !== this.peer.sni) {
+      this.answerWithoutRoute(head, rest, 421, '');
+      return;
+    }
+    const redirectPort = this.listener.redirectToHttpsPort;
+    if (redirectPort !== 0) {
+      this.answerWithoutRoute(head, rest, 301, httpsLocation(head, redirectPort));
+      return;
+    }
     const route = this.listener.router.match(head, clientIp);
     if (route === undefined) {
       this.state = head.hasBody ? State.Body : State.Waiting;
@@ -248,6 +260,25 @@ export class ClientConnection implements HasDeadline {
       if (rest !== null) this.keep(rest);
     }
     exchange.start();
+  }
+
+  /** Answer without forwarding (421, the https redirect): like a 404, the connection survives a bodiless request. */
+  private answerWithoutRoute(head: RequestHead, rest: Buffer | null, status: number, extraHeaders: string): void {
+    this.state = head.hasBody ? State.Body : State.Waiting;
+    if (rest !== null) this.pending = rest;
+    const close = head.hasBody || !head.keepAlive;
+    if (status === 301) {
+      this.socket.write(redirectResponse(extraHeaders, close), 'latin1');
+      if (close) this.closeAfterWrite();
+    } else {
+      this.refuse(status, close, extraHeaders);
+    }
+    if (!close) this.exchangeDone(true);
+  }
+
+  /** The listener's Strict-Transport-Security field line ('' = none). */
+  get hsts(): string {
+    return this.listener.hsts;
   }
 
   private incompleteHead(buf: Buffer): void {
@@ -272,6 +303,12 @@ export class ClientConnection implements HasDeadline {
     this.listener.onRefusal?.(error, this.peer.ip);
     this.refuse(error.status, true);
   }
+}
+
+/** The Location field of a redirect to the same host and target over https. */
+function httpsLocation(head: RequestHead, port: number): string {
+  const host = head.host.includes(':') && !head.host.startsWith('[') ? `[${head.host}]` : head.host;
+  return 'Location: https://' + host + (port === 443 ? '' : ':' + port) + head.target + '\r\n';
 }
 
 function hasBareLf(buf: Buffer, from: number): boolean {

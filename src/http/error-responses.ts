@@ -2,6 +2,20 @@ import { STATUS_CODES } from 'node:http';
 
 const cache = new Map<string, string>();
 
+/** A 301 to `locationHeader` (a whole field line); never cached, since every target differs. */
+export function redirectResponse(locationHeader: string, close: boolean): string {
+  const body = '301 Moved Permanently\n';
+  return (
+    'HTTP/1.1 301 Moved Permanently\r\n' +
+    locationHeader +
+    'Content-Type: text/plain; charset=utf-8\r\n' +
+    `Content-Length: ${body.length}\r\n` +
+    (close ? 'Connection: close\r\n' : '') +
+    '\r\n' +
+    body
+  );
+}
+
 /**
  * A complete response Fulcrum answers by itself (refusals, 502/503/504). Small,
  * plain text, always with a length; `close` adds Connection: close.

@@ -8,12 +8,14 @@ import { HttpParseError } from './h1/parse-error.js';
 import type { RequestHead } from './h1/request-head.js';
 import { parseResponseHead, type ResponseHead } from './h1/response-head.js';
 import { isHopByHop, upstreamRequestHead } from './forwarding.js';
-import type { UpstreamConnection, UpstreamUser } from './upstream/connection.js';
+import type { UpstreamConnection, UpstreamTransport, UpstreamUser } from './upstream/connection.js';
+import { serviceTransport } from './upstream/transport.js';
 import { upstreamPool } from './upstream/pool.js';
 import { RequestKeySource } from './request-values.js';
 import { LOAD_HEADER, parseLoadHeader, recordLoadReport } from '../balancing/load-report.js';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
+const HSTS_FIELD = 'strict-transport-security';
 const MAX_RESPONSE_HEAD = 64 * 1024;
 /** bodies up to this size that arrive with their head are sent in the same write */
 const SMALL_BODY = 8 * 1024;
@@ -112,6 +114,10 @@ export class Exchange implements UpstreamUser, ChunkSink {
 
   upstreamConnected(conn: UpstreamConnection): void {
     this.sendRequest(conn);
+  }
+
+  upstreamTransport(): UpstreamTransport | null {
+    return serviceTransport(this.service.config, this.backend!.host, this.client);
   }
 
   private sendRequest(conn: UpstreamConnection): void {
@@ -285,13 +291,15 @@ export class Exchange implements UpstreamUser, ChunkSink {
     const { names, lower, values } = head.fields;
     const tokens = head.connectionTokens;
     const hideLoad = this.service.readsLoadReports;
+    const hsts = this.client.hsts;
     for (let i = 0; i < names.length; i++) {
-      if (isHopByHop(lower[i]!, tokens) || (hideLoad && lower[i] === LOAD_HEADER)) continue;
+      if (isHopByHop(lower[i]!, tokens) || (hideLoad && lower[i] === LOAD_HEADER) || (hsts !== '' && lower[i] === HSTS_FIELD)) continue;
       out += names[i] + ': ' + values[i] + '\r\n';
     }
     if (this.chunkToClient) out += 'Transfer-Encoding: chunked\r\n';
     else if (head.contentLength >= 0 && status !== 204 && status !== 304) out += 'Content-Length: ' + head.contentLength + '\r\n';
     else if (noBody && this.head.method === 'HEAD' && head.chunked && this.head.version === 11) out += 'Transfer-Encoding: chunked\r\n';
+    if (hsts !== '') out += hsts;
     if (!this.keepClientAlive) out += 'Connection: close\r\n';
     else if (this.head.version === 10) out += 'Connection: keep-alive\r\n';
     out += '\r\n';

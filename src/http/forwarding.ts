@@ -12,6 +12,8 @@ const enum Kind {
   Framing,
   RequestId,
   Via,
+  /** set by Fulcrum from a verified client certificate (mTLS); a client's own copy is never relayed */
+  ClientCert,
 }
 
 const KINDS = new Map<string, Kind>([
@@ -29,6 +31,8 @@ const KINDS = new Map<string, Kind>([
   ['forwarded', Kind.Forwarding],
   ['x-request-id', Kind.RequestId],
   ['via', Kind.Via],
+  ['x-client-cert-subject', Kind.ClientCert],
+  ['x-client-cert-fingerprint', Kind.ClientCert],
 ]);
 
 /** Response fields that are connection-scoped and never relayed to the client. */
@@ -45,6 +49,10 @@ export interface Peer {
   /** the peer is a configured trusted proxy: its forwarding headers are believed */
   trusted: boolean;
   proto: 'http' | 'https';
+  /** the TLS server name the client asked for; '' without TLS or SNI (no Host check then) */
+  sni: string;
+  /** X-Client-Cert-* fields of a verified client certificate, ready to append; '' without mTLS */
+  certHeaders: string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:\-]{1,200}$/;
@@ -123,6 +131,7 @@ export function upstreamRequestHead(head: RequestHead, peer: Peer, clientIp: str
   out += 'Forwarded: ' + (forwarded === undefined ? element : forwarded + ', ' + element) + '\r\n';
   out += 'X-Request-ID: ' + (requestId ?? randomUUID()) + '\r\n';
   out += 'Via: ' + (via === undefined ? '' : via + ', ') + (head.version === 11 ? '1.1' : '1.0') + ' fulcrum\r\n';
+  if (peer.certHeaders !== '') out += peer.certHeaders;
   if (bodyLength >= 0) out += 'Content-Length: ' + bodyLength + '\r\n';
   else if (bodyLength === -1) out += 'Transfer-Encoding: chunked\r\n';
   return out + '\r\n';

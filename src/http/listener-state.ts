@@ -18,4 +18,15 @@ export interface HttpListenerState {
   proto: 'http' | 'https';
   connections: Set<ClientConnection>;
   onRefusal?: (error: HttpParseError, peerIp: string) => void;
+  /** http listeners with redirectToHttps: every request gets a 301 to this port; 0 = off */
+  redirectToHttpsPort: number;
+  /** https listeners with hsts: the Strict-Transport-Security field line; '' = none */
+  hsts: string;
+}
+
+/** Established once per connection, before any request: by TLS, or by a trusted PROXY header. */
+export interface ConnectionInfo {
+  clientIp?: string;
+  sni: string;
+  certHeaders: string;
 }

@@ -4,21 +4,27 @@ import { CidrSet } from '../net/cidr.js';
 import type { Service } from '../pool/service.js';
 import { ClientConnection } from './client-connection.js';
 import type { HttpParseError } from './h1/parse-error.js';
-import type { HttpListenerState, RouteTarget } from './listener-state.js';
+import type { ConnectionInfo, HttpListenerState, RouteTarget } from './listener-state.js';
+import { createListenerServer, hstsField, type ServerLog } from '../tls/listener-server.js';
+import { silentLogger } from '../observe/logger.js';
 import { Router } from './router.js';
 
 /** An http listener: accepts connections and hands each to a ClientConnection. */
 export class HttpListener {
   readonly server: net.Server;
   state: HttpListenerState;
+  private readonly disposeServer: () => void;
 
   constructor(
     config: ListenerConfig,
     services: ReadonlyMap<string, Service>,
     onRefusal?: (error: HttpParseError, peerIp: string) => void,
+    log?: ServerLog,
   ) {
     this.state = buildState(config, services, new Set(), onRefusal);
-    this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, this.onConnection);
+    const created = createListenerServer(config, this.onConnection, log ?? silentLogger);
+    this.server = created.server;
+    this.disposeServer = created.dispose;
     if (config.maxConnections > 0) this.server.maxConnections = config.maxConnections;
   }
 
@@ -51,6 +57,7 @@ export class HttpListener {
 
   /** Stop accepting; idle connections close now, the others after their response, all by `graceMs`. */
   shutdown(graceMs: number): Promise<void> {
+    this.disposeServer();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         for (const conn of this.state.connections) conn.destroy();
@@ -65,15 +72,16 @@ export class HttpListener {
 
   /** Stop accepting and close every connection now. */
   close(): Promise<void> {
+    this.disposeServer();
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       for (const conn of this.state.connections) conn.destroy();
     });
   }
 
-  private readonly onConnection = (socket: net.Socket): void => {
+  private readonly onConnection = (socket: net.Socket, info?: ConnectionInfo): void => {
     const state = this.state;
-    state.connections.add(new ClientConnection(socket, state));
+    state.connections.add(new ClientConnection(socket, state, info));
   };
 }
 
@@ -95,5 +103,7 @@ function buildState(
     proto: config.protocol === 'https' ? 'https' : 'http',
     connections,
     onRefusal,
+    redirectToHttpsPort: config.redirectToHttps?.port ?? 0,
+    hsts: hstsField(config),
   };
 }

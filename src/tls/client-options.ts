@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import type { ServiceConfig, ServiceTlsConfig } from '../config/types.js';
+import type { ListenerConfig, ServiceConfig, ServiceTlsConfig } from '../config/types.js';
+import type { Logger } from '../observe/logger.js';
 
 const built = new WeakMap<ServiceTlsConfig, ConnectionOptions>();
 
@@ -26,9 +27,19 @@ export function backendTlsOptions(config: ServiceTlsConfig, host: string): Conne
   return servername === undefined ? base : { ...base, servername };
 }
 
-/** What to say at startup about services that accept any backend certificate. */
-export function insecureServices(services: Iterable<ServiceConfig>): string[] {
-  const names: string[] = [];
-  for (const service of services) if (service.tls?.insecureSkipVerify) names.push(service.name);
-  return names;
+const warned = new WeakSet<ServiceConfig>();
+
+/** Said loudly, once per service config, when a listener starts sending traffic to it. */
+export function warnInsecureBackends(listener: ListenerConfig, services: ReadonlyMap<string, { config: ServiceConfig }>, logger: Logger): void {
+  const names = new Set<string>(listener.routes.map((r) => r.service));
+  if (listener.service !== undefined) names.add(listener.service);
+  for (const name of names) {
+    const config = services.get(name)?.config;
+    if (config?.tls?.insecureSkipVerify !== true || warned.has(config)) continue;
+    warned.add(config);
+    logger.warn(
+      { service: name, listener: listener.name },
+      `INSECURE: service '${name}' has tls.insecureSkipVerify: true — backend certificates are NOT verified; anyone on the path can impersonate its backends`,
+    );
+  }
 }

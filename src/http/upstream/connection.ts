@@ -1,4 +1,6 @@
 import net from 'node:net';
+import type tls from 'node:tls';
+import { connectWithTransport } from './transport.js';
 import type { Backend } from '../../pool/backend.js';
 import { deadlines, type HasDeadline } from '../deadlines.js';
 
@@ -12,6 +14,15 @@ export interface UpstreamUser {
   upstreamClosed(conn: UpstreamConnection, error: Error | undefined): void;
   upstreamDrain(conn: UpstreamConnection): void;
   upstreamTimeout(conn: UpstreamConnection): void;
+  /** asked once per new connection: null for plain TCP (the fast path), else TLS and/or a PROXY header */
+  upstreamTransport(): UpstreamTransport | null;
+}
+
+/** How a connection to a backend is opened when it is not plain TCP. */
+export interface UpstreamTransport {
+  tls: tls.ConnectionOptions | null;
+  /** sent first (before TLS); such a connection carries one client's requests only and is never pooled */
+  proxyHeader: Buffer | null;
 }
 
 /**
@@ -25,6 +36,8 @@ export class UpstreamConnection implements HasDeadline {
   /** it has completed at least one exchange: a failure before any response byte may be a stale socket */
   reused = false;
   closed = false;
+  /** opened for one client (PROXY header): never reused by another */
+  readonly private: boolean;
   deadline = 0;
   private error: Error | undefined;
   /** where the next read lands; null once a previous read's bytes are still referenced */
@@ -39,14 +52,19 @@ export class UpstreamConnection implements HasDeadline {
     this.user = user;
     // Reads land in a buffer of our own (no stream machinery, no allocation per read)
     // as long as the previous read's bytes are not still queued somewhere.
-    const socket = net.connect({
-      host: backend.host,
-      port: backend.port,
-      noDelay: true,
-      onread: { buffer: this.nextReadBuffer, callback: this.onRead },
-    });
+    const transport = user.upstreamTransport();
+    const socket =
+      transport === null
+        ? net.connect({
+            host: backend.host,
+            port: backend.port,
+            noDelay: true,
+            onread: { buffer: this.nextReadBuffer, callback: this.onRead },
+          })
+        : connectWithTransport(backend, transport, this.onRead);
     this.socket = socket;
-    socket.on('connect', this.onConnect);
+    this.private = transport !== null && transport.proxyHeader !== null;
+    socket.on(transport?.tls ? 'secureConnect' : 'connect', this.onConnect);
     socket.on('drain', this.onDrain);
     socket.on('error', this.onError);
     socket.on('close', this.onClose);

@@ -54,7 +54,7 @@ export class UpstreamPool {
   release(conn: UpstreamConnection): void {
     conn.user = null;
     conn.reused = true;
-    if (conn.closed || this.idle.length >= this.keepAlive.maxIdle || this.backend.draining) {
+    if (conn.closed || conn.private || this.idle.length >= this.keepAlive.maxIdle || this.backend.draining) {
       conn.destroy();
       return;
     }
