@@ -8,6 +8,9 @@ import { applyServiceConfig, retireService } from './pool/membership.js';
 import { createListener, type RunningListener } from './listener-factory.js';
 import { upstreamPool } from './http/upstream/pool.js';
 import { silentLogger, type Logger } from './observe/logger.js';
+import { AccessLog } from './observe/access-log.js';
+import { createObservers, type Observers } from './observe/observers.js';
+import { renderPrometheus } from './observe/prometheus.js';
 import { Service } from './pool/service.js';
 
 export interface StartOptions {
@@ -40,6 +43,8 @@ export class Fulcrum {
   readonly overlay = new RuntimeOverlay();
   /** the config as the file says, before runtime changes */
   fileConfig: FulcrumConfig;
+  /** counters for /metrics and the access log, shared by every listener across reloads */
+  readonly observers: Observers;
   /** reloads run one at a time */
   private reloading: Promise<unknown> = Promise.resolve();
 
@@ -49,6 +54,12 @@ export class Fulcrum {
     readonly logger: Logger,
   ) {
     this.fileConfig = config;
+    this.observers = createObservers(config.log.access ? new AccessLog(config.log.access) : null);
+  }
+
+  /** The Prometheus text exposition of this balancer (and of the process). */
+  metrics(): Promise<string> {
+    return renderPrometheus(this.observers.stats, this.services.values());
   }
 
   static async start(config: FulcrumConfig, options: StartOptions = {}): Promise<Fulcrum> {
@@ -137,7 +148,7 @@ export class Fulcrum {
         updated.push(to.name);
       }
       for (const config of diff.listeners.added) {
-        const listener = createListener(config, services, logger);
+        const listener = createListener(config, services, logger, this.observers);
         const address = await listener.listen();
         bound.set(config.name, { listener, address: { host: address.address, port: address.port } });
       }
@@ -196,7 +207,7 @@ export class Fulcrum {
   /** A listener that cannot swap its state in place: closed, then bound again with the new config. */
   private async rebind(name: string, config: FulcrumConfig['listeners'][number], services: ReadonlyMap<string, Service>): Promise<void> {
     await this.listeners.get(name)?.close();
-    const listener = createListener(config, services, this.logger);
+    const listener = createListener(config, services, this.logger, this.observers);
     const address = await listener.listen();
     this.listeners.set(name, listener);
     this.addresses.set(name, { host: address.address, port: address.port });
@@ -204,6 +215,7 @@ export class Fulcrum {
   }
 
   async close(): Promise<void> {
+    this.observers.accessLog?.flush();
     this.drains.closeAll();
     await Promise.all([...this.listeners.values()].map((listener) => listener.close()));
     for (const service of this.services.values()) {
@@ -220,7 +232,7 @@ export class Fulcrum {
     for (const service of this.services.values()) service.startHealth(logger);
     try {
       for (const listenerConfig of config.listeners) {
-        const listener = createListener(listenerConfig, this.services, logger);
+        const listener = createListener(listenerConfig, this.services, logger, this.observers);
         const bound = await listener.listen();
         this.listeners.set(listenerConfig.name, listener);
         this.addresses.set(listenerConfig.name, { host: bound.address, port: bound.port });

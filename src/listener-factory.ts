@@ -7,6 +7,7 @@ import { TlsPassthroughListener } from './l4/tls-passthrough.js';
 import { UdpListener } from './l4/udp-proxy.js';
 import type { Logger } from './observe/logger.js';
 import type { Service } from './pool/service.js';
+import type { Observers } from './observe/observers.js';
 
 /** A bound listener of any protocol, as the runtime sees it. */
 export interface RunningListener {
@@ -27,6 +28,7 @@ export function createListener(
   config: ListenerConfig,
   services: ReadonlyMap<string, Service>,
   logger: Logger,
+  observers?: Observers,
 ): RunningListener {
   switch (config.protocol) {
     case 'http':
@@ -37,6 +39,7 @@ export function createListener(
         services,
         (error, peerIp) => logger.info({ listener: config.name, client: peerIp, status: error.status }, `request refused: ${error.reason}`),
         logger,
+        observers,
       );
     case 'tcp':
       warnInsecureBackends(config, services, logger);

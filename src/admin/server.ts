@@ -8,6 +8,7 @@ import type { Fulcrum, ReloadResult } from '../fulcrum.js';
 import { requireToken } from './auth.js';
 import { AdminError, sendError, sendJson } from './json.js';
 import { route, type AdminContext } from './routes.js';
+import { PROMETHEUS_CONTENT_TYPE } from '../observe/prometheus.js';
 
 export interface AdminOptions {
   /** how POST /reload gets the new config; default: the file the running config came from */
@@ -70,6 +71,12 @@ export class AdminServer {
     try {
       requireToken(req, this.fulcrum.config.admin.token);
       const { pathname } = new URL(req.url ?? '/', 'http://admin');
+      if (pathname === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
+        const text = await this.fulcrum.metrics();
+        res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store' });
+        res.end(req.method === 'HEAD' ? undefined : text);
+        return;
+      }
       const { handler, params } = route(req.method ?? 'GET', pathname);
       const [status, body] = await handler(this.context, params, req);
       sendJson(res, status, body);

@@ -3,7 +3,7 @@
 // (noted beside each field) and converts durations to ms, sizes to bytes, addresses to {host, port}.
 // Cross-references (a route's service exists, ...) are checked in semantic.ts.
 import { z } from 'zod';
-import { ALGORITHMS } from './types.js';
+import { ACCESS_LOG_FIELDS, ALGORITHMS } from './types.js';
 import {
   cidr,
   count,
@@ -155,7 +155,19 @@ export const configSchema = z.strictObject({
   services: z.record(name, serviceSchema).default({}),
   middlewares: z.record(name, middlewareSchema).default({}),
   reload: z.strictObject({ watch: z.boolean().default(false) }).prefault({}), // watch: false (SIGHUP and the admin API always reload)
-  log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}), // info
+  log: z
+    .strictObject({
+      level: z.enum(LOG_LEVELS).default('info'), // info
+      // access log: off unless given; destination stdout | stderr | a file path
+      access: z
+        .strictObject({
+          destination: z.string().min(1).default('stdout'),
+          fields: z.array(z.enum(ACCESS_LOG_FIELDS)).min(1).default([...ACCESS_LOG_FIELDS]), // all
+        })
+        .nullable()
+        .default(null),
+    })
+    .prefault({}),
 });
 
 export type ParsedConfig = z.output<typeof configSchema>;

@@ -194,5 +194,21 @@ export interface FulcrumConfig {
   services: Map<string, ServiceConfig>;
   middlewares: Map<string, Record<string, unknown>>;
   reload: ReloadSettings;
-  log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
+  log: {
+    level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+    /** one JSON line per request / L4 connection; null = off */
+    access: AccessLogConfig | null;
+  };
+}
+
+export const ACCESS_LOG_FIELDS = [
+  'time', 'listener', 'route', 'service', 'backend', 'clientIp', 'method', 'host', 'path',
+  'protocol', 'status', 'durationMs', 'bytesIn', 'bytesOut', 'requestId', 'userAgent', 'referer',
+] as const;
+export type AccessLogField = (typeof ACCESS_LOG_FIELDS)[number];
+
+export interface AccessLogConfig {
+  /** 'stdout', 'stderr' or a file path (appended) */
+  destination: string;
+  fields: AccessLogField[];
 }

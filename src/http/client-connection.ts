@@ -6,6 +6,7 @@ import { HttpParseError } from './h1/parse-error.js';
 import { parseRequestHead } from './h1/request-head.js';
 import { clientAddress, type Peer } from './forwarding.js';
 import type { ConnectionInfo, HttpListenerState } from './listener-state.js';
+import type { Observers } from '../observe/observers.js';
 import type { RequestHead } from './h1/request-head.js';
 
 const enum State {
@@ -37,6 +38,9 @@ export class ClientConnection implements HasDeadline {
   /** the listener is going away: close once the exchange in progress is done */
   private closing = false;
   requests = 0;
+  /** socket byte counts when the current exchange began, to count its bytes */
+  readMark = 0;
+  writeMark = 0;
 
   constructor(
     readonly socket: net.Socket,
@@ -54,6 +58,12 @@ export class ClientConnection implements HasDeadline {
     socket.on('close', this.onClose);
     this.deadline = Date.now() + listener.config.timeouts.header;
     deadlines.add(this);
+    listener.stats.active++;
+    listener.stats.accepted++;
+  }
+
+  get observers(): Observers {
+    return this.listener.observers;
   }
 
   get closed(): boolean {
@@ -127,6 +137,8 @@ export class ClientConnection implements HasDeadline {
   /** The exchange finished and the response was fully written. */
   exchangeDone(keepAlive: boolean): void {
     this.exchange = null;
+    this.readMark = this.socket.bytesRead;
+    this.writeMark = this.socket.bytesWritten;
     if (this.state === State.Closed) return;
     if (!keepAlive || this.ended || this.closing || this.state === State.Body) {
       this.closeAfterWrite();
@@ -184,6 +196,7 @@ export class ClientConnection implements HasDeadline {
     this.exchange = null;
     exchange?.clientAborted();
     this.listener.connections.delete(this);
+    this.listener.stats.active--;
   };
 
   /** Keep pipelined bytes for later; stop reading if too much piles up. */
@@ -248,7 +261,7 @@ export class ClientConnection implements HasDeadline {
       return;
     }
     this.deadline = 0;
-    const exchange = new Exchange(this, head, route.target.service, clientIp, limits.maxBodyBytes);
+    const exchange = new Exchange(this, head, route.target, clientIp, limits.maxBodyBytes);
     this.exchange = exchange;
     if (head.hasBody) {
       this.state = State.Body;
@@ -300,6 +313,7 @@ export class ClientConnection implements HasDeadline {
   }
 
   private refuseHead(error: HttpParseError): void {
+    this.listener.stats.refused++;
     this.listener.onRefusal?.(error, this.peer.ip);
     this.refuse(error.status, true);
   }

@@ -11,6 +11,7 @@ import { isHopByHop, upstreamRequestHead } from './forwarding.js';
 import type { UpstreamConnection, UpstreamTransport, UpstreamUser } from './upstream/connection.js';
 import { serviceTransport } from './upstream/transport.js';
 import { upstreamPool } from './upstream/pool.js';
+import type { RouteTarget } from './listener-state.js';
 import { RequestKeySource } from './request-values.js';
 import { LOAD_HEADER, parseLoadHeader, recordLoadReport } from '../balancing/load-report.js';
 
@@ -63,14 +64,19 @@ export class Exchange implements UpstreamUser, ChunkSink {
   private responseStarted = false;
   private finished = false;
   private keepClientAlive: boolean;
+  private readonly service: Service;
+  /** the backend that got the last attempt, for metrics and logs */
+  private servedBy: Backend | null = null;
+  private recorded = false;
 
   constructor(
     private readonly client: ClientConnection,
     private readonly head: RequestHead,
-    private readonly service: Service,
+    private readonly route: RouteTarget,
     private readonly clientIp: string,
     private readonly maxBodyBytes: number,
   ) {
+    this.service = route.service;
     this.keepClientAlive = head.keepAlive;
     this.requestBody = head.chunked ? Body.Chunked : head.contentLength > 0 ? Body.Length : Body.None;
     this.requestRemaining = head.contentLength > 0 ? head.contentLength : 0;
@@ -95,12 +101,17 @@ export class Exchange implements UpstreamUser, ChunkSink {
     if (balancer.usesKey) ctx.key = service.hashKey(new RequestKeySource(this.head, this.clientIp));
     const backend = balancer.pick(ctx, this.tried ?? NONE);
     if (backend === undefined) {
-      if (this.attempts === 0) this.fail(503, 'Retry-After: 1\r\n');
+      if (this.attempts === 0) {
+        this.client.observers.stats.service(service.name).noBackend++;
+        this.fail(503, 'Retry-After: 1\r\n');
+      }
       else this.fail(502);
       return;
     }
     this.attempts++;
+    if (this.attempts > 1) this.client.observers.stats.service(service.name).retries++;
     this.backend = backend;
+    this.servedBy = backend;
     backend.active++;
     backend.inflight++;
     backend.total++;
@@ -197,6 +208,7 @@ export class Exchange implements UpstreamUser, ChunkSink {
 
   private requestError(error: unknown): void {
     if (!(error instanceof HttpParseError)) throw error;
+    this.record(this.responseHead?.status ?? error.status);
     this.abortUpstream('cancelled'); // the client's fault: must not count against the backend
     if (!this.responseStarted) this.client.refuse(error.status, true);
     else this.client.destroy();
@@ -208,6 +220,7 @@ export class Exchange implements UpstreamUser, ChunkSink {
 
   /** The client was idle too long while sending its body. */
   clientTimeout(): void {
+    this.record(this.responseHead?.status ?? 408);
     this.abortUpstream('cancelled');
     if (!this.responseStarted) this.client.refuse(408, true);
     else this.client.destroy();
@@ -404,6 +417,7 @@ export class Exchange implements UpstreamUser, ChunkSink {
   /** The last response byte is written; `extraBytes` means the backend sent more than the message. */
   private responseComplete(conn: UpstreamConnection, extraBytes: boolean): void {
     this.finished = true;
+    this.record(this.responseHead!.status);
     const reusable =
       !extraBytes && this.responseHead!.keepAlive && this.responseBody !== Body.UntilClose && this.requestDone;
     this.releaseBackend('success');
@@ -434,11 +448,13 @@ export class Exchange implements UpstreamUser, ChunkSink {
       if (this.responseBody === Body.UntilClose) {
         if (this.chunkToClient) this.client.write('0\r\n\r\n');
         this.finished = true;
+        this.record(this.responseHead.status);
         this.releaseBackend('success');
         this.complete();
         return;
       }
       // truncated body: the client can only learn it from a closed connection
+      this.record(this.responseHead.status);
       this.releaseBackend('failure');
       this.client.destroy();
       return;
@@ -487,6 +503,7 @@ export class Exchange implements UpstreamUser, ChunkSink {
   clientAborted(): void {
     if (this.finished) return;
     this.finished = true;
+    this.record(this.responseHead?.status ?? 0);
     this.abortUpstream('cancelled');
   }
 
@@ -502,6 +519,7 @@ export class Exchange implements UpstreamUser, ChunkSink {
 
   private badResponse(reason: string): void {
     void reason;
+    if (this.responseStarted) this.record(this.responseHead!.status);
     const conn = this.upstream;
     this.upstream = null;
     if (conn !== null) {
@@ -525,9 +543,37 @@ export class Exchange implements UpstreamUser, ChunkSink {
     if (outliers !== null) outliers.record(backend, outcome, this.responseHead === null ? 0 : this.responseHead.status);
   }
 
+  /** Count this exchange once, when its outcome is known; 0 means no response was sent. */
+  private record(status: number): void {
+    if (this.recorded) return;
+    this.recorded = true;
+    const client = this.client;
+    const durationMs = performance.now() - this.startedAt;
+    const bytesIn = client.socket.bytesRead - client.readMark;
+    const bytesOut = client.socket.bytesWritten - client.writeMark;
+    this.route.stats.counters(this.servedBy).record(status, durationMs, bytesIn, bytesOut);
+    const accessLog = client.observers.accessLog;
+    if (accessLog !== null) {
+      accessLog.request({
+        listener: this.route.stats.listener,
+        route: this.route.stats.route,
+        service: this.route.stats.service,
+        backend: this.servedBy,
+        clientIp: this.clientIp,
+        protocol: this.head.version === 11 ? 'HTTP/1.1' : 'HTTP/1.0',
+        head: this.head,
+        status,
+        durationMs,
+        bytesIn,
+        bytesOut,
+      });
+    }
+  }
+
   /** Answer with an error of our own; the connection survives only if the request was fully read. */
   private fail(status: number, extraHeaders = ''): void {
     this.finished = true;
+    this.record(status);
     const close = !this.requestDone || !this.keepClientAlive;
     this.client.refuse(status, close, extraHeaders);
     if (!close) this.client.exchangeDone(true);

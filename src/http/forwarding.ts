@@ -129,7 +129,8 @@ export function upstreamRequestHead(head: RequestHead, peer: Peer, clientIp: str
   out += 'X-Real-IP: ' + clientIp + '\r\n';
   const element = 'for=' + forwardedNode(peerIp) + ';proto=' + peer.proto + (head.authority !== '' ? ';host="' + head.authority + '"' : '');
   out += 'Forwarded: ' + (forwarded === undefined ? element : forwarded + ', ' + element) + '\r\n';
-  out += 'X-Request-ID: ' + (requestId ?? randomUUID()) + '\r\n';
+  head.requestId = requestId ?? randomUUID();
+  out += 'X-Request-ID: ' + head.requestId + '\r\n';
   out += 'Via: ' + (via === undefined ? '' : via + ', ') + (head.version === 11 ? '1.1' : '1.0') + ' fulcrum\r\n';
   if (peer.certHeaders !== '') out += peer.certHeaders;
   if (bodyLength >= 0) out += 'Content-Length: ' + bodyLength + '\r\n';

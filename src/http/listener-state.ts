@@ -4,10 +4,13 @@ import type { Service } from '../pool/service.js';
 import type { ClientConnection } from './client-connection.js';
 import type { HttpParseError } from './h1/parse-error.js';
 import type { Router } from './router.js';
+import type { ListenerStats, RouteStats } from '../observe/traffic-stats.js';
+import type { Observers } from '../observe/observers.js';
 
-/** Where a matched route sends a request. */
+/** Where a matched route sends a request, and where its traffic is counted. */
 export interface RouteTarget {
   service: Service;
+  stats: RouteStats;
 }
 
 /** What a client connection needs from its listener; swapped as a whole on reload. */
@@ -17,6 +20,8 @@ export interface HttpListenerState {
   trusted: CidrSet;
   proto: 'http' | 'https';
   connections: Set<ClientConnection>;
+  stats: ListenerStats;
+  observers: Observers;
   onRefusal?: (error: HttpParseError, peerIp: string) => void;
   /** http listeners with redirectToHttps: every request gets a 301 to this port; 0 = off */
   redirectToHttpsPort: number;

@@ -8,6 +8,7 @@ import type { ConnectionInfo, HttpListenerState, RouteTarget } from './listener-
 import { createListenerServer, hstsField, type ServerLog } from '../tls/listener-server.js';
 import { silentLogger } from '../observe/logger.js';
 import { Router } from './router.js';
+import { createObservers, type Observers } from '../observe/observers.js';
 
 /** An http listener: accepts connections and hands each to a ClientConnection. */
 export class HttpListener {
@@ -20,8 +21,9 @@ export class HttpListener {
     services: ReadonlyMap<string, Service>,
     onRefusal?: (error: HttpParseError, peerIp: string) => void,
     log?: ServerLog,
+    private readonly observers: Observers = createObservers(),
   ) {
-    this.state = buildState(config, services, new Set(), onRefusal);
+    this.state = buildState(config, services, new Set(), observers, onRefusal);
     const created = createListenerServer(config, this.onConnection, log ?? silentLogger);
     this.server = created.server;
     this.disposeServer = created.dispose;
@@ -47,7 +49,7 @@ export class HttpListener {
    */
   prepareUpdate(config: ListenerConfig, services: ReadonlyMap<string, Service>): () => void {
     const current = this.state;
-    const next = buildState(config, services, current.connections, current.onRefusal);
+    const next = buildState(config, services, current.connections, this.observers, current.onRefusal);
     return () => {
       // in place: open connections hold this object
       Object.assign(current, next);
@@ -89,12 +91,14 @@ function buildState(
   config: ListenerConfig,
   services: ReadonlyMap<string, Service>,
   connections: Set<ClientConnection>,
+  observers: Observers,
   onRefusal?: (error: HttpParseError, peerIp: string) => void,
 ): HttpListenerState {
+  let index = 0;
   const router = new Router<RouteTarget>(config.routes, (route) => {
     const service = services.get(route.service);
     if (!service) throw new Error(`listener ${config.name}: unknown service '${route.service}'`);
-    return { service };
+    return { service, stats: observers.stats.route(config.name, String(index++), route.service) };
   });
   return {
     config,
@@ -102,6 +106,8 @@ function buildState(
     trusted: new CidrSet(config.trustedProxies),
     proto: config.protocol === 'https' ? 'https' : 'http',
     connections,
+    stats: observers.stats.listener(config.name),
+    observers,
     onRefusal,
     redirectToHttpsPort: config.redirectToHttps?.port ?? 0,
     hsts: hstsField(config),

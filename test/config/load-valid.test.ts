@@ -7,7 +7,7 @@ test('a minimal config gets every default', () => {
   const config = expectValid(minimal());
   assert.equal(config.source, 'test.yaml');
   assert.deepEqual(config.admin, { address: { host: '127.0.0.1', port: 9090 } });
-  assert.deepEqual(config.log, { level: 'info' });
+  assert.deepEqual(config.log, { level: 'info', access: null });
   assert.equal(config.middlewares.size, 0);
 
   const [listener] = config.listeners;

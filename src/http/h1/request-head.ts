@@ -27,6 +27,8 @@ export class RequestHead {
   expectContinue = false;
   /** lower-cased tokens of the Connection header: fields named there are hop-by-hop */
   connectionTokens: string[] | null = null;
+  /** the X-Request-ID sent upstream (the client's if valid, else generated); '' until then */
+  requestId = '';
 
   get hasBody(): boolean {
     return this.chunked || this.contentLength > 0;

@@ -1,0 +1,126 @@
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Service } from '../pool/service.js';
+import { DURATION_BUCKETS, type RequestCounters, type TrafficStatsRegistry } from './traffic-stats.js';
+
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+// Process and Node.js runtime metrics come from prom-client, registered once per process.
+let processRegistry: Registry | null = null;
+function processMetrics(): Registry {
+  if (processRegistry === null) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, prefix: 'fulcrum_' });
+  }
+  return processRegistry;
+}
+
+/** Writes one metric family (HELP, TYPE, samples) into `out`. */
+class Family {
+  private lines = '';
+  constructor(
+    private readonly name: string,
+    private readonly type: 'counter' | 'gauge' | 'histogram',
+    private readonly help: string,
+  ) {}
+
+  sample(labels: string, value: number, suffix = ''): void {
+    this.lines += `${this.name}${suffix}{${labels}} ${formatNumber(value)}\n`;
+  }
+
+  render(): string {
+    if (this.lines === '') return '';
+    return `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} ${this.type}\n${this.lines}`;
+  }
+}
+
+const CLASSES = ['none', '1xx', '2xx', '3xx', '4xx', '5xx'];
+
+/**
+ * The Prometheus text exposition of everything the data path counted, plus backend
+ * state and process metrics. Built at scrape time from plain counters.
+ */
+export async function renderPrometheus(stats: TrafficStatsRegistry, services: Iterable<Service>): Promise<string> {
+  const requests = new Family('fulcrum_requests_total', 'counter', 'HTTP requests answered, by status class');
+  const duration = new Family('fulcrum_request_duration_seconds', 'histogram', 'Time from request head to the end of the response');
+  const received = new Family('fulcrum_received_bytes_total', 'counter', 'Bytes received from clients');
+  const sent = new Family('fulcrum_sent_bytes_total', 'counter', 'Bytes sent to clients');
+  const rateLimited = new Family('fulcrum_rate_limited_requests_total', 'counter', 'Requests refused by a rate limit');
+  for (const route of stats.routes.values()) {
+    const routeLabels = `listener="${escape(route.listener)}",route="${escape(route.route)}",service="${escape(route.service)}"`;
+    for (const counters of route.byBackend.values()) {
+      const labels = `${routeLabels},backend="${escape(counters.backend?.id ?? '')}"`;
+      for (let c = 0; c < CLASSES.length; c++) {
+        if (counters.byClass[c]! > 0) requests.sample(`${labels},code="${CLASSES[c]}"`, counters.byClass[c]!);
+      }
+      renderHistogram(duration, labels, counters);
+      received.sample(labels, counters.bytesIn);
+      sent.sample(labels, counters.bytesOut);
+    }
+    if (route.rateLimited > 0) rateLimited.sample(routeLabels, route.rateLimited);
+  }
+
+  const connections = new Family('fulcrum_connections_active', 'gauge', 'Client connections open now');
+  const accepted = new Family('fulcrum_connections_total', 'counter', 'Client connections accepted');
+  const refused = new Family('fulcrum_requests_refused_total', 'counter', 'Requests refused as malformed or over a limit');
+  for (const listener of stats.listeners.values()) {
+    const labels = `listener="${escape(listener.listener)}"`;
+    connections.sample(labels, listener.active);
+    accepted.sample(labels, listener.accepted);
+    refused.sample(labels, listener.refused);
+  }
+
+  const retries = new Family('fulcrum_retries_total', 'counter', 'Requests sent again to another backend after a failure');
+  const noBackend = new Family('fulcrum_no_backend_total', 'counter', 'Requests answered 503 because no backend was available');
+  for (const service of stats.services.values()) {
+    const labels = `service="${escape(service.service)}"`;
+    retries.sample(labels, service.retries);
+    noBackend.sample(labels, service.noBackend);
+  }
+
+  const up = new Family('fulcrum_backend_up', 'gauge', '1 when the backend passes its health checks and is not ejected');
+  const weight = new Family('fulcrum_backend_weight', 'gauge', 'Configured weight');
+  const effective = new Family('fulcrum_backend_effective_weight', 'gauge', 'Weight after slow start');
+  const active = new Family('fulcrum_backend_active_connections', 'gauge', 'Connections to the backend in use now');
+  const inflight = new Family('fulcrum_backend_inflight_requests', 'gauge', 'Requests sent to the backend and not yet answered');
+  const draining = new Family('fulcrum_backend_draining', 'gauge', '1 while the backend drains');
+  const ejections = new Family('fulcrum_backend_ejections_total', 'counter', 'Times passive health checking ejected the backend');
+  for (const service of services) {
+    for (const backend of service.backends) {
+      const labels = `service="${escape(service.name)}",backend="${escape(backend.id)}"`;
+      up.sample(labels, backend.healthy && !backend.ejected ? 1 : 0);
+      weight.sample(labels, backend.weight);
+      effective.sample(labels, backend.effectiveWeight());
+      active.sample(labels, backend.active);
+      inflight.sample(labels, backend.inflight);
+      draining.sample(labels, backend.draining ? 1 : 0);
+      ejections.sample(labels, backend.ejections);
+    }
+  }
+
+  const families = [requests, duration, received, sent, rateLimited, connections, accepted, refused, retries, noBackend];
+  families.push(up, weight, effective, active, inflight, draining, ejections);
+  return families.map((f) => f.render()).join('') + (await processMetrics().metrics());
+}
+
+function renderHistogram(family: Family, labels: string, counters: RequestCounters): void {
+  let cumulative = 0;
+  for (let b = 0; b < DURATION_BUCKETS.length; b++) {
+    cumulative += counters.buckets[b]!;
+    family.sample(`${labels},le="${DURATION_BUCKETS[b]}"`, cumulative, '_bucket');
+  }
+  cumulative += counters.buckets[DURATION_BUCKETS.length]!;
+  family.sample(`${labels},le="+Inf"`, cumulative, '_bucket');
+  family.sample(labels, counters.durationSum, '_sum');
+  family.sample(labels, cumulative, '_count');
+}
+
+function escape(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+function formatNumber(n: number): string {
+  if (Number.isNaN(n)) return 'NaN';
+  if (n === Infinity) return '+Inf';
+  if (n === -Infinity) return '-Inf';
+  return String(n);
+}
