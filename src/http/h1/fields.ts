@@ -78,3 +78,10 @@ export function splitList(value: string, into: string[]): void {
     start = comma + 1;
   }
 }
+
+/** Whether the connection stays open after this message (RFC 9112 9.3): 1.1 unless "close", 1.0 only with "keep-alive". */
+export function persists(version: number, connectionTokens: readonly string[] | null): boolean {
+  if (connectionTokens === null) return version === 11;
+  if (connectionTokens.includes('close')) return false;
+  return version === 11 || connectionTokens.includes('keep-alive');
+}

@@ -1,6 +1,6 @@
 import type { HttpLimits } from '../../config/types.js';
 import { allIn, AUTHORITY, isToken, TARGET } from './chars.js';
-import { FieldList, parseFieldLines, splitList } from './fields.js';
+import { FieldList, parseFieldLines, persists, splitList } from './fields.js';
 import { HttpParseError } from './parse-error.js';
 
 /** A parsed and validated HTTP/1.x request head. */
@@ -73,7 +73,6 @@ function parseRequestLine(s: string, end: number, head: RequestHead, limits: Htt
   }
   if (major !== 0x31 || minor > 0x31) throw new HttpParseError(505, 'HTTP version not supported');
   head.version = minor === 0x31 ? 11 : 10;
-  head.keepAlive = head.version === 11;
   head.method = method;
   if (method === 'CONNECT') throw new HttpParseError(405, 'CONNECT is not supported by a reverse proxy');
 
@@ -165,11 +164,7 @@ function interpretFields(head: RequestHead): void {
     head.chunked = true;
   }
 
-  const tokens = head.connectionTokens;
-  if (tokens !== null) {
-    if (tokens.includes('close')) head.keepAlive = false;
-    else if (head.version === 10 && tokens.includes('keep-alive')) head.keepAlive = true;
-  }
+  head.keepAlive = persists(head.version, head.connectionTokens);
 }
 
 function parseContentLength(value: string): number {

@@ -1,4 +1,4 @@
-import { FieldList, parseFieldLines, splitList } from './fields.js';
+import { FieldList, parseFieldLines, persists, splitList } from './fields.js';
 import { HttpParseError } from './parse-error.js';
 
 const MAX_RESPONSE_FIELDS = 256;
@@ -26,7 +26,6 @@ export function parseResponseHead(s: string, end: number): ResponseHead {
   const minor = s.charCodeAt(7);
   if (minor !== 0x30 && minor !== 0x31) throw bad('unsupported response version');
   head.version = minor === 0x31 ? 11 : 10;
-  head.keepAlive = head.version === 11;
   let status = 0;
   for (let i = 9; i < 12; i++) {
     const c = s.charCodeAt(i);
@@ -73,11 +72,7 @@ function interpretFields(head: ResponseHead): void {
     if (transferEncoding.length !== 1 || transferEncoding[0] !== 'chunked') throw bad('unsupported transfer coding');
     head.chunked = true;
   }
-  const tokens = head.connectionTokens;
-  if (tokens !== null) {
-    if (tokens.includes('close')) head.keepAlive = false;
-    else if (head.version === 10 && tokens.includes('keep-alive')) head.keepAlive = true;
-  }
+  head.keepAlive = persists(head.version, head.connectionTokens);
 }
 
 function bad(reason: string): HttpParseError {
