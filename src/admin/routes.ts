@@ -107,6 +107,7 @@ const ENDPOINTS = [
   'DELETE /api/v1/services/{service}/backends/{address}',
   'POST   /api/v1/reload',
   'GET    /api/v1/runtime-changes',
+  'GET    /api/v1/events                               Server-Sent Events: a live snapshot every second (the dashboard)',
 ];
 
 /** Finds the handler of a request, or throws 404 / 405 (with Allow). */

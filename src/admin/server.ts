@@ -9,6 +9,9 @@ import { requireToken } from './auth.js';
 import { AdminError, sendError, sendJson } from './json.js';
 import { route, type AdminContext } from './routes.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../observe/prometheus.js';
+import { LiveStats } from '../observe/live-stats.js';
+import { isDashboardPath, serveDashboard } from './dashboard-assets.js';
+import { streamEvents } from './events.js';
 
 export interface AdminOptions {
   /** how POST /reload gets the new config; default: the file the running config came from */
@@ -18,12 +21,15 @@ export interface AdminOptions {
 export class AdminServer {
   private server: http.Server;
   private readonly context: AdminContext;
+  /** the dashboard's 1 s sampler of the traffic counters; runs while the server listens */
+  readonly live: LiveStats;
 
   constructor(
     readonly fulcrum: Fulcrum,
     options: AdminOptions = {},
   ) {
     this.context = { fulcrum, reload: options.reload ?? (() => fulcrum.reloadFile()) };
+    this.live = new LiveStats(fulcrum.observers.stats);
     this.server = this.createServer();
   }
 
@@ -39,6 +45,7 @@ export class AdminServer {
         resolve();
       });
     });
+    this.live.start();
     return this.server.address() as AddressInfo;
   }
 
@@ -57,6 +64,7 @@ export class AdminServer {
   }
 
   close(): Promise<void> {
+    this.live.stop();
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -69,8 +77,14 @@ export class AdminServer {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     try {
-      requireToken(req, this.fulcrum.config.admin.token);
       const { pathname } = new URL(req.url ?? '/', 'http://admin');
+      // the dashboard's page and assets hold no data: no token, so a browser can open them
+      if (isDashboardPath(req.method, pathname)) return await serveDashboard(req, res, pathname);
+      requireToken(req, this.fulcrum.config.admin.token);
+      if (pathname === '/api/v1/events' || pathname === '/api/v1/events/') {
+        if (req.method !== 'GET') throw new AdminError(405, `method ${req.method} not allowed on ${pathname}; allowed: GET`, { allow: 'GET' });
+        return streamEvents(req, res, this.fulcrum, this.live);
+      }
       if (pathname === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
         const text = await this.fulcrum.metrics();
         res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store' });
