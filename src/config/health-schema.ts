@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { HealthCheckConfig } from './types.js';
 import { count, describeValue, duration, method, regexSource } from './values.js';
 
-export const HEALTH_CHECK_TYPES = ['tcp', 'http', 'tls'] as const;
+export const HEALTH_CHECK_TYPES = ['tcp', 'http', 'tls', 'grpc'] as const;
 const HTTP_ONLY = ['method', 'path', 'host', 'expectStatus', 'bodyRegex'] as const;
 
 const RANGE = /^(\d{3})(?:\s*-\s*(\d{3}))?$/;
@@ -49,6 +49,7 @@ export const healthCheckSchema = z
     expectStatus: expectStatus.optional(), // http: 200-399
     bodyRegex: regexSource.optional(), // http: none
     sni: z.string().min(1).optional(), // tls: none (no server name sent)
+    service: z.string().optional(), // grpc: '' (the server as a whole), asked of grpc.health.v1.Health/Check
   })
   .superRefine((check, ctx) => {
     if (check.timeout >= check.interval) {
@@ -64,6 +65,9 @@ export const healthCheckSchema = z
     }
     if (check.sni !== undefined && check.type !== 'tls') {
       ctx.addIssue({ code: 'custom', path: ['sni'], message: `'sni' is for tls checks; this check is ${check.type}` });
+    }
+    if (check.service !== undefined && check.type !== 'grpc') {
+      ctx.addIssue({ code: 'custom', path: ['service'], message: `'service' is for grpc checks; this check is ${check.type}` });
     }
   })
   .transform(
@@ -83,6 +87,7 @@ export const healthCheckSchema = z
       expectStatus: check.expectStatus ?? [[200, 399]],
       ...(check.bodyRegex !== undefined && { bodyRegex: check.bodyRegex }),
       ...(check.sni !== undefined && { sni: check.sni }),
+      ...(check.type === 'grpc' && { grpcService: check.service ?? '' }),
     }),
   );
 

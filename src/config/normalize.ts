@@ -1,7 +1,8 @@
 // From the schema's output to the FulcrumConfig the runtime reads: named maps instead of records.
 import type { ParsedConfig } from './schema.js';
 import { configDir, listenerTransport, serviceTransport } from './transport-normalize.js';
-import type { FulcrumConfig, ListenerConfig, ServiceConfig } from './types.js';
+import { listenerHttp2Schema } from './http2-schema.js';
+import type { FulcrumConfig, ListenerConfig, ListenerHttp2Config, ServiceConfig } from './types.js';
 
 export function toFulcrumConfig(parsed: ParsedConfig, source: string): FulcrumConfig {
   const baseDir = configDir(source);
@@ -16,6 +17,7 @@ export function toFulcrumConfig(parsed: ParsedConfig, source: string): FulcrumCo
     timeouts: listener.timeouts,
     trustedProxies: listener.trustedProxies,
     ...listenerTransport(listener, baseDir),
+    ...listenerHttp2(listener.protocol, listener.http2),
   }));
   const services = new Map<string, ServiceConfig>(
     Object.entries(parsed.services).map(([name, service]) => [
@@ -31,6 +33,7 @@ export function toFulcrumConfig(parsed: ParsedConfig, source: string): FulcrumCo
         retries: service.retries,
         keepAlive: service.keepAlive,
         ...serviceTransport(service, baseDir),
+        ...(service.protocol !== undefined && { protocol: service.protocol }),
         ...(service.healthCheck !== undefined && { healthCheck: service.healthCheck }),
         ...(service.passiveHealth !== undefined && { passiveHealth: service.passiveHealth }),
         slowStart: service.slowStart,
@@ -48,4 +51,11 @@ export function toFulcrumConfig(parsed: ParsedConfig, source: string): FulcrumCo
     reload: parsed.reload,
     log: parsed.log,
   };
+}
+
+/** The http2 settings of an http or https listener, with `enabled` defaulted by protocol. */
+function listenerHttp2(protocol: string, http2: ParsedConfig['listeners'][number]['http2']): { http2?: ListenerHttp2Config } {
+  if (protocol !== 'http' && protocol !== 'https') return {};
+  const settings = http2 ?? listenerHttp2Schema.parse({});
+  return { http2: { ...settings, enabled: http2?.enabled ?? protocol === 'https' } };
 }

@@ -19,6 +19,7 @@ import {
   size,
   valueMatch,
 } from './values.js';
+import { listenerHttp2Schema, upstreamProtocolSchema } from './http2-schema.js';
 import { healthCheckSchema, passiveHealthSchema, panicThresholdSchema, slowStartSchema } from './health-schema.js';
 import {
   acceptProxyProtocolSchema,
@@ -89,6 +90,7 @@ const listenerSchema = z.strictObject({
   tls: listenerTlsSchema.optional(), // https: certificates, versions, client certificates, HSTS
   redirectToHttps: redirectToHttpsSchema.optional(), // http: answer every request with a 301 to https
   acceptProxyProtocol: acceptProxyProtocolSchema.optional(), // none: PROXY headers are not read
+  http2: listenerHttp2Schema.optional(), // https: h2 offered by ALPN; http: h2c only when enabled
   ...l4ListenerFields,
   maxConnections: count(10_000), // 10000 concurrent client connections; 0 = unlimited
   limits: limitsSchema.prefault({}),
@@ -134,6 +136,7 @@ const serviceSchema = z.strictObject({
   drainTimeout: duration(30_000), // 30s: in-flight requests of a draining backend finish, then its connections close
   tls: serviceTlsSchema.optional(), // none: plain TCP to the backends
   proxyProtocol: proxyProtocolSchema.optional(), // none; v1 | v2: sent first on every backend connection
+  protocol: upstreamProtocolSchema.optional(), // http1; h2: HTTP/2 to the backends (gRPC)
   healthCheck: healthCheckSchema.optional(), // none: every backend counts as healthy (see health-schema.ts)
   passiveHealth: passiveHealthSchema.optional(), // none: no outlier detection
   slowStart: slowStartSchema, // 0: off

@@ -81,6 +81,18 @@ export interface ServiceTlsConfig {
 
 export type ProxyProtocolVersion = 'v1' | 'v2';
 
+/** HTTP/2 from clients (docs/http2-grpc.md): over TLS by ALPN, or h2c with prior knowledge on plain listeners. */
+export interface ListenerHttp2Config {
+  enabled: boolean; // https: true; http (h2c): false
+  maxConcurrentStreams: number; // SETTINGS_MAX_CONCURRENT_STREAMS
+  maxHeaderListSize: number; // bytes, SETTINGS_MAX_HEADER_LIST_SIZE
+  maxResetsPerWindow: number; // client RST_STREAMs in resetWindow before GOAWAY(ENHANCE_YOUR_CALM)
+  resetWindow: number; // ms
+}
+
+/** How Fulcrum speaks to a service's backends: HTTP/1.1 (pooled keep-alive) or HTTP/2 (multiplexed, trailers relayed: gRPC). */
+export type UpstreamProtocol = 'http1' | 'h2';
+
 export interface ListenerConfig {
   name: string;
   address: HostPort;
@@ -94,6 +106,7 @@ export interface ListenerConfig {
   tls?: ListenerTlsConfig; // https
   redirectToHttps?: { port: number }; // http: every request gets a 301 to https on this port
   acceptProxyProtocol?: { trusted: string[] }; // PROXY v1/v2 read from these sources only
+  http2?: ListenerHttp2Config; // http/https
   sessionTimeout: number; // udp: ms of silence that ends a client's session
   maxSessions: number; // udp: client sessions at once
 }
@@ -120,7 +133,7 @@ export interface UpstreamKeepAlive {
   idleTimeout: number; // ms an idle pooled socket is kept (below the usual 5 s of backends)
 }
 
-export type HealthCheckType = 'tcp' | 'http' | 'tls';
+export type HealthCheckType = 'tcp' | 'http' | 'tls' | 'grpc';
 
 /** Active health checks (docs/health.md). Times in ms. */
 export interface HealthCheckConfig {
@@ -145,6 +158,8 @@ export interface HealthCheckConfig {
   bodyRegex?: string;
   // tls
   sni?: string;
+  // grpc: the service name asked of grpc.health.v1.Health/Check ('' = the whole server)
+  grpcService?: string;
 }
 
 /** Outlier detection from real traffic (docs/health.md). Times in ms. */
@@ -168,6 +183,7 @@ export interface ServiceConfig {
   keepAlive: UpstreamKeepAlive;
   tls?: ServiceTlsConfig; // none: plain TCP to the backends
   proxyProtocol?: ProxyProtocolVersion; // sent first on every backend connection
+  protocol?: UpstreamProtocol; // absent = http1
   healthCheck?: HealthCheckConfig;
   passiveHealth?: PassiveHealthConfig;
   /** ms over which a new or recovered backend ramps to its full weight; 0 (default) = off */

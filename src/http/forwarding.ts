@@ -131,7 +131,7 @@ export function upstreamRequestHead(head: RequestHead, peer: Peer, clientIp: str
   out += 'Forwarded: ' + (forwarded === undefined ? element : forwarded + ', ' + element) + '\r\n';
   head.requestId = requestId ?? randomUUID();
   out += 'X-Request-ID: ' + head.requestId + '\r\n';
-  out += 'Via: ' + (via === undefined ? '' : via + ', ') + (head.version === 11 ? '1.1' : '1.0') + ' fulcrum\r\n';
+  out += 'Via: ' + (via === undefined ? '' : via + ', ') + (head.version === 11 ? '1.1' : head.version === 20 ? '2' : '1.0') + ' fulcrum\r\n';
   if (peer.certHeaders !== '') out += peer.certHeaders;
   if (bodyLength >= 0) out += 'Content-Length: ' + bodyLength + '\r\n';
   else if (bodyLength === -1) out += 'Transfer-Encoding: chunked\r\n';

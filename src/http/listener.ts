@@ -9,12 +9,15 @@ import { createListenerServer, hstsField, type ServerLog } from '../tls/listener
 import { silentLogger } from '../observe/logger.js';
 import { Router } from './router.js';
 import { createObservers, type Observers } from '../observe/observers.js';
+import { H2Frontend } from './h2/frontend.js';
 
 /** An http listener: accepts connections and hands each to a ClientConnection. */
 export class HttpListener {
   readonly server: net.Server;
   state: HttpListenerState;
   private readonly disposeServer: () => void;
+  /** HTTP/2 (ALPN h2, or h2c prior knowledge) when the listener's http2 is enabled */
+  private readonly h2: H2Frontend | null;
 
   constructor(
     config: ListenerConfig,
@@ -24,6 +27,7 @@ export class HttpListener {
     private readonly observers: Observers = createObservers(),
   ) {
     this.state = buildState(config, services, new Set(), observers, onRefusal);
+    this.h2 = config.http2?.enabled ? new H2Frontend(() => this.state, config.http2) : null;
     const created = createListenerServer(config, this.onConnection, log ?? silentLogger);
     this.server = created.server;
     this.disposeServer = created.dispose;
@@ -53,6 +57,7 @@ export class HttpListener {
     return () => {
       // in place: open connections hold this object
       Object.assign(current, next);
+      if (config.http2 !== undefined) this.h2?.update(config.http2);
       this.server.maxConnections = config.maxConnections > 0 ? config.maxConnections : Infinity;
     };
   }
@@ -63,12 +68,14 @@ export class HttpListener {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         for (const conn of this.state.connections) conn.destroy();
+        this.h2?.destroy();
       }, graceMs).unref();
       this.server.close(() => {
         clearTimeout(timer);
         resolve();
       });
       for (const conn of this.state.connections) conn.closeWhenIdle();
+      this.h2?.closeGracefully();
     });
   }
 
@@ -78,10 +85,16 @@ export class HttpListener {
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       for (const conn of this.state.connections) conn.destroy();
+      this.h2?.destroy();
     });
   }
 
   private readonly onConnection = (socket: net.Socket, info?: ConnectionInfo): void => {
+    if (this.h2 !== null) this.h2.accept(socket, info, this.onHttp1Connection);
+    else this.onHttp1Connection(socket, info);
+  };
+
+  private readonly onHttp1Connection = (socket: net.Socket, info?: ConnectionInfo): void => {
     const state = this.state;
     state.connections.add(new ClientConnection(socket, state, info));
   };

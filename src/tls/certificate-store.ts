@@ -60,12 +60,12 @@ export class CertificateStore {
   }
 
   /** Options for tls.createServer: the default certificate, SNI selection, versions, ciphers, client auth. */
-  serverOptions(): tls.TlsOptions {
+  serverOptions(alpn: string[] = ['http/1.1']): tls.TlsOptions {
     const clientAuth = this.config.clientAuth;
     return {
       ...this.entries[0]!.contextOptions,
       SNICallback: this.sniCallback,
-      ALPNProtocols: ['http/1.1'],
+      ALPNProtocols: alpn,
       requestCert: clientAuth !== undefined,
       rejectUnauthorized: clientAuth?.required ?? false,
     };

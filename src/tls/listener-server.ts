@@ -45,7 +45,8 @@ export function createListenerServer(config: ListenerConfig, onConnection: Conne
     const server = tls.createServer(
       // not half-open: with it, a client gone during the handshake is never noticed (and TLS
       // clients end with close_notify, not a TCP half-close)
-      { ...store.serverOptions(), handshakeTimeout: config.timeouts.header },
+      // h2 first: the server's preference decides when a client offers both
+      { ...store.serverOptions(config.http2?.enabled ? ['h2', 'http/1.1'] : ['http/1.1']), handshakeTimeout: config.timeouts.header },
       (socket: tls.TLSSocket) => {
         const key = peerKey(socket);
         const clientIp = proxied.get(key);

@@ -11,7 +11,7 @@ import type { ClientConnection } from '../client-connection.js';
 import type { UpstreamTransport } from './connection.js';
 
 /** The transport of a service's backend connections; null for plain TCP. */
-export function serviceTransport(config: ServiceConfig, host: string, client: ClientConnection): UpstreamTransport | null {
+export function serviceTransport(config: ServiceConfig, host: string, client: Pick<ClientConnection, 'socket' | 'peer'>): UpstreamTransport | null {
   if (config.tls === undefined && config.proxyProtocol === undefined) return null;
   let proxyHeader: Buffer | null = null;
   if (config.proxyProtocol !== undefined) {

@@ -1,0 +1,104 @@
+// An HTTP/2 request's header block, validated and turned into the RequestHead the router,
+// the balancers' hash keys and the HTTP/1.1 serialisation already understand.
+import type { HttpLimits } from '../../config/types.js';
+import { allIn, AUTHORITY, FIELD_VALUE, isToken, TARGET } from '../h1/chars.js';
+import { RequestHead } from '../h1/request-head.js';
+
+/** The request head's `version` for HTTP/2 (10 and 11 are HTTP/1.x). */
+export const HTTP2_VERSION = 20;
+
+/** Why a request was refused: `status` 0 means a stream error (RST_STREAM PROTOCOL_ERROR), not a response. */
+export class H2RequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** Fields that are connection-specific in HTTP/1.1 and malformed in HTTP/2 (RFC 9113 8.2.2). */
+const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+
+/** RFC 9113 4.3.1: each field counts its name, its value and 32 bytes. */
+const FIELD_OVERHEAD = 32;
+
+/**
+ * Validates `raw` (name, value, name, value, ... with lower-case names, as node:http2 hands
+ * them over) and builds the head. Throws H2RequestError.
+ */
+export function requestHeadFromH2(raw: readonly string[], limits: HttpLimits, maxHeaderListSize: number): RequestHead {
+  const head = new RequestHead();
+  head.version = HTTP2_VERSION;
+  let method = '';
+  let path = '';
+  let scheme = '';
+  let authority = '';
+  let host = '';
+  let cookie: string | undefined;
+  let listSize = 0;
+  let regular = false;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    listSize += name.length + value.length + FIELD_OVERHEAD;
+    if (!allIn(value, 0, value.length, FIELD_VALUE)) throw new H2RequestError(0, `invalid character in the value of ${name}`);
+    if (name.charCodeAt(0) === 0x3a) {
+      if (regular) throw new H2RequestError(0, 'pseudo-header after a regular field');
+      switch (name) {
+        case ':method': method = value; break;
+        case ':path': path = value; break;
+        case ':scheme': scheme = value; break;
+        case ':authority': authority = value; break;
+        default: throw new H2RequestError(0, `unsupported pseudo-header ${name}`);
+      }
+      continue;
+    }
+    regular = true;
+    if (!isToken(name) || name !== name.toLowerCase()) throw new H2RequestError(0, 'invalid field name');
+    if (CONNECTION_SPECIFIC.has(name)) throw new H2RequestError(0, `connection-specific field ${name}`);
+    if (name === 'te') {
+      if (value.toLowerCase() !== 'trailers') throw new H2RequestError(0, 'te other than trailers');
+    } else if (name === 'host') {
+      host = value;
+    } else if (name === 'cookie') {
+      // split cookie fields are joined for HTTP/1.1 (RFC 9113 8.2.3)
+      cookie = cookie === undefined ? value : cookie + '; ' + value;
+      continue;
+    } else if (name === 'expect') {
+      continue; // the body is read by Fulcrum, never held back for a 100 Continue
+    }
+    if (head.fields.length >= limits.maxHeaders) throw new H2RequestError(431, 'too many header fields');
+    head.fields.push(name, name, value);
+  }
+  if (cookie !== undefined) head.fields.push('cookie', 'cookie', cookie);
+  if (listSize > maxHeaderListSize) throw new H2RequestError(431, 'header list too large');
+  if (method === '' || !isToken(method)) throw new H2RequestError(0, 'missing or invalid :method');
+  if (method === 'CONNECT') throw new H2RequestError(405, 'CONNECT is not supported by a reverse proxy');
+  if (scheme === '' || path === '') throw new H2RequestError(0, 'missing :scheme or :path');
+  if (path.length > limits.maxUriLength) throw new H2RequestError(414, 'request target too long');
+  if (!allIn(path, 0, path.length, TARGET)) throw new H2RequestError(0, 'invalid :path');
+  if (path.charCodeAt(0) !== 0x2f && !(path === '*' && method === 'OPTIONS')) throw new H2RequestError(0, 'invalid :path');
+  const hostValue = authority !== '' ? authority : host;
+  if (hostValue !== '' && (!allIn(hostValue, 0, hostValue.length, AUTHORITY) || hostValue.includes('@'))) {
+    throw new H2RequestError(0, 'invalid :authority');
+  }
+  head.method = method;
+  head.target = path;
+  const q = path.indexOf('?');
+  head.path = q === -1 ? path : path.slice(0, q);
+  head.query = q === -1 ? '' : path.slice(q + 1);
+  head.authority = hostValue;
+  head.host = hostWithoutPort(hostValue);
+  if (host === '' && hostValue !== '') head.fields.push('host', 'host', hostValue); // Host for HTTP/1.1 backends
+  return head;
+}
+
+function hostWithoutPort(authority: string): string {
+  if (authority.charCodeAt(0) === 0x5b) {
+    const close = authority.indexOf(']');
+    return (close === -1 ? authority : authority.slice(0, close + 1)).toLowerCase();
+  }
+  const colon = authority.lastIndexOf(':');
+  return (colon === -1 ? authority : authority.slice(0, colon)).toLowerCase();
+}

@@ -1,0 +1,138 @@
+import http2 from 'node:http2';
+import { performance } from 'node:perf_hooks';
+import { StreamExchange } from './stream-exchange.js';
+import { relayedHeaders, upstreamH2RequestHeaders } from './upstream-headers.js';
+import { upstreamSession, type UpstreamSession } from './upstream-sessions.js';
+
+const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = http2.constants;
+
+/**
+ * An HTTP/2 stream forwarded to an HTTP/2 backend (`protocol: h2`) as a stream of a shared
+ * session: bodies flow both ways as they come (streaming RPCs), the response's trailers are
+ * relayed (grpc-status), and a reset on either side is passed to the other.
+ */
+export class H2ToH2Exchange extends StreamExchange {
+  private upstream: http2.ClientHttp2Stream | null = null;
+  private trailers: http2.OutgoingHttpHeaders | null = null;
+  private piping = false;
+
+  begin(): void {
+    this.stream.on('close', this.onClientClose);
+    this.stream.on('wantTrailers', this.onWantTrailers);
+    this.stream.on('data', (chunk: Buffer) => (this.bytesIn += chunk.length));
+    this.stream.pause(); // read once the upstream stream can take it
+    this.tryNextBackend();
+  }
+
+  private tryNextBackend(): void {
+    const backend = this.pickBackend();
+    if (backend === undefined) return;
+    const config = this.service.config;
+    const entry = upstreamSession(backend, config);
+    if (entry.connected) this.open(entry);
+    else {
+      entry.session.once('connect', () => this.open(entry));
+      entry.session.once('close', () => {
+        if (!entry.connected && this.upstream === null && !this.finished) {
+          if (this.connectFailed()) this.tryNextBackend();
+        }
+      });
+    }
+  }
+
+  private open(entry: UpstreamSession): void {
+    if (this.finished || this.backend === null) return;
+    const scheme = this.service.config.tls === undefined ? 'http' : 'https';
+    const headers = upstreamH2RequestHeaders(this.head, this.owner.peer, this.clientIp, scheme);
+    const endStream = this.stream.endAfterHeaders;
+    let upstream: http2.ClientHttp2Stream;
+    try {
+      upstream = entry.session.request(headers, { endStream });
+    } catch {
+      // the session closed between the check and the request (a GOAWAY just in)
+      if (this.connectFailed()) this.tryNextBackend();
+      return;
+    }
+    this.upstream = upstream;
+    upstream.setTimeout(this.service.config.timeouts.response, this.onUpstreamTimeout);
+    upstream.on('response', this.onResponse);
+    upstream.on('trailers', (trailers: http2.IncomingHttpHeaders) => {
+      this.trailers = relayedHeaders(trailers, false);
+    });
+    upstream.on('data', (chunk: Buffer) => (this.bytesOut += chunk.length));
+    upstream.on('error', () => {}); // seen in 'close' through rstCode
+    upstream.on('close', this.onUpstreamClose);
+    if (!endStream) {
+      this.piping = true;
+      this.stream.pipe(upstream);
+    }
+  }
+
+  private readonly onResponse = (headers: http2.IncomingHttpHeaders, flags: number): void => {
+    const upstream = this.upstream!;
+    const stream = this.stream;
+    this.latencyMs = performance.now() - this.startedAt;
+    upstream.setTimeout(this.service.config.timeouts.idle, this.onUpstreamTimeout);
+    const status = Number(headers[':status']);
+    if (status >= 100 && status < 200) return; // interim: not relayed
+    if (stream.closed) return;
+    this.status = status;
+    const out = this.withHsts(relayedHeaders(headers, this.owner.hsts !== ''));
+    if ((flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0) {
+      stream.respond(out, { endStream: true }); // trailers-only (a gRPC error without messages)
+      return;
+    }
+    stream.respond(out, { waitForTrailers: true });
+    upstream.pipe(stream);
+  };
+
+  private readonly onWantTrailers = (): void => {
+    const trailers = this.trailers;
+    if (trailers !== null && Object.keys(trailers).length > 0) this.stream.sendTrailers(trailers);
+    else this.stream.close(NGHTTP2_NO_ERROR);
+  };
+
+  private readonly onUpstreamClose = (): void => {
+    const upstream = this.upstream!;
+    if (this.finished) return;
+    const code = upstream.rstCode ?? NGHTTP2_NO_ERROR;
+    if (code === NGHTTP2_NO_ERROR && this.status !== 0) {
+      this.finished = true;
+      this.record(this.status);
+      this.releaseBackend('success');
+      return; // the client stream ends through the pipe and its trailers
+    }
+    if (this.status === 0 && code === NGHTTP2_REFUSED_STREAM) {
+      // never processed (RFC 9113 8.7): safe to send elsewhere when nothing was read from the client
+      this.upstream = null;
+      if (!this.piping && this.connectFailed()) {
+        this.tryNextBackend();
+        return;
+      }
+    }
+    this.releaseBackend(code === NGHTTP2_CANCEL ? 'cancelled' : 'failure');
+    if (this.status === 0) this.fail(502);
+    else {
+      this.finished = true;
+      this.record(this.status);
+      if (!this.stream.closed) this.owner.reset(this.stream, code === NGHTTP2_NO_ERROR ? http2.constants.NGHTTP2_INTERNAL_ERROR : code);
+    }
+  };
+
+  private readonly onUpstreamTimeout = (): void => {
+    if (this.finished) return;
+    this.releaseBackend('timeout');
+    this.upstream?.close(NGHTTP2_CANCEL);
+    this.fail(504);
+  };
+
+  private readonly onClientClose = (): void => {
+    if (this.finished) return;
+    this.finished = true;
+    this.record(this.status);
+    // the client's side may finish first when the upstream's close is still on its way
+    this.releaseBackend(this.status !== 0 && this.stream.rstCode === NGHTTP2_NO_ERROR ? 'success' : 'cancelled');
+    const upstream = this.upstream;
+    if (upstream !== null && !upstream.closed) upstream.close(NGHTTP2_CANCEL);
+  };
+}
