@@ -8,6 +8,7 @@ import { UdpListener } from './l4/udp-proxy.js';
 import type { Logger } from './observe/logger.js';
 import type { Service } from './pool/service.js';
 import type { Observers } from './observe/observers.js';
+import type { StateStore } from './state/state-store.js';
 
 /** A bound listener of any protocol, as the runtime sees it. */
 export interface RunningListener {
@@ -29,6 +30,7 @@ export function createListener(
   services: ReadonlyMap<string, Service>,
   logger: Logger,
   observers?: Observers,
+  store?: StateStore,
 ): RunningListener {
   switch (config.protocol) {
     case 'http':
@@ -40,6 +42,7 @@ export function createListener(
         (error, peerIp) => logger.info({ listener: config.name, client: peerIp, status: error.status }, `request refused: ${error.reason}`),
         logger,
         observers,
+        store,
       );
     case 'tcp':
       warnInsecureBackends(config, services, logger);

@@ -1,0 +1,94 @@
+// `rateLimit`: a token bucket (rate, burst) per key (client IP, a header, or the route), and a cap
+// on concurrent connections per client. Counters go through the StateStore. Over the limit: 429
+// with Retry-After and RateLimit-* fields; responses let through carry the RateLimit-* fields too.
+import type { RateLimitConfig } from '../../config/middleware-types.js';
+import type { StateStore, TokenBucketResult } from '../../state/state-store.js';
+import type { RouteStats } from '../../observe/traffic-stats.js';
+import type { FieldList } from '../h1/fields.js';
+import type { ChainContext, RequestPhase, ResponsePhase, Verdict } from './chain.js';
+import { ConnectionMiddlewareState } from './connection-state.js';
+import { textAnswer } from './local-answer.js';
+import type { ChainRun } from './run.js';
+
+export class RateLimitMiddleware implements RequestPhase, ResponsePhase {
+  readonly rate: number;
+  readonly burst: number;
+  private readonly store: StateStore;
+  private readonly stats: RouteStats;
+  /** null: per client IP; '' : one bucket for the route; else a lower-cased header name */
+  private readonly header: string | null;
+  private readonly routeKey: string;
+  private readonly prefix: string;
+  private readonly maxConnections: number;
+  private readonly policy: string;
+
+  constructor(
+    readonly name: string,
+    settings: RateLimitConfig,
+    context: ChainContext,
+  ) {
+    this.rate = settings.rate;
+    this.burst = settings.burst;
+    this.store = context.store;
+    this.stats = context.stats;
+    this.maxConnections = settings.maxConnectionsPerClient;
+    this.header = settings.key === 'client-ip' ? null : settings.key === 'route' ? '' : settings.key.slice('header:'.length);
+    this.prefix = 'rl:' + name + ':';
+    this.routeKey = this.prefix + 'route:' + context.routeId;
+    // the window: how long an empty bucket takes to fill
+    this.policy = `${this.burst};w=${Math.max(1, Math.ceil(this.burst / (this.rate || 1)))}`;
+  }
+
+  onRequest(run: ChainRun): Verdict {
+    if (this.maxConnections > 0) {
+      const refused = this.countConnection(run);
+      if (refused !== null) return refused;
+    }
+    if (this.rate === 0) return null;
+    const taken = this.store.takeTokens(this.bucketKey(run), this.rate, this.burst, 1) as TokenBucketResult;
+    if (taken.allowed) {
+      run.rateLimit = this;
+      run.rateRemaining = taken.remaining;
+      return null;
+    }
+    this.stats.rateLimited++;
+    const retryAfter = Math.max(1, Math.ceil(taken.retryAfterMs / 1000));
+    return textAnswer(429, [
+      ['Retry-After', String(retryAfter)],
+      ['RateLimit-Limit', String(this.burst)],
+      ['RateLimit-Remaining', '0'],
+      ['RateLimit-Reset', String(retryAfter)],
+      ['RateLimit-Policy', this.policy],
+    ]);
+  }
+
+  onResponseHead(run: ChainRun, _status: number, fields: FieldList): void {
+    if (run.rateLimit !== this) return;
+    const missing = this.burst - run.rateRemaining;
+    fields.push('RateLimit-Limit', 'ratelimit-limit', String(this.burst));
+    fields.push('RateLimit-Remaining', 'ratelimit-remaining', String(run.rateRemaining));
+    fields.push('RateLimit-Reset', 'ratelimit-reset', String(Math.ceil(missing / this.rate)));
+    fields.push('RateLimit-Policy', 'ratelimit-policy', this.policy);
+  }
+
+  private bucketKey(run: ChainRun): string {
+    const header = this.header;
+    if (header === null) return this.prefix + 'ip:' + run.clientIp;
+    if (header === '') return this.routeKey;
+    const value = run.head.fields.get(header);
+    return value === undefined ? this.prefix + 'ip:' + run.clientIp : this.prefix + 'h:' + value;
+  }
+
+  /** The first request of a connection on this route counts it for its client; one too many is refused and closed. */
+  private countConnection(run: ChainRun): Verdict {
+    const client = run.client;
+    const state = (client.middlewareState ??= new ConnectionMiddlewareState());
+    if (state.holds(this)) return null;
+    const key = this.prefix + 'conn:' + run.clientIp;
+    const open = this.store.increment(key, 1, 0) as number;
+    state.hold(this, this.store, key);
+    if (open <= this.maxConnections) return null;
+    this.stats.rateLimited++;
+    return textAnswer(429, [['Retry-After', '1']], true);
+  }
+}
