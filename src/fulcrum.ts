@@ -12,6 +12,8 @@ import { AccessLog } from './observe/access-log.js';
 import { createObservers, type Observers } from './observe/observers.js';
 import { renderPrometheus } from './observe/prometheus.js';
 import { Service } from './pool/service.js';
+import { MemoryStore } from './state/memory-store.js';
+import type { StateStore } from './state/state-store.js';
 
 export interface StartOptions {
   logger?: Logger;
@@ -45,6 +47,8 @@ export class Fulcrum {
   fileConfig: FulcrumConfig;
   /** counters for /metrics and the access log, shared by every listener across reloads */
   readonly observers: Observers;
+  /** shared state (sticky tables, rate-limit buckets): in memory; Redis for several instances later */
+  readonly stateStore: StateStore = new MemoryStore();
   /** reloads run one at a time */
   private reloading: Promise<unknown> = Promise.resolve();
 
@@ -126,7 +130,7 @@ export class Fulcrum {
     // 1. build beside the running graph: new services, new listener states, new sockets
     const services = new Map(this.services);
     for (const name of diff.services.removed) services.delete(name);
-    const addedServices = diff.services.added.map((name) => new Service(next.services.get(name)!));
+    const addedServices = diff.services.added.map((name) => new Service(next.services.get(name)!, undefined, this.stateStore));
     for (const service of addedServices) services.set(service.name, service);
     const swaps: Array<() => void> = [];
     const rebinds: string[] = [];
@@ -222,12 +226,13 @@ export class Fulcrum {
       service.stopHealth();
       for (const backend of service.backends) upstreamPool(backend, service.config.keepAlive).closeAll();
     }
+    await this.stateStore.close();
   }
 
   private async build(): Promise<void> {
     const { config, logger } = this;
     for (const serviceConfig of config.services.values()) {
-      this.services.set(serviceConfig.name, new Service(serviceConfig));
+      this.services.set(serviceConfig.name, new Service(serviceConfig, undefined, this.stateStore));
     }
     for (const service of this.services.values()) service.startHealth(logger);
     try {

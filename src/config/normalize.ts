@@ -39,6 +39,8 @@ export function toFulcrumConfig(parsed: ParsedConfig, source: string): FulcrumCo
         slowStart: service.slowStart,
         panicThreshold: service.panicThreshold,
         drainTimeout: service.drainTimeout,
+        ...(service.sticky !== undefined && { sticky: service.sticky }),
+        ...(service.circuitBreaker !== undefined && { circuitBreaker: service.circuitBreaker }),
       },
     ]),
   );

@@ -21,6 +21,7 @@ import {
 } from './values.js';
 import { listenerHttp2Schema, upstreamProtocolSchema } from './http2-schema.js';
 import { healthCheckSchema, passiveHealthSchema, panicThresholdSchema, slowStartSchema } from './health-schema.js';
+import { circuitBreakerSchema, stickySchema } from './l7-schema.js';
 import {
   acceptProxyProtocolSchema,
   alpnList,
@@ -119,6 +120,7 @@ const serviceSchema = z.strictObject({
       connect: duration(5_000), // 5s
       response: duration(30_000), // 30s until the response head
       idle: duration(60_000), // 60s between two reads or writes of a body
+      tunnelIdle: duration(300_000), // 5m without a byte either way closes a WebSocket tunnel
     })
     .prefault({}),
   retries: z
@@ -141,7 +143,8 @@ const serviceSchema = z.strictObject({
   passiveHealth: passiveHealthSchema.optional(), // none: no outlier detection
   slowStart: slowStartSchema, // 0: off
   panicThreshold: panicThresholdSchema, // 50 (%); 0 = never
-  sticky: notSupportedYet(z.unknown(), 'sticky is not supported yet').optional(),
+  sticky: stickySchema.optional(), // none; cookie: {...} or clientIp: {...} (see l7-schema.ts)
+  circuitBreaker: circuitBreakerSchema.optional(), // none: no limits, never trips
 });
 
 // One kind per middleware (rateLimit, headers, compress, ...); none is implemented yet.

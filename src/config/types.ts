@@ -121,6 +121,7 @@ export interface ServiceTimeouts {
   connect: number;
   response: number; // until the first byte of the response head
   idle: number; // between two reads of the response body or while sending the request body
+  tunnelIdle: number; // ms without a byte either way before a WebSocket tunnel is closed
 }
 
 export interface RetryPolicy {
@@ -191,6 +192,34 @@ export interface ServiceConfig {
   /** percent of healthy backends below which health is ignored (panic mode); 0 = never; default 50 */
   panicThreshold?: number;
   drainTimeout: number; // ms a draining backend's in-flight requests get before its connections are closed
+  sticky?: StickyConfig; // none: every request is balanced
+  circuitBreaker?: CircuitBreakerConfig; // none: no limits, never trips
+}
+
+/** Sticky sessions (docs/websocket-sticky-circuit.md). Times in ms. */
+export type StickyConfig =
+  | {
+      kind: 'cookie';
+      name: string;
+      maxAge: number; // 0 = session cookie
+      sameSite: 'Lax' | 'Strict' | 'None';
+      httpOnly: boolean;
+      secure: boolean | 'auto'; // auto: on https listeners
+      path: string;
+    }
+  | { kind: 'clientIp'; ttl: number };
+
+/** Envoy-style limits and an error-ratio / latency breaker per service. Times in ms; 0 = off. */
+export interface CircuitBreakerConfig {
+  maxConnections: number;
+  maxPending: number;
+  maxRequests: number;
+  errorRatio: number; // 0..1
+  minRequests: number;
+  window: number;
+  latency: number;
+  openFor: number;
+  halfOpenRequests: number;
 }
 
 export interface AdminConfig {

@@ -6,6 +6,11 @@ import { Backend } from './backend.js';
 import { ServiceHealth } from '../health/service-health.js';
 import type { OutlierDetector } from '../health/outlier-detector.js';
 import type { Logger } from '../observe/logger.js';
+import { sameValue } from '../config/diff.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import { createSticky, type StickyPolicy } from './sticky.js';
+import { MemoryStore } from '../state/memory-store.js';
+import type { StateStore } from '../state/state-store.js';
 
 /**
  * A named pool of backends and the algorithm that chooses among them. Membership
@@ -25,12 +30,19 @@ export class Service {
   readonly health: ServiceHealth;
   /** passive health, fed by the data path after every request; null when not configured */
   outliers: OutlierDetector | null = null;
+  /** sticky sessions (cookie or client IP); null when not configured */
+  sticky: StickyPolicy | null = null;
+  /** limits and the error-ratio breaker; null when not configured */
+  breaker: CircuitBreaker | null = null;
   private readonly random: () => number;
+  /** where sticky tables live: the Fulcrum's store (a private memory store for a bare Service) */
+  private stateStore: StateStore | null;
 
-  constructor(config: ServiceConfig, random: () => number = Math.random) {
+  constructor(config: ServiceConfig, random: () => number = Math.random, stateStore: StateStore | null = null) {
     this.name = config.name;
     this.config = config;
     this.random = random;
+    this.stateStore = stateStore;
     this.health = new ServiceHealth(config.name);
     this.applyConfig(config);
   }
@@ -68,8 +80,25 @@ export class Service {
     this.readsLoadReports = config.algorithm === 'resource';
     this.health.apply(config, next);
     this.outliers = this.health.outliers;
+    this.applySessionFeatures(config, next);
     this.rebuildBalancer();
   }
+
+  /** Sticky sessions and the circuit breaker: rebuilt when their config changes, else kept with their state. */
+  private applySessionFeatures(config: ServiceConfig, backends: Backend[]): void {
+    const previous = this.breaker;
+    if (config.circuitBreaker === undefined) this.breaker = null;
+    else if (previous === null || !sameValue(previous.config, config.circuitBreaker)) this.breaker = new CircuitBreaker(config.circuitBreaker);
+    if (config.sticky === undefined) this.sticky = null;
+    else {
+      if (this.sticky === null || this.stickyConfig === undefined || !sameValue(this.stickyConfig, config.sticky)) {
+        this.sticky = createSticky(config.name, config.sticky, (this.stateStore ??= new MemoryStore()));
+      }
+      this.sticky.setBackends(backends);
+    }
+    this.stickyConfig = config.sticky;
+  }
+  private stickyConfig: ServiceConfig['sticky'];
 
   rebuildBalancer(): void {
     const options: BalancerOptions = {

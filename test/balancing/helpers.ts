@@ -72,7 +72,7 @@ export function serviceConfig(algorithm: AlgorithmName, addresses: Array<[string
     hashBalanceFactor: 0,
     choices: 2,
     backends: addresses.map(([host, weight]) => ({ address: { host, port: 80 }, weight, maxConnections: 0 })),
-    timeouts: { connect: 1000, response: 1000, idle: 1000 },
+    timeouts: { connect: 1000, response: 1000, idle: 1000, tunnelIdle: 1000 },
     drainTimeout: 1000,
     retries: { attempts: 1, on: ['connect-failure'] },
     keepAlive: { maxIdle: 1, idleTimeout: 1000 },

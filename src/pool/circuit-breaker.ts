@@ -1,0 +1,156 @@
+import type { Outcome } from '../balancing/balancer.js';
+import type { CircuitBreakerConfig } from '../config/types.js';
+
+export const enum BreakerState {
+  /** requests flow; outcomes are counted */
+  Closed,
+  /** every request is refused until `openUntil` */
+  Open,
+  /** a few trial requests at a time; their outcomes close or re-open the breaker */
+  HalfOpen,
+}
+
+/** Why a request was refused; '' = admitted. */
+export type BreakerRefusal = '' | 'open' | 'max-requests' | 'max-pending' | 'max-connections';
+
+const BUCKETS = 10;
+
+/**
+ * Circuit breaking for one service, after Envoy: limits on connections, pending and in-flight
+ * requests (over a limit: 503 at once), and a closed → open → half-open state machine driven
+ * by the outcomes of real requests in a rolling window (error ratio, and responses slower than
+ * `latency` counted as failures).
+ *
+ * The data path calls `admit` before each attempt and `done` once per admitted attempt; no
+ * timers, no allocation: the window is a ring of per-bucket counters indexed by time.
+ */
+export class CircuitBreaker {
+  state = BreakerState.Closed;
+  /** ms (performance.now) until which the breaker stays open */
+  openUntil = 0;
+  /** attempts admitted and not done */
+  requests = 0;
+  /** attempts waiting for a new upstream connection */
+  pending = 0;
+  /** times the breaker opened, and requests refused (for stats) */
+  trips = 0;
+  refused = 0;
+  private halfOpenInFlight = 0;
+  private halfOpenSuccesses = 0;
+  private readonly bucketMs: number;
+  private readonly totals = new Uint32Array(BUCKETS);
+  private readonly failures = new Uint32Array(BUCKETS);
+  /** the bucket number (time / bucketMs) each slot holds */
+  private readonly slotOf = new Float64Array(BUCKETS).fill(-1);
+  private readonly trips_: boolean;
+
+  constructor(
+    readonly config: CircuitBreakerConfig,
+    private readonly now: () => number = performance.now.bind(performance),
+  ) {
+    this.bucketMs = config.window / BUCKETS;
+    this.trips_ = config.errorRatio > 0 || config.latency > 0;
+  }
+
+  /** May one more attempt start? '' when admitted (the caller then owes one `done`), else why not. */
+  admit(): BreakerRefusal {
+    const config = this.config;
+    if (this.state !== BreakerState.Closed) {
+      if (this.state === BreakerState.Open) {
+        if (this.now() < this.openUntil) return this.refuse('open');
+        this.state = BreakerState.HalfOpen;
+        this.halfOpenInFlight = 0;
+        this.halfOpenSuccesses = 0;
+      }
+      if (this.halfOpenInFlight >= config.halfOpenRequests) return this.refuse('open');
+      this.halfOpenInFlight++;
+    }
+    if (config.maxRequests !== 0 && this.requests >= config.maxRequests) {
+      if (this.state === BreakerState.HalfOpen) this.halfOpenInFlight--;
+      return this.refuse('max-requests');
+    }
+    this.requests++;
+    return '';
+  }
+
+  /** A new upstream connection is about to open; `openConnections` counts the service's open ones. */
+  admitConnection(openConnections: number): BreakerRefusal {
+    const config = this.config;
+    if (config.maxPending !== 0 && this.pending >= config.maxPending) return this.refuse('max-pending');
+    if (config.maxConnections !== 0 && openConnections >= config.maxConnections) return this.refuse('max-connections');
+    return '';
+  }
+
+  /** An admitted attempt ended. `status` is the backend's response status (0 = none). */
+  done(outcome: Outcome, status: number, latencyMs: number): void {
+    this.requests--;
+    if (!this.trips_ && this.state === BreakerState.Closed) return;
+    if (outcome === 'cancelled') {
+      if (this.state === BreakerState.HalfOpen && this.halfOpenInFlight > 0) this.halfOpenInFlight--;
+      return; // the client left: says nothing about the service
+    }
+    const config = this.config;
+    const failed = outcome !== 'success' || status >= 500 || (config.latency > 0 && latencyMs > config.latency);
+    if (this.state === BreakerState.HalfOpen) {
+      if (this.halfOpenInFlight > 0) this.halfOpenInFlight--;
+      if (failed) this.open();
+      else if (++this.halfOpenSuccesses >= config.halfOpenRequests) this.close();
+      return;
+    }
+    if (this.state === BreakerState.Open) return; // an attempt admitted before the trip
+    const bucket = Math.floor(this.now() / this.bucketMs);
+    const slot = bucket % BUCKETS;
+    if (this.slotOf[slot] !== bucket) {
+      this.slotOf[slot] = bucket;
+      this.totals[slot] = 0;
+      this.failures[slot] = 0;
+    }
+    this.totals[slot]!++;
+    if (failed) {
+      this.failures[slot]!++;
+      this.checkTrip(bucket);
+    }
+  }
+
+  /** Seconds a refused client should wait: what is left of the open period, at least 1. */
+  retryAfterSeconds(): number {
+    if (this.state !== BreakerState.Open) return 1;
+    return Math.max(1, Math.ceil((this.openUntil - this.now()) / 1000));
+  }
+
+  get stateName(): 'closed' | 'open' | 'half-open' {
+    return this.state === BreakerState.Closed ? 'closed' : this.state === BreakerState.Open ? 'open' : 'half-open';
+  }
+
+  private checkTrip(bucket: number): void {
+    let total = 0;
+    let failures = 0;
+    for (let i = 0; i < BUCKETS; i++) {
+      const b = this.slotOf[i]!;
+      if (b > bucket - BUCKETS && b <= bucket) {
+        total += this.totals[i]!;
+        failures += this.failures[i]!;
+      }
+    }
+    if (total < this.config.minRequests) return;
+    // a latency-only breaker (errorRatio 0) trips when half the window was slow or failed
+    const ratio = this.config.errorRatio > 0 ? this.config.errorRatio : 0.5;
+    if (failures / total >= ratio) this.open();
+  }
+
+  private open(): void {
+    this.state = BreakerState.Open;
+    this.openUntil = this.now() + this.config.openFor;
+    this.trips++;
+  }
+
+  private close(): void {
+    this.state = BreakerState.Closed;
+    this.slotOf.fill(-1);
+  }
+
+  private refuse(reason: BreakerRefusal): BreakerRefusal {
+    this.refused++;
+    return reason;
+  }
+}
