@@ -16,6 +16,8 @@ const enum State {
   Body,
   /** the request is sent; bytes that arrive now are pipelined requests, kept for later */
   Waiting,
+  /** a 101 was relayed: the socket belongs to a Tunnel (tunnel.ts), no more HTTP */
+  Tunnel,
   Closed,
 }
 
@@ -112,7 +114,8 @@ export class ClientConnection implements HasDeadline {
         this.exchange?.clientTimeout();
         break;
       case State.Waiting:
-        break; // the exchange's upstream deadlines apply
+      case State.Tunnel:
+        break; // the exchange's upstream deadlines (or the tunnel's idle timeout) apply
       case State.Closed:
         this.destroy();
         break;
@@ -152,6 +155,25 @@ export class ClientConnection implements HasDeadline {
     } else {
       this.deadline = Date.now() + this.listener.config.timeouts.keepAlive;
     }
+  }
+
+  /**
+   * The backend switched protocols (101): HTTP parsing stops for good and the socket's bytes go
+   * to a tunnel. Returns what was received after the request head (an early first frame).
+   * The close handler stays, so the listener's bookkeeping is unchanged.
+   */
+  detachForTunnel(): Buffer | null {
+    const socket = this.socket;
+    socket.off('data', this.onData);
+    socket.off('drain', this.onDrain);
+    socket.off('end', this.onEnd);
+    this.state = State.Tunnel;
+    this.exchange = null;
+    this.deadline = 0;
+    const rest = this.pending;
+    this.pending = null;
+    socket.resume();
+    return rest;
   }
 
   // --- socket events ---

@@ -14,6 +14,11 @@ import { upstreamPool } from './upstream/pool.js';
 import type { RouteTarget } from './listener-state.js';
 import { RequestKeySource } from './request-values.js';
 import { LOAD_HEADER, parseLoadHeader, recordLoadReport } from '../balancing/load-report.js';
+import type { CircuitBreaker } from '../pool/circuit-breaker.js';
+import type { StickyPolicy } from '../pool/sticky.js';
+import { isPromise } from '../state/state-store.js';
+import { admitAttempt, breakerResponse } from './breaker-gate.js';
+import { switchingProtocolsHead, Tunnel } from './tunnel.js';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const HSTS_FIELD = 'strict-transport-security';
@@ -68,6 +73,12 @@ export class Exchange implements UpstreamUser, ChunkSink {
   /** the backend that got the last attempt, for metrics and logs */
   private servedBy: Backend | null = null;
   private recorded = false;
+  /** sticky sessions: the backend the request's cookie or client IP points to */
+  private stuckTo: Backend | undefined = undefined;
+  /** the breaker that admitted the current attempt (owed one `done`); null without one */
+  private breaker: CircuitBreaker | null = null;
+  /** the current attempt counts as pending in the breaker until its new connection opens */
+  private connecting = false;
 
   constructor(
     private readonly client: ClientConnection,
@@ -89,7 +100,24 @@ export class Exchange implements UpstreamUser, ChunkSink {
 
   start(): void {
     this.startedAt = performance.now();
-    this.tryNextBackend();
+    const sticky = this.service.sticky;
+    if (sticky !== null) this.startSticky(sticky);
+    else this.tryNextBackend();
+  }
+
+  /** Sticky sessions: find the backend the request is stuck to, then choose. */
+  private startSticky(sticky: StickyPolicy): void {
+    const found = sticky.lookup(this.head.fields.get('cookie'), this.clientIp);
+    if (!isPromise(found)) {
+      this.stuckTo = found;
+      this.tryNextBackend();
+      return;
+    }
+    void found.then((backend) => {
+      if (this.finished) return;
+      this.stuckTo = backend;
+      this.tryNextBackend();
+    });
   }
 
   // --- choosing and connecting ---
@@ -97,9 +125,14 @@ export class Exchange implements UpstreamUser, ChunkSink {
   private tryNextBackend(): void {
     const service = this.service;
     const balancer = service.balancer;
-    const ctx: PickContext = { clientIp: this.clientIp, key: '' };
-    if (balancer.usesKey) ctx.key = service.hashKey(new RequestKeySource(this.head, this.clientIp));
-    const backend = balancer.pick(ctx, this.tried ?? NONE);
+    let backend: Backend | undefined;
+    const stuckTo = this.stuckTo;
+    if (stuckTo !== undefined && this.attempts === 0 && stuckTo.available()) backend = stuckTo;
+    else {
+      const ctx: PickContext = { clientIp: this.clientIp, key: '' };
+      if (balancer.usesKey) ctx.key = service.hashKey(new RequestKeySource(this.head, this.clientIp));
+      backend = balancer.pick(ctx, this.tried ?? NONE);
+    }
     if (backend === undefined) {
       if (this.attempts === 0) {
         this.client.observers.stats.service(service.name).noBackend++;
@@ -107,6 +140,20 @@ export class Exchange implements UpstreamUser, ChunkSink {
       }
       else this.fail(502);
       return;
+    }
+    const breaker = service.breaker;
+    if (breaker !== null) {
+      const refusal = admitAttempt(breaker, service, backend);
+      if (refusal !== '') {
+        this.finished = true;
+        this.record(503);
+        const close = !this.requestDone || !this.keepClientAlive;
+        this.client.write(breakerResponse(service.name, refusal, breaker.retryAfterSeconds(), close));
+        if (close) this.client.closeAfterWrite();
+        else this.client.exchangeDone(true);
+        return;
+      }
+      this.breaker = breaker;
     }
     this.attempts++;
     if (this.attempts > 1) this.client.observers.stats.service(service.name).retries++;
@@ -120,10 +167,20 @@ export class Exchange implements UpstreamUser, ChunkSink {
     const conn = pool.acquire(this);
     this.upstream = conn;
     if (conn.connected) this.sendRequest(conn);
-    else conn.deadline = Date.now() + service.config.timeouts.connect;
+    else {
+      conn.deadline = Date.now() + service.config.timeouts.connect;
+      if (breaker !== null) {
+        this.connecting = true;
+        breaker.pending++;
+      }
+    }
   }
 
   upstreamConnected(conn: UpstreamConnection): void {
+    if (this.connecting) {
+      this.connecting = false;
+      this.breaker!.pending--;
+    }
     this.sendRequest(conn);
   }
 
@@ -257,7 +314,10 @@ export class Exchange implements UpstreamUser, ChunkSink {
       const rest = end + 4;
       if (head.status >= 100 && head.status < 200) {
         // interim responses: 100 Continue is relayed only to a client that asked for it
-        if (head.status === 101) return this.badResponse('unexpected 101 Switching Protocols');
+        if (head.status === 101) {
+          if (this.head.websocket) return this.switchProtocols(conn, head, buf, rest);
+          return this.badResponse('unexpected 101 Switching Protocols');
+        }
         if (this.head.version === 11 && (head.status !== 100 || this.head.expectContinue)) this.client.write(interimHead(head));
         if (rest >= buf.length) {
           this.responsePending = null;
@@ -313,6 +373,7 @@ export class Exchange implements UpstreamUser, ChunkSink {
     else if (head.contentLength >= 0 && status !== 204 && status !== 304) out += 'Content-Length: ' + head.contentLength + '\r\n';
     else if (noBody && this.head.method === 'HEAD' && head.chunked && this.head.version === 11) out += 'Transfer-Encoding: chunked\r\n';
     if (hsts !== '') out += hsts;
+    if (this.service.sticky !== null) out += this.stickyField();
     if (!this.keepClientAlive) out += 'Connection: close\r\n';
     else if (this.head.version === 10) out += 'Connection: keep-alive\r\n';
     out += '\r\n';
@@ -343,6 +404,32 @@ export class Exchange implements UpstreamUser, ChunkSink {
     this.responseBodyData(conn, buf, bodyStart);
     client.socket.uncork();
     this.checkLent(conn);
+  }
+
+  /** Sticky sessions: the Set-Cookie to add for the backend that answered ('' = none). */
+  private stickyField(): string {
+    return this.service.sticky!.onResponse(this.servedBy!, this.stuckTo, this.clientIp, this.client.peer.proto === 'https');
+  }
+
+  /** The backend accepted the WebSocket upgrade: relay the 101 and turn the connection into a tunnel. */
+  private switchProtocols(conn: UpstreamConnection, head: ResponseHead, buf: Buffer, rest: number): void {
+    const sticky = this.service.sticky !== null ? this.stickyField() : '';
+    const out = switchingProtocolsHead(head, this.client.hsts + sticky);
+    if (out === null) return this.badResponse('101 without Upgrade: websocket');
+    this.responseHead = head;
+    this.responseStarted = true;
+    this.finished = true;
+    this.latencyMs = performance.now() - this.startedAt;
+    this.client.write(out);
+    this.record(101);
+    const backend = this.backend!;
+    // the request is answered (inflight drops, the balancer learns the latency), but the
+    // connection stays counted in `active` until the tunnel closes
+    backend.active++;
+    this.releaseBackend('success');
+    this.upstream = null;
+    const early = this.client.detachForTunnel();
+    new Tunnel(this.client.socket, conn, this.service, backend, this.service.config.timeouts.tunnelIdle, early, rest < buf.length ? buf.subarray(rest) : null);
   }
 
   /** Bytes of the upstream read buffer still queued in the client socket: keep them safe. */
@@ -541,6 +628,15 @@ export class Exchange implements UpstreamUser, ChunkSink {
     this.service.balancer.onEnd?.(backend, outcome, latency);
     const outliers = this.service.outliers;
     if (outliers !== null) outliers.record(backend, outcome, this.responseHead === null ? 0 : this.responseHead.status);
+    const breaker = this.breaker;
+    if (breaker !== null) {
+      this.breaker = null;
+      if (this.connecting) {
+        this.connecting = false;
+        breaker.pending--;
+      }
+      breaker.done(outcome, this.responseHead === null ? 0 : this.responseHead.status, latency);
+    }
   }
 
   /** Count this exchange once, when its outcome is known; 0 means no response was sent. */

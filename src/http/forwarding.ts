@@ -133,6 +133,8 @@ export function upstreamRequestHead(head: RequestHead, peer: Peer, clientIp: str
   out += 'X-Request-ID: ' + head.requestId + '\r\n';
   out += 'Via: ' + (via === undefined ? '' : via + ', ') + (head.version === 11 ? '1.1' : head.version === 20 ? '2' : '1.0') + ' fulcrum\r\n';
   if (peer.certHeaders !== '') out += peer.certHeaders;
+  // the one upgrade relayed: Connection and Upgrade are hop-by-hop, so they are re-emitted here
+  if (head.websocket) out += 'Connection: Upgrade\r\nUpgrade: websocket\r\n';
   if (bodyLength >= 0) out += 'Content-Length: ' + bodyLength + '\r\n';
   else if (bodyLength === -1) out += 'Transfer-Encoding: chunked\r\n';
   return out + '\r\n';

@@ -27,6 +27,12 @@ export class RequestHead {
   expectContinue = false;
   /** lower-cased tokens of the Connection header: fields named there are hop-by-hop */
   connectionTokens: string[] | null = null;
+  /**
+   * A valid WebSocket opening handshake (GET, HTTP/1.1, no body, Connection: upgrade,
+   * Upgrade: websocket): its Upgrade is relayed, and a 101 turns the connection into a tunnel.
+   * Any other Upgrade (h2c included) is dropped and the request is served as plain HTTP.
+   */
+  websocket = false;
   /** the X-Request-ID sent upstream (the client's if valid, else generated); '' until then */
   requestId = '';
 
@@ -116,9 +122,13 @@ function interpretFields(head: RequestHead): void {
   let hostCount = 0;
   let host = '';
   let transferEncoding: string[] | null = null;
+  let upgrade: string | undefined;
   for (let i = 0; i < lower.length; i++) {
     const name = lower[i]!;
     switch (name) {
+      case 'upgrade':
+        upgrade = upgrade === undefined ? values[i]! : upgrade + ',' + values[i]!;
+        break;
       case 'host':
         hostCount++;
         host = values[i]!;
@@ -165,6 +175,16 @@ function interpretFields(head: RequestHead): void {
   }
 
   head.keepAlive = persists(head.version, head.connectionTokens);
+  if (upgrade !== undefined) head.websocket = isWebSocketUpgrade(head, upgrade);
+}
+
+/** RFC 6455 4.1 as a proxy needs it; the backend checks the Sec-WebSocket-* fields itself. */
+function isWebSocketUpgrade(head: RequestHead, upgrade: string): boolean {
+  if (head.method !== 'GET' || head.version !== 11 || head.hasBody) return false;
+  if (head.connectionTokens === null || !head.connectionTokens.includes('upgrade')) return false;
+  const protocols: string[] = [];
+  splitList(upgrade, protocols);
+  return protocols.length === 1 && protocols[0] === 'websocket';
 }
 
 function parseContentLength(value: string): number {
