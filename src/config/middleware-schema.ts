@@ -57,7 +57,7 @@ const rateLimitKey = z
 const rateLimitSchema = z
   .strictObject({
     rate: rate.optional(), // none: no token bucket (then maxConnectionsPerClient is required)
-    burst: count(0, 1).optional(), // = rate rounded up (one second's worth)
+    burst: z.number({ error: (issue) => `expected a whole number ≥ 1, got ${describeValue(issue.input)}` }).int().min(1).optional(), // = rate rounded up (one second's worth)
     key: rateLimitKey.default('client-ip'), // client-ip; header:NAME falls back to the client IP when absent
     maxConnectionsPerClient: count(0), // 0: no cap on concurrent connections per client
   })

@@ -188,7 +188,7 @@ test('service checks: backends, algorithm, hashKey, duplicates, middleware kinds
       '      - { address: 127.0.0.1:9001, weight: -1 }',
       '  empty: { backends: [] }',
       'middlewares:',
-      '  limit: { rateLimit: { rate: 100/s } }',
+      '  limit: { rateLimit: { rate: 100/s, burst: 0 } }',
     ),
   );
   assertError(errors, 'services.api.algorithm', '5:16', 'got "roundrobin" (did you mean \'round-robin\'?)');
@@ -196,7 +196,7 @@ test('service checks: backends, algorithm, hashKey, duplicates, middleware kinds
   assertError(errors, 'services.api.backends[1].address', '9:20', 'duplicate backend 127.0.0.1:9001 (also backends[0])');
   assertError(errors, 'services.api.backends[1].weight', '9:44', 'expected a whole number ≥ 0, got -1');
   assertError(errors, 'services.empty.backends', '10:22', 'a service needs at least one backend');
-  assertError(errors, 'middlewares.limit', '12:10', 'middleware kinds are not supported yet');
+  assertError(errors, 'middlewares.limit.rateLimit.burst', '12:45', 'expected a whole number ≥ 1, got 0');
 });
 
 test('YAML syntax errors carry a position', () => {
