@@ -42,7 +42,7 @@ export class ChainRun {
     this.applyResponsePhases(head.status, head.fields);
     const compress = this.chain.compress;
     if (compress === null) return null;
-    const algorithm = compress.decide(this, head.status, head.fields, noBody ? 0 : head.contentLength, noBody);
+    const algorithm = compress.decide(this, head.status, head.fields, head.contentLength, noBody);
     if (algorithm === null) return null;
     head.contentLength = -1;
     return new CompressSink(this.client, algorithm, compress.settings, this.head.version === 11, owner);
