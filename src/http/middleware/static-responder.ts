@@ -174,12 +174,12 @@ export class StaticResponder implements ClientExchange, SinkOwner {
     } else {
       run.client.write(localHead(run, status, fields, this.close, length));
     }
-    const stream = createReadStream('', { fd: found.handle.fd, start, end, autoClose: false, highWaterMark: 64 * 1024 });
+    // the stream owns the handle from here and closes it when it ends or is destroyed
+    const stream = createReadStream('', { fd: found.handle, start, end, highWaterMark: 64 * 1024 });
     this.stream = stream;
     stream.on('data', this.onFileData);
     stream.on('end', this.onFileEnd);
     stream.on('error', this.onFileError);
-    stream.on('close', () => void found.handle.close().catch(() => {}));
   }
 
   private readonly onFileData = (data: Buffer | string): void => {
@@ -189,7 +189,6 @@ export class StaticResponder implements ClientExchange, SinkOwner {
   };
 
   private readonly onFileEnd = (): void => {
-    this.stream!.destroy();
     if (this.sink !== null) this.sink.end(this.run.head.version === 11 ? '0\r\n\r\n' : '');
     else this.finish();
   };
