@@ -1,16 +1,18 @@
 // From the schema's output to the FulcrumConfig the runtime reads: named maps instead of records.
 import type { ParsedConfig } from './schema.js';
 import { configDir, listenerTransport, serviceTransport } from './transport-normalize.js';
+import { middlewareConfig, withChain } from './middleware-normalize.js';
 import { listenerHttp2Schema } from './http2-schema.js';
 import type { FulcrumConfig, ListenerConfig, ListenerHttp2Config, ServiceConfig } from './types.js';
 
 export function toFulcrumConfig(parsed: ParsedConfig, source: string): FulcrumConfig {
   const baseDir = configDir(source);
+  const middlewares = new Map(Object.entries(parsed.middlewares).map(([name, spec]) => [name, middlewareConfig(name, spec, baseDir)]));
   const listeners: ListenerConfig[] = parsed.listeners.map((listener) => ({
     name: listener.name,
     address: listener.address,
     protocol: listener.protocol,
-    routes: listener.routes ?? [],
+    routes: (listener.routes ?? []).map((route) => withChain(route, middlewares)),
     ...(listener.service !== undefined && { service: listener.service }),
     maxConnections: listener.maxConnections,
     limits: listener.limits,
@@ -49,7 +51,7 @@ export function toFulcrumConfig(parsed: ParsedConfig, source: string): FulcrumCo
     admin: parsed.admin,
     listeners,
     services,
-    middlewares: new Map(Object.entries(parsed.middlewares)),
+    middlewares,
     reload: parsed.reload,
     log: parsed.log,
   };

@@ -20,6 +20,7 @@ import {
   valueMatch,
 } from './values.js';
 import { listenerHttp2Schema, upstreamProtocolSchema } from './http2-schema.js';
+import { middlewareSchema } from './middleware-schema.js';
 import { healthCheckSchema, passiveHealthSchema, panicThresholdSchema, slowStartSchema } from './health-schema.js';
 import { circuitBreakerSchema, stickySchema } from './l7-schema.js';
 import {
@@ -147,8 +148,6 @@ const serviceSchema = z.strictObject({
   circuitBreaker: circuitBreakerSchema.optional(), // none: no limits, never trips
 });
 
-// One kind per middleware (rateLimit, headers, compress, ...); none is implemented yet.
-const middlewareSchema = notSupportedYet(z.record(z.string(), z.unknown()), 'middleware kinds are not supported yet');
 
 export const configSchema = z.strictObject({
   admin: z
@@ -159,7 +158,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   listeners: z.array(listenerSchema).min(1, 'expected at least one listener'),
   services: z.record(name, serviceSchema).default({}),
-  middlewares: z.record(name, middlewareSchema).default({}),
+  middlewares: z.record(name, middlewareSchema).default({}), // one kind each (middleware-schema.ts); routes name them
   reload: z.strictObject({ watch: z.boolean().default(false) }).prefault({}), // watch: false (SIGHUP and the admin API always reload)
   log: z
     .strictObject({

@@ -1,6 +1,7 @@
 // The normalized configuration: what the schema produces after defaults are applied
 // and durations/sizes are converted. Everything at runtime reads these shapes; the
 // YAML/JSON a user writes is described by schema.ts.
+import type { MiddlewareConfig } from './middleware-types.js';
 
 export type Protocol = 'http' | 'https' | 'tcp' | 'tls' | 'udp';
 
@@ -45,6 +46,8 @@ export interface RouteConfig {
   match: RouteMatch; // {} matches everything
   service: string;
   middlewares: string[];
+  /** the named middlewares resolved, in order (normalize fills it; a changed definition changes the route) */
+  chain?: MiddlewareConfig[];
 }
 
 export interface HttpLimits {
@@ -237,7 +240,7 @@ export interface FulcrumConfig {
   admin: AdminConfig;
   listeners: ListenerConfig[];
   services: Map<string, ServiceConfig>;
-  middlewares: Map<string, Record<string, unknown>>;
+  middlewares: Map<string, MiddlewareConfig>;
   reload: ReloadSettings;
   log: {
     level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';

@@ -8,6 +8,8 @@ import { clientAddress, type Peer } from './forwarding.js';
 import type { ConnectionInfo, HttpListenerState } from './listener-state.js';
 import type { Observers } from '../observe/observers.js';
 import type { RequestHead } from './h1/request-head.js';
+import type { ConnectionMiddlewareState } from './middleware/connection-state.js';
+import { runRequestPhases } from './middleware/run.js';
 
 const enum State {
   /** waiting for (the rest of) a request head */
@@ -23,6 +25,19 @@ const enum State {
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 
+/** What the connection tells the exchange in progress: an Exchange to a backend, or an answer of a middleware's own. */
+export interface ClientExchange {
+  clientBody(chunk: Buffer, start: number): void;
+  clientDrain(): void;
+  clientAborted(): void;
+  clientTimeout(): void;
+}
+
+/** A middleware's own answer (redirect, 403, 429, a static file); `close`: end the connection after it. */
+export interface LocalExchange extends ClientExchange {
+  start(close: boolean): void;
+}
+
 /**
  * One client connection: reads request heads strictly, refuses what is ambiguous,
  * and runs one Exchange at a time, so pipelined requests are answered in order.
@@ -35,7 +50,9 @@ export class ClientConnection implements HasDeadline {
   private pending: Buffer | null = null;
   /** where to resume looking for the end of the head in `pending` */
   private scanFrom = 0;
-  private exchange: Exchange | null = null;
+  private exchange: ClientExchange | null = null;
+  /** per-connection state of middlewares (access verdicts, per-client connection counts); null until one needs it */
+  middlewareState: ConnectionMiddlewareState | null = null;
   private ended = false;
   /** the listener is going away: close once the exchange in progress is done */
   private closing = false;
@@ -224,6 +241,7 @@ export class ClientConnection implements HasDeadline {
   /** Keep pipelined bytes for later; stop reading if too much piles up. */
   private keep(chunk: Buffer): void {
     this.pending = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
+    if (this.middlewareState !== null) this.middlewareState.release();
     if (this.pending.length > this.listener.config.limits.maxHeaderBytes) this.socket.pause();
   }
 
@@ -288,7 +306,11 @@ export class ClientConnection implements HasDeadline {
     if (head.hasBody) {
       this.state = State.Body;
       // the body waits in `rest` until the upstream connection is ready to take it
+    const chain = route.target.middlewares;
+    const run = chain === null ? null : runRequestPhases(chain, this, head, clientIp, rest);
+    if (chain !== null && run === null) return; // the chain answered by itself
       exchange.setBufferedBody(rest);
+    if (run !== null) exchange.middleware = run;
       this.socket.pause();
     } else {
       this.state = State.Waiting;
@@ -302,6 +324,21 @@ export class ClientConnection implements HasDeadline {
     this.state = head.hasBody ? State.Body : State.Waiting;
     if (rest !== null) this.pending = rest;
     const close = head.hasBody || !head.keepAlive;
+  /**
+   * A middleware answers by itself: it takes the exchange slot until it calls exchangeDone, so
+   * pipelined requests stay in order. A request body is not read; the connection closes after.
+   */
+  answerLocally(head: RequestHead, rest: Buffer | null, local: LocalExchange): void {
+    this.deadline = 0;
+    this.exchange = local;
+    if (head.hasBody) this.state = State.Body;
+    else {
+      this.state = State.Waiting;
+      if (rest !== null) this.keep(rest);
+    }
+    local.start(head.hasBody || !head.keepAlive);
+  }
+
     if (status === 301) {
       this.socket.write(redirectResponse(extraHeaders, close), 'latin1');
       if (close) this.closeAfterWrite();

@@ -12,6 +12,8 @@ import type { UpstreamConnection, UpstreamTransport, UpstreamUser } from './upst
 import { serviceTransport } from './upstream/transport.js';
 import { upstreamPool } from './upstream/pool.js';
 import type { RouteTarget } from './listener-state.js';
+import type { ChainRun } from './middleware/run.js';
+import type { CompressSink } from './middleware/compress-sink.js';
 import { RequestKeySource } from './request-values.js';
 import { LOAD_HEADER, parseLoadHeader, recordLoadReport } from '../balancing/load-report.js';
 import type { CircuitBreaker } from '../pool/circuit-breaker.js';
@@ -67,6 +69,12 @@ export class Exchange implements UpstreamUser, ChunkSink {
   /** the response is being re-framed as chunked for the client */
   private chunkToClient = false;
   private responseStarted = false;
+  /** the route's middlewares for this request; null on routes without (nothing below runs then) */
+  middleware: ChainRun | null = null;
+  /** the compressed body on its way to the client; null when the body is relayed as is */
+  private bodySink: CompressSink | null = null;
+  /** the exchange is done but the compressed body is still being written */
+  private completeAfterSink = false;
   private finished = false;
   private keepClientAlive: boolean;
   private readonly service: Service;
@@ -359,6 +367,7 @@ export class Exchange implements UpstreamUser, ChunkSink {
       // answered before the body was read: the rest of the body can't be skipped reliably
       this.keepClientAlive = false;
     }
+    if (this.middleware !== null) this.middlewareResponseHead(head, noBody);
 
     let out = 'HTTP/1.1 ' + status + ' ' + head.reason + '\r\n';
     const { names, lower, values } = head.fields;
@@ -391,7 +400,7 @@ export class Exchange implements UpstreamUser, ChunkSink {
       return;
     }
     const received = buf.length - bodyStart;
-    if (this.responseBody === Body.Length && received >= this.responseRemaining && this.responseRemaining <= SMALL_BODY) {
+    if (this.responseBody === Body.Length && received >= this.responseRemaining && this.responseRemaining <= SMALL_BODY && this.bodySink === null) {
       // the whole small body is here: one string, one write, no buffer kept
       const length = this.responseRemaining;
       this.responseRemaining = 0;
@@ -404,6 +413,28 @@ export class Exchange implements UpstreamUser, ChunkSink {
     this.responseBodyData(conn, buf, bodyStart);
     client.socket.uncork();
     this.checkLent(conn);
+  }
+
+  /** The route's response phases: fields, and compression (the body then goes chunked, or close-delimited to HTTP/1.0). */
+  private middlewareResponseHead(head: ResponseHead, noBody: boolean): void {
+    const sink = this.middleware!.responseHead(head, noBody, this);
+    if (sink === null) return;
+    this.bodySink = sink;
+    this.chunkToClient = this.head.version === 11;
+    if (!this.chunkToClient) this.keepClientAlive = false;
+  }
+
+  /** The compressor took in what it had: the backend may send more. */
+  sinkDrained(): void {
+    const conn = this.upstream;
+    if (conn !== null) conn.socket.resume();
+  }
+
+  /** The compressed body is written: the exchange can end now if it was only waiting for that. */
+  sinkFinished(): void {
+    if (!this.completeAfterSink) return;
+    this.completeAfterSink = false;
+    this.client.exchangeDone(this.keepClientAlive && this.requestDone);
   }
 
   /** Sticky sessions: the Set-Cookie to add for the backend that answered ('' = none). */
@@ -446,7 +477,7 @@ export class Exchange implements UpstreamUser, ChunkSink {
         const take = available < this.responseRemaining ? available : this.responseRemaining;
         this.responseRemaining -= take;
         const piece = start === 0 && take === data.length ? data : data.subarray(start, start + take);
-        if (!client.write(piece)) conn.socket.pause();
+        if (!(this.bodySink === null ? client.write(piece) : this.bodySink.write(piece))) conn.socket.pause();
         this.checkLent(conn);
         if (this.responseRemaining === 0) this.responseComplete(conn, take < available);
         return;
@@ -460,7 +491,7 @@ export class Exchange implements UpstreamUser, ChunkSink {
           throw error;
         }
         if (end !== -1) {
-          if (this.chunkToClient) client.write(lastChunk(this.responseDecoder!.trailers, isTrailerDropped));
+          if (this.chunkToClient && this.bodySink === null) client.write(lastChunk(this.responseDecoder!.trailers, isTrailerDropped));
           this.responseComplete(conn, end < data.length);
         }
         return;
@@ -482,7 +513,9 @@ export class Exchange implements UpstreamUser, ChunkSink {
     if (data.length === 0) return;
     const client = this.client;
     let ok: boolean;
-    if (this.chunkToClient) {
+    if (this.bodySink !== null) {
+      ok = this.bodySink.write(data);
+    } else if (this.chunkToClient) {
       client.write(data.length.toString(16) + '\r\n');
       client.write(data);
       ok = client.write('\r\n');
@@ -497,6 +530,10 @@ export class Exchange implements UpstreamUser, ChunkSink {
   }
 
   clientDrain(): void {
+    if (this.bodySink !== null) {
+      this.bodySink.clientDrain();
+      return;
+    }
     const conn = this.upstream;
     if (conn !== null && this.responseStarted) conn.socket.resume();
   }
@@ -504,12 +541,17 @@ export class Exchange implements UpstreamUser, ChunkSink {
   /** The last response byte is written; `extraBytes` means the backend sent more than the message. */
   private responseComplete(conn: UpstreamConnection, extraBytes: boolean): void {
     this.finished = true;
+    if (this.bodySink !== null) this.endSink();
     this.record(this.responseHead!.status);
     const reusable =
       !extraBytes && this.responseHead!.keepAlive && this.responseBody !== Body.UntilClose && this.requestDone;
     this.releaseBackend('success');
     this.upstream = null;
-    if (reusable) upstreamPool(conn.backend, this.service.config.keepAlive).release(conn);
+    if (reusable) {
+      // paused by backpressure on the last piece: the next user must find it reading
+      if (conn.socket.isPaused()) conn.socket.resume();
+      upstreamPool(conn.backend, this.service.config.keepAlive).release(conn);
+    }
     else {
       conn.user = null;
       conn.destroy();
@@ -517,7 +559,17 @@ export class Exchange implements UpstreamUser, ChunkSink {
     if (this.requestDone || !this.keepClientAlive) this.complete();
   }
 
+  /** The original body is all in the compressor; the terminator (with any trailers) follows its output. */
+  private endSink(): void {
+    const decoder = this.responseDecoder;
+    this.bodySink!.end(!this.chunkToClient ? '' : decoder !== null ? lastChunk(decoder.trailers, isTrailerDropped) : '0\r\n\r\n');
+  }
+
   private complete(): void {
+    if (this.bodySink !== null && !this.bodySink.finished) {
+      this.completeAfterSink = true;
+      return;
+    }
     this.client.exchangeDone(this.keepClientAlive && this.requestDone);
   }
 
@@ -533,7 +585,8 @@ export class Exchange implements UpstreamUser, ChunkSink {
     }
     if (this.responseHead !== null && this.responsePending === null) {
       if (this.responseBody === Body.UntilClose) {
-        if (this.chunkToClient) this.client.write('0\r\n\r\n');
+        if (this.bodySink !== null) this.endSink();
+        else if (this.chunkToClient) this.client.write('0\r\n\r\n');
         this.finished = true;
         this.record(this.responseHead.status);
         this.releaseBackend('success');
@@ -588,6 +641,7 @@ export class Exchange implements UpstreamUser, ChunkSink {
 
   /** The client went away: stop the upstream side without blaming the backend. */
   clientAborted(): void {
+    if (this.bodySink !== null) this.bodySink.destroy();
     if (this.finished) return;
     this.finished = true;
     this.record(this.responseHead?.status ?? 0);

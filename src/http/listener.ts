@@ -9,6 +9,9 @@ import { createListenerServer, hstsField, type ServerLog } from '../tls/listener
 import { silentLogger } from '../observe/logger.js';
 import { Router } from './router.js';
 import { createObservers, type Observers } from '../observe/observers.js';
+import { MemoryStore } from '../state/memory-store.js';
+import type { StateStore } from '../state/state-store.js';
+import { compileChain, type CompiledChain } from './middleware/chain.js';
 import { H2Frontend } from './h2/frontend.js';
 
 /** An http listener: accepts connections and hands each to a ClientConnection. */
@@ -25,8 +28,9 @@ export class HttpListener {
     onRefusal?: (error: HttpParseError, peerIp: string) => void,
     log?: ServerLog,
     private readonly observers: Observers = createObservers(),
+    private readonly store: StateStore = new MemoryStore(),
   ) {
-    this.state = buildState(config, services, new Set(), observers, onRefusal);
+    this.state = buildState(config, services, new Set(), observers, store, onRefusal);
     this.h2 = config.http2?.enabled ? new H2Frontend(() => this.state, config.http2) : null;
     const created = createListenerServer(config, this.onConnection, log ?? silentLogger);
     this.server = created.server;
@@ -53,7 +57,7 @@ export class HttpListener {
    */
   prepareUpdate(config: ListenerConfig, services: ReadonlyMap<string, Service>): () => void {
     const current = this.state;
-    const next = buildState(config, services, current.connections, this.observers, current.onRefusal);
+    const next = buildState(config, services, current.connections, this.observers, this.store, current.onRefusal);
     return () => {
       // in place: open connections hold this object
       Object.assign(current, next);
@@ -105,13 +109,22 @@ function buildState(
   services: ReadonlyMap<string, Service>,
   connections: Set<ClientConnection>,
   observers: Observers,
+  store: StateStore,
   onRefusal?: (error: HttpParseError, peerIp: string) => void,
 ): HttpListenerState {
   let index = 0;
   const router = new Router<RouteTarget>(config.routes, (route) => {
     const service = services.get(route.service);
     if (!service) throw new Error(`listener ${config.name}: unknown service '${route.service}'`);
-    return { service, stats: observers.stats.route(config.name, String(index++), route.service) };
+    const routeId = String(index++);
+    const stats = observers.stats.route(config.name, routeId, route.service);
+    let middlewares: CompiledChain | null;
+    try {
+      middlewares = compileChain(route.chain, { store, routeId: config.name + '/' + routeId, stats });
+    } catch (error) {
+      throw new Error(`listener ${config.name}, routes[${routeId}]: ${(error as Error).message}`);
+    }
+    return { service, stats, middlewares };
   });
   return {
     config,
@@ -121,6 +134,7 @@ function buildState(
     connections,
     stats: observers.stats.listener(config.name),
     observers,
+    store,
     onRefusal,
     redirectToHttpsPort: config.redirectToHttps?.port ?? 0,
     hsts: hstsField(config),
