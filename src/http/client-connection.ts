@@ -57,7 +57,10 @@ export class ClientConnection implements HasDeadline {
   /** the listener is going away: close once the exchange in progress is done */
   private closing = false;
   requests = 0;
-  /** socket byte counts when the current exchange began, to count its bytes */
+  /** bytes received and written on this connection (the socket's own getters copy its write queue) */
+  bytesIn = 0;
+  bytesOut = 0;
+  /** the counts when the current exchange began, to count its bytes */
   readMark = 0;
   writeMark = 0;
 
@@ -90,13 +93,14 @@ export class ClientConnection implements HasDeadline {
   }
 
   write(data: string | Buffer): boolean {
+    this.bytesOut += data.length; // latin1: one byte per char
     return typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
   }
 
   /** Answer with a canned error. Refusals close the connection: the framing can't be trusted. */
   refuse(status: number, close: boolean, extraHeaders = ''): void {
     if (this.state === State.Closed) return;
-    this.socket.write(errorResponse(status, close, extraHeaders), 'latin1');
+    this.write(errorResponse(status, close, extraHeaders));
     if (close) this.closeAfterWrite();
   }
 
@@ -157,8 +161,8 @@ export class ClientConnection implements HasDeadline {
   /** The exchange finished and the response was fully written. */
   exchangeDone(keepAlive: boolean): void {
     this.exchange = null;
-    this.readMark = this.socket.bytesRead;
-    this.writeMark = this.socket.bytesWritten;
+    this.readMark = this.bytesIn;
+    this.writeMark = this.bytesOut;
     if (this.state === State.Closed) return;
     if (!keepAlive || this.ended || this.closing || this.state === State.Body) {
       this.closeAfterWrite();
@@ -196,6 +200,7 @@ export class ClientConnection implements HasDeadline {
   // --- socket events ---
 
   private readonly onData = (chunk: Buffer): void => {
+    this.bytesIn += chunk.length;
     switch (this.state) {
       case State.Head:
         if (this.pending === null) {
@@ -236,12 +241,12 @@ export class ClientConnection implements HasDeadline {
     exchange?.clientAborted();
     this.listener.connections.delete(this);
     this.listener.stats.active--;
+    if (this.middlewareState !== null) this.middlewareState.release();
   };
 
   /** Keep pipelined bytes for later; stop reading if too much piles up. */
   private keep(chunk: Buffer): void {
     this.pending = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
-    if (this.middlewareState !== null) this.middlewareState.release();
     if (this.pending.length > this.listener.config.limits.maxHeaderBytes) this.socket.pause();
   }
 
@@ -301,16 +306,16 @@ export class ClientConnection implements HasDeadline {
       return;
     }
     this.deadline = 0;
+    const chain = route.target.middlewares;
+    const run = chain === null ? null : runRequestPhases(chain, this, head, clientIp, rest);
+    if (chain !== null && run === null) return; // the chain answered by itself
     const exchange = new Exchange(this, head, route.target, clientIp, limits.maxBodyBytes);
+    if (run !== null) exchange.middleware = run;
     this.exchange = exchange;
     if (head.hasBody) {
       this.state = State.Body;
       // the body waits in `rest` until the upstream connection is ready to take it
-    const chain = route.target.middlewares;
-    const run = chain === null ? null : runRequestPhases(chain, this, head, clientIp, rest);
-    if (chain !== null && run === null) return; // the chain answered by itself
       exchange.setBufferedBody(rest);
-    if (run !== null) exchange.middleware = run;
       this.socket.pause();
     } else {
       this.state = State.Waiting;
@@ -319,11 +324,6 @@ export class ClientConnection implements HasDeadline {
     exchange.start();
   }
 
-  /** Answer without forwarding (421, the https redirect): like a 404, the connection survives a bodiless request. */
-  private answerWithoutRoute(head: RequestHead, rest: Buffer | null, status: number, extraHeaders: string): void {
-    this.state = head.hasBody ? State.Body : State.Waiting;
-    if (rest !== null) this.pending = rest;
-    const close = head.hasBody || !head.keepAlive;
   /**
    * A middleware answers by itself: it takes the exchange slot until it calls exchangeDone, so
    * pipelined requests stay in order. A request body is not read; the connection closes after.
@@ -339,8 +339,13 @@ export class ClientConnection implements HasDeadline {
     local.start(head.hasBody || !head.keepAlive);
   }
 
+  /** Answer without forwarding (421, the https redirect): like a 404, the connection survives a bodiless request. */
+  private answerWithoutRoute(head: RequestHead, rest: Buffer | null, status: number, extraHeaders: string): void {
+    this.state = head.hasBody ? State.Body : State.Waiting;
+    if (rest !== null) this.pending = rest;
+    const close = head.hasBody || !head.keepAlive;
     if (status === 301) {
-      this.socket.write(redirectResponse(extraHeaders, close), 'latin1');
+      this.write(redirectResponse(extraHeaders, close));
       if (close) this.closeAfterWrite();
     } else {
       this.refuse(status, close, extraHeaders);

@@ -699,8 +699,8 @@ export class Exchange implements UpstreamUser, ChunkSink {
     this.recorded = true;
     const client = this.client;
     const durationMs = performance.now() - this.startedAt;
-    const bytesIn = client.socket.bytesRead - client.readMark;
-    const bytesOut = client.socket.bytesWritten - client.writeMark;
+    const bytesIn = client.bytesIn - client.readMark;
+    const bytesOut = client.bytesOut - client.writeMark;
     this.route.stats.counters(this.servedBy).record(status, durationMs, bytesIn, bytesOut);
     const accessLog = client.observers.accessLog;
     if (accessLog !== null) {
