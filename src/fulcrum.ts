@@ -152,7 +152,7 @@ export class Fulcrum {
         updated.push(to.name);
       }
       for (const config of diff.listeners.added) {
-        const listener = createListener(config, services, logger, this.observers);
+        const listener = createListener(config, services, logger, this.observers, this.stateStore);
         const address = await listener.listen();
         bound.set(config.name, { listener, address: { host: address.address, port: address.port } });
       }
@@ -211,7 +211,7 @@ export class Fulcrum {
   /** A listener that cannot swap its state in place: closed, then bound again with the new config. */
   private async rebind(name: string, config: FulcrumConfig['listeners'][number], services: ReadonlyMap<string, Service>): Promise<void> {
     await this.listeners.get(name)?.close();
-    const listener = createListener(config, services, this.logger, this.observers);
+    const listener = createListener(config, services, this.logger, this.observers, this.stateStore);
     const address = await listener.listen();
     this.listeners.set(name, listener);
     this.addresses.set(name, { host: address.address, port: address.port });
@@ -237,7 +237,7 @@ export class Fulcrum {
     for (const service of this.services.values()) service.startHealth(logger);
     try {
       for (const listenerConfig of config.listeners) {
-        const listener = createListener(listenerConfig, this.services, logger, this.observers);
+        const listener = createListener(listenerConfig, this.services, logger, this.observers, this.stateStore);
         const bound = await listener.listen();
         this.listeners.set(listenerConfig.name, listener);
         this.addresses.set(listenerConfig.name, { host: bound.address, port: bound.port });
