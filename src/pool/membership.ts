@@ -21,6 +21,8 @@ export function applyServiceConfig(service: Service, config: ServiceConfig, drai
     if (reason !== null) drains.start(backend, service.name, reason, config.keepAlive, config.drainTimeout);
     else drains.stop(backend);
   }
+  // drained and weight-0 backends do not count towards the panic threshold
+  service.health.updatePanic();
 }
 
 /** A service left the config: every backend drains, then health checks stop. */
