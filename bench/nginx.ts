@@ -5,7 +5,6 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HOST, waitForHttp } from './net.js';
 import { startProcess, type Managed } from './processes.js';
-import { h2Probe } from './h2load.js';
 
 /** The fixed body every backend answers: 64 bytes. */
 export const BODY_BYTES = 64;
@@ -38,12 +37,12 @@ function prepareDir(dir: string): void {
   chmodSync(dir, 0o755);
 }
 
-async function runNginx(name: string, nginxBin: string, dir: string, conf: string, port: number, probe?: (port: number) => Promise<number>): Promise<Managed> {
+async function runNginx(name: string, nginxBin: string, dir: string, conf: string, port: number): Promise<Managed> {
   prepareDir(dir);
   const confFile = join(dir, 'nginx.conf');
   writeFileSync(confFile, conf);
   const proc = startProcess(name, nginxBin, ['-p', dir, '-c', confFile, '-e', join(dir, 'error.log')]);
-  await waitForHttp(port, proc, 15000, probe);
+  await waitForHttp(port, proc);
   return proc;
 }
 
@@ -66,8 +65,7 @@ export async function startBackends(nginxBin: string, dir: string, ports: number
   return proc;
 }
 
-/** `h2: true`: the proxy's listener speaks h2c with prior knowledge (`listen ... http2`; HTTP/1.1 backends either way). */
-export async function startNginxProxy(nginxBin: string, dir: string, port: number, backendPorts: number[], h2 = false): Promise<Managed> {
+export async function startNginxProxy(nginxBin: string, dir: string, port: number, backendPorts: number[]): Promise<Managed> {
   const conf = `${commonHeader(dir)}
   upstream app {
     ${backendPorts.map((p) => `server ${HOST}:${p};`).join('\n    ')}
@@ -76,7 +74,7 @@ export async function startNginxProxy(nginxBin: string, dir: string, port: numbe
     keepalive_timeout 120s;
   }
   server {
-    listen ${HOST}:${port}${h2 ? ' http2' : ''};
+    listen ${HOST}:${port};
     location / {
       proxy_pass http://app;
       proxy_http_version 1.1;
@@ -85,5 +83,5 @@ export async function startNginxProxy(nginxBin: string, dir: string, port: numbe
   }
 }
 `;
-  return runNginx(h2 ? 'nginx-h2-proxy' : 'nginx-proxy', nginxBin, dir, conf, port, h2 ? h2Probe : undefined);
+  return runNginx('nginx-proxy', nginxBin, dir, conf, port);
 }
