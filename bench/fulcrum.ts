@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { HOST, waitForHttp } from './net.js';
 import { startProcess, type Managed } from './processes.js';
 
-export function fulcrumConfig(port: number, backendPorts: number[], protocol: 'http' | 'tcp' = 'http'): string {
+/** 'h2': the http listener also takes h2c with prior knowledge (`http2: { enabled: true }`). */
+export function fulcrumConfig(port: number, backendPorts: number[], protocol: 'http' | 'tcp' | 'h2' = 'http'): string {
   if (protocol === 'tcp') {
     return `listeners:
   - name: l4
@@ -21,7 +22,7 @@ log: { level: warn }
   return `listeners:
   - name: web
     address: ${HOST}:${port}
-    protocol: http
+    protocol: http${protocol === 'h2' ? '\n    http2: { enabled: true }' : ''}
     routes: [ { service: app } ]
 services:
   app:
@@ -31,7 +32,7 @@ log: { level: warn }
 `;
 }
 
-export async function startFulcrum(repoRoot: string, dir: string, port: number, backendPorts: number[], protocol: 'http' | 'tcp' = 'http'): Promise<Managed> {
+export async function startFulcrum(repoRoot: string, dir: string, port: number, backendPorts: number[], protocol: 'http' | 'tcp' | 'h2' = 'http'): Promise<Managed> {
   const cli = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
   if (!existsSync(cli)) throw new Error(`${cli} does not exist (is the CLI built?)`);
   mkdirSync(dir, { recursive: true });

@@ -7,9 +7,10 @@ export interface Tools {
   nginx: string;
   haproxy: string;
   wrk: string;
+  h2load: string;
 }
 
-const PACKAGES: Record<keyof Tools, string> = { nginx: 'nginx', haproxy: 'haproxy', wrk: 'wrk' };
+const PACKAGES: Record<keyof Tools, string> = { nginx: 'nginx', haproxy: 'haproxy', wrk: 'wrk', h2load: 'nghttp2-client' };
 const EXTRA_DIRS = ['/usr/sbin', '/usr/local/sbin', '/sbin', '/usr/bin', '/usr/local/bin'];
 
 /** Absolute path of an executable, looking in PATH and the sbin folders (nginx and haproxy live in /usr/sbin). */
@@ -69,5 +70,6 @@ export function toolVersions(tools: Partial<Tools>): Record<string, string> {
   if (tools.nginx) versions.nginx = firstLine(run(tools.nginx, ['-v']));
   if (tools.haproxy) versions.haproxy = firstLine(run(tools.haproxy, ['-v']));
   if (tools.wrk) versions.wrk = firstLine(run(tools.wrk, ['-v']));
+  if (tools.h2load) versions.h2load = firstLine(run(tools.h2load, ['--version']));
   return versions;
 }

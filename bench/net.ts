@@ -55,7 +55,7 @@ export function httpProbe(port: number, timeoutMs = 1000): Promise<number> {
 }
 
 /** Polls until `GET /` on the port answers 200; fails early if the process exits. */
-export async function waitForHttp(port: number, proc: Managed, timeoutMs = 15000): Promise<void> {
+export async function waitForHttp(port: number, proc: Managed, timeoutMs = 15000, probe: (port: number) => Promise<number> = httpProbe): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = 'no answer';
   while (Date.now() < deadline) {
@@ -63,7 +63,7 @@ export async function waitForHttp(port: number, proc: Managed, timeoutMs = 15000
       throw new Error(`not ready on port ${port}: ${describeExit(proc)}`);
     }
     try {
-      const status = await httpProbe(port);
+      const status = await probe(port);
       if (status === 200) return;
       lastError = `status ${status}`;
     } catch (err) {

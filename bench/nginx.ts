@@ -5,6 +5,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HOST, waitForHttp } from './net.js';
 import { startProcess, type Managed } from './processes.js';
+import { h2Probe } from './h2load.js';
 
 /** The fixed body every backend answers: 64 bytes. */
 export const BODY_BYTES = 64;
@@ -37,12 +38,12 @@ function prepareDir(dir: string): void {
   chmodSync(dir, 0o755);
 }
 
-async function runNginx(name: string, nginxBin: string, dir: string, conf: string, port: number): Promise<Managed> {
+async function runNginx(name: string, nginxBin: string, dir: string, conf: string, port: number, probe?: (port: number) => Promise<number>): Promise<Managed> {
   prepareDir(dir);
   const confFile = join(dir, 'nginx.conf');
   writeFileSync(confFile, conf);
   const proc = startProcess(name, nginxBin, ['-p', dir, '-c', confFile, '-e', join(dir, 'error.log')]);
-  await waitForHttp(port, proc);
+  await waitForHttp(port, proc, 15000, probe);
   return proc;
 }
 
@@ -65,7 +66,8 @@ export async function startBackends(nginxBin: string, dir: string, ports: number
   return proc;
 }
 
-export async function startNginxProxy(nginxBin: string, dir: string, port: number, backendPorts: number[]): Promise<Managed> {
+/** `h2: true`: the proxy's listener speaks h2c with prior knowledge (`listen ... http2`; HTTP/1.1 backends either way). */
+export async function startNginxProxy(nginxBin: string, dir: string, port: number, backendPorts: number[], h2 = false): Promise<Managed> {
   const conf = `${commonHeader(dir)}
   upstream app {
     ${backendPorts.map((p) => `server ${HOST}:${p};`).join('\n    ')}
@@ -74,7 +76,7 @@ export async function startNginxProxy(nginxBin: string, dir: string, port: numbe
     keepalive_timeout 120s;
   }
   server {
-    listen ${HOST}:${port};
+    listen ${HOST}:${port}${h2 ? ' http2' : ''};
     location / {
       proxy_pass http://app;
       proxy_http_version 1.1;
@@ -83,5 +85,5 @@ export async function startNginxProxy(nginxBin: string, dir: string, port: numbe
   }
 }
 `;
-  return runNginx('nginx-proxy', nginxBin, dir, conf, port);
+  return runNginx(h2 ? 'nginx-h2-proxy' : 'nginx-proxy', nginxBin, dir, conf, port, h2 ? h2Probe : undefined);
 }

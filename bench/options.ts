@@ -1,6 +1,7 @@
 // Command-line flags of `npm run bench`: --rounds N, --duration S, --only a,b.
 // *-tcp: the same HTTP load through L4 (tcp mode) proxies: each client connection is tied to one backend
-export const TARGET_NAMES = ['direct', 'nginx', 'haproxy', 'fulcrum', 'haproxy-tcp', 'fulcrum-tcp'] as const;
+// *-h2: HTTP/2 (h2c, prior knowledge) from h2load to the proxy, HTTP/1.1 to the backends
+export const TARGET_NAMES = ['direct', 'nginx', 'haproxy', 'fulcrum', 'haproxy-tcp', 'fulcrum-tcp', 'nginx-h2', 'fulcrum-h2'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 export interface BenchOptions {

@@ -74,6 +74,14 @@ export function computeRatios(targets: TargetResult[]): Ratios {
       reqPerCpuSecond: divide(fulcrum.reqPerCpuSecond, o.reqPerCpuSecond),
     };
   }
+  const fulcrumH2 = byName.get('fulcrum-h2');
+  const nginxH2 = byName.get('nginx-h2');
+  if (fulcrumH2 && nginxH2) {
+    ratios['fulcrum-h2/nginx-h2'] = {
+      reqPerSec: divide(fulcrumH2.reqPerSec, nginxH2.reqPerSec),
+      reqPerCpuSecond: divide(fulcrumH2.reqPerCpuSecond, nginxH2.reqPerCpuSecond),
+    };
+  }
   const fulcrumTcp = byName.get('fulcrum-tcp');
   const haproxyTcp = byName.get('haproxy-tcp');
   if (fulcrumTcp && haproxyTcp) {
@@ -151,7 +159,10 @@ export function markdown(report: BenchReport): string {
   const note =
     `HTTP/1.1 \`GET /\`, ${s.bodyBytes}-byte body, 3 nginx backends, all on 127.0.0.1; ` +
     `median of ${s.rounds} rounds of ${s.durationSec} s (wrk -c${s.connections.throughput} for req/s, -c${s.connections.latency} for latency); ` +
-    `${report.machine.cpus} cores (${report.machine.model}) shared by wrk, backends and proxy; ${report.date.slice(0, 10)}.`;
+    `${report.machine.cpus} cores (${report.machine.model}) shared by wrk, backends and proxy; ${report.date.slice(0, 10)}.` +
+    (report.targets.some((t) => t.name.endsWith('-h2'))
+      ? ' *-h2 rows: h2c with prior knowledge from h2load (-c50 -m10 for req/s, -c1 -m1 for latency), HTTP/1.1 to the backends.'
+      : '');
   return [...lines, '', ...(ratios.length ? [ratios.join('; ') + '.', ''] : []), `<sub>${note}</sub>`].join('\n');
 }
 

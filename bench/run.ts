@@ -24,11 +24,15 @@ import {
 } from './report.js';
 import type { Target } from './target.js';
 import { runWrk } from './wrk.js';
+import { runH2load } from './h2load.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RESULTS_FILE = join(REPO_ROOT, 'bench', 'results', 'latest.json');
 const THROUGHPUT = { threads: 2, connections: 50 };
 const LATENCY = { threads: 1, connections: 1 };
+/** HTTP/2 rows: h2load with as many client connections as wrk, each with 10 streams at once */
+const H2_STREAMS = 10;
+const isH2 = (name: TargetName): boolean => name.endsWith('-h2');
 const WARMUP_SEC = 2;
 
 const log = (msg: string): void => console.log(`bench: ${msg}`);
@@ -59,6 +63,14 @@ async function startTarget(
       const proc = await startHaproxy(tools.haproxy!, join(workDir, 'haproxy-tcp'), port, backendPorts, 'tcp');
       return { target: { name, port, proxyPid: proc.pid }, proc };
     }
+    case 'nginx-h2': {
+      const proc = await startNginxProxy(tools.nginx!, join(workDir, 'nginx-h2'), port, backendPorts, true);
+      return { target: { name, port, proxyPid: proc.pid }, proc };
+    }
+    case 'fulcrum-h2': {
+      const proc = await startFulcrum(REPO_ROOT, join(workDir, 'fulcrum-h2'), port, backendPorts, 'h2');
+      return { target: { name, port, proxyPid: proc.pid }, proc };
+    }
     case 'fulcrum-tcp': {
       const proc = await startFulcrum(REPO_ROOT, join(workDir, 'fulcrum-tcp'), port, backendPorts, 'tcp');
       return { target: { name, port, proxyPid: proc.pid }, proc };
@@ -68,9 +80,14 @@ async function startTarget(
 
 async function measure(tools: Partial<Tools>, target: Target, round: number, durationSec: number): Promise<RoundSample> {
   const cpuBefore = target.proxyPid !== undefined ? treeCpuSeconds(target.proxyPid) : undefined;
-  const load = await runWrk(tools.wrk!, target.port, { ...THROUGHPUT, durationSec });
+  const h2 = isH2(target.name);
+  const load = h2
+    ? await runH2load(tools.h2load!, target.port, { ...THROUGHPUT, streams: H2_STREAMS, durationSec })
+    : await runWrk(tools.wrk!, target.port, { ...THROUGHPUT, durationSec });
   const cpuAfter = target.proxyPid !== undefined ? treeCpuSeconds(target.proxyPid) : undefined;
-  const lat = await runWrk(tools.wrk!, target.port, { ...LATENCY, durationSec, latency: true });
+  const lat = h2
+    ? await runH2load(tools.h2load!, target.port, { ...LATENCY, streams: 1, durationSec, latency: true })
+    : await runWrk(tools.wrk!, target.port, { ...LATENCY, durationSec, latency: true });
   const cpuSeconds = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
   return {
     round,
@@ -87,6 +104,7 @@ async function measure(tools: Partial<Tools>, target: Target, round: number, dur
 async function bench(options: BenchOptions): Promise<void> {
   const needed: (keyof Tools)[] = ['nginx', 'wrk'];
   if (options.only.includes('haproxy') || options.only.includes('haproxy-tcp')) needed.push('haproxy');
+  if (options.only.some(isH2)) needed.push('h2load');
   const tools = ensureTools(needed);
 
   const loadAtStart = loadavg();
@@ -122,7 +140,8 @@ async function bench(options: BenchOptions): Promise<void> {
 
     for (const target of targets) {
       log(`${target.name}: warm-up ${WARMUP_SEC} s`);
-      await runWrk(tools.wrk!, target.port, { ...THROUGHPUT, durationSec: WARMUP_SEC });
+      if (isH2(target.name)) await runH2load(tools.h2load!, target.port, { ...THROUGHPUT, streams: H2_STREAMS, durationSec: WARMUP_SEC });
+      else await runWrk(tools.wrk!, target.port, { ...THROUGHPUT, durationSec: WARMUP_SEC });
     }
 
     for (let round = 1; round <= options.rounds; round++) {

@@ -22,6 +22,7 @@ test('a minimal config gets every default', () => {
     trustedProxies: [],
     sessionTimeout: 30_000,
     maxSessions: 10_000,
+    http2: { enabled: false, maxConcurrentStreams: 100, maxHeaderListSize: 16 * 1024, maxResetsPerWindow: 100, resetWindow: 10_000 },
   });
 
   assert.deepEqual(config.services.get('api'), {

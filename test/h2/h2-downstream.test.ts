@@ -3,7 +3,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
-import { readFileSync } from 'node:fs';
 import type { Fulcrum } from '../../src/fulcrum.js';
 import { startHttpBackend, type HttpBackend } from '../helpers/http-backend.js';
 import { TestCa, tempDir } from '../helpers/pki.js';
@@ -52,7 +51,7 @@ before(async () => {
       - name: secure
         address: 127.0.0.1:0
         protocol: https
-        tls: { certificates: [ { cert: ${cert.cert}, key: ${cert.key} } ] }
+        tls: { certificates: [ { cert: ${cert.cert}, key: ${cert.key} } ], hsts: { maxAge: 1h } }
         routes: [ { service: app } ]
       - name: plain
         address: 127.0.0.1:0
@@ -103,6 +102,14 @@ test('curl --http2 over TLS negotiates h2 by ALPN and reaches the HTTP/1.1 backe
   assert.equal(seen.headers.via, '2 fulcrum');
   assert.equal(seen.headers['x-forwarded-proto'], 'https');
   assert.equal(seen.headers.host, `localhost:${secure}`);
+});
+
+test('over h2: HSTS on responses, 421 when :authority is not the SNI name', async () => {
+  const ok = await run('curl', ['-sS', '-i', '--http2', '--cacert', ca.cert, `https://localhost:${secure}/`]);
+  assert.match(ok.stdout, /^HTTP\/2 200/);
+  assert.match(ok.stdout, /\nstrict-transport-security: max-age=3600\r\n/);
+  const misdirected = await run('curl', ['-sS', '-i', '--http2', '--cacert', ca.cert, '-H', 'Host: other.test', `https://localhost:${secure}/`]);
+  assert.match(misdirected.stdout, /^HTTP\/2 421/);
 });
 
 test('an https listener still serves HTTP/1.1 clients (ALPN http/1.1 or none)', async () => {
@@ -225,4 +232,3 @@ test('no route: 404 on the stream, the connection lives on', async () => {
   }
 });
 
-void readFileSync;
