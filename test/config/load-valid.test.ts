@@ -32,7 +32,7 @@ test('a minimal config gets every default', () => {
     hashBalanceFactor: 0,
     choices: 2,
     backends: [{ address: { host: '127.0.0.1', port: 9001 }, weight: 1, maxConnections: 0 }],
-    timeouts: { connect: 5_000, response: 30_000, idle: 60_000 },
+    timeouts: { connect: 5_000, response: 30_000, idle: 60_000, tunnelIdle: 300_000 },
     retries: { attempts: 2, on: ['connect-failure'] },
     keepAlive: { maxIdle: 64, idleTimeout: 4_000 },
     slowStart: 0,
@@ -81,7 +81,7 @@ test('durations, sizes and addresses are converted', () => {
   assert.equal(api.hashBalanceFactor, 150);
   assert.equal(api.choices, 3);
   assert.deepEqual(api.backends[1], { address: { host: 'fd00::1', port: 8080 }, weight: 0, maxConnections: 100 });
-  assert.deepEqual(api.timeouts, { connect: 1_000, response: 120_000, idle: 3_600_000 });
+  assert.deepEqual(api.timeouts, { connect: 1_000, response: 120_000, idle: 3_600_000, tunnelIdle: 300_000 });
   assert.deepEqual(api.retries, { attempts: 0, on: ['timeout', '5xx'] });
   assert.deepEqual(api.keepAlive, { maxIdle: 8, idleTimeout: 1_500 });
 });
