@@ -336,6 +336,7 @@ export class Exchange implements UpstreamUser, ChunkSink {
       }
       this.responsePending = null;
       this.responseHead = head;
+      if (head.status >= 500 && this.mayRetry('5xx')) return this.retryAfter5xx(conn);
       this.latencyMs = performance.now() - this.startedAt;
       if (this.service.readsLoadReports) this.readLoadReport(head);
       conn.deadline = Date.now() + this.service.config.timeouts.idle;
@@ -623,12 +624,45 @@ export class Exchange implements UpstreamUser, ChunkSink {
       this.retryElsewhere('connect-failure');
       return;
     }
+    if (this.responseHead === null && this.mayRetry('timeout')) {
+      this.retryElsewhere('timeout');
+      return;
+    }
     this.releaseBackend('timeout');
     if (!this.responseStarted) this.fail(504);
     else this.client.destroy();
   }
 
-  private retryElsewhere(outcome: 'connect-failure'): void {
+  /**
+   * `retries.on` timeout/5xx: only when sending the request again is safe and possible —
+   * an idempotent method, no request body, nothing relayed to the client yet, attempts left.
+   * (Connect failures are always retried: nothing reached the backend.)
+   */
+  private mayRetry(condition: 'timeout' | '5xx'): boolean {
+    return (
+      this.requestBody === Body.None &&
+      !this.responseStarted &&
+      this.attempts <= this.service.config.retries.attempts &&
+      IDEMPOTENT.has(this.head.method) &&
+      this.service.config.retries.on.includes(condition)
+    );
+  }
+
+  /** A 5xx answer that `retries.on: [5xx]` lets us try elsewhere: drop it unread. */
+  private retryAfter5xx(conn: UpstreamConnection): void {
+    this.upstream = null;
+    conn.user = null;
+    conn.destroy();
+    const backend = this.backend!;
+    this.latencyMs = performance.now() - this.startedAt;
+    this.releaseBackend('success'); // passive health and the breaker see the 5xx status
+    this.responseHead = null;
+    this.latencyMs = -1;
+    (this.tried ??= []).push(backend);
+    this.tryNextBackend();
+  }
+
+  private retryElsewhere(outcome: 'connect-failure' | 'timeout'): void {
     const backend = this.backend!;
     this.releaseBackend(outcome);
     (this.tried ??= []).push(backend);
