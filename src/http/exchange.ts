@@ -167,10 +167,7 @@ export class Exchange implements UpstreamUser, ChunkSink {
     if (this.attempts > 1) this.client.observers.stats.service(service.name).retries++;
     this.backend = backend;
     this.servedBy = backend;
-    backend.active++;
-    backend.inflight++;
-    backend.total++;
-    balancer.onStart?.(backend);
+    service.startOn(backend);
     const pool = upstreamPool(backend, service.config.keepAlive);
     const conn = pool.acquire(this);
     this.upstream = conn;
@@ -710,12 +707,8 @@ export class Exchange implements UpstreamUser, ChunkSink {
     const backend = this.backend;
     if (backend === null) return;
     this.backend = null;
-    backend.active--;
-    backend.inflight--;
     const latency = this.latencyMs >= 0 ? this.latencyMs : performance.now() - this.startedAt;
-    this.service.balancer.onEnd?.(backend, outcome, latency);
-    const outliers = this.service.outliers;
-    if (outliers !== null) outliers.record(backend, outcome, this.responseHead === null ? 0 : this.responseHead.status);
+    this.service.endOn(backend, outcome, latency, this.responseHead === null ? 0 : this.responseHead.status);
     const breaker = this.breaker;
     if (breaker !== null) {
       this.breaker = null;

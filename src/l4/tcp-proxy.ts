@@ -103,10 +103,7 @@ export class TcpSession implements HasDeadline {
     }
     this.attempts++;
     this.backend = backend;
-    backend.active++;
-    backend.inflight++;
-    backend.total++;
-    balancer.onStart?.(backend);
+    service.startOn(backend);
     this.deadline = Date.now() + service.config.timeouts.connect;
     const upstream = connectUpstream(backend, service.config, this.addresses, this);
     this.upstream = upstream;
@@ -199,9 +196,7 @@ export class TcpSession implements HasDeadline {
     const backend = this.backend;
     if (backend === null) return;
     this.backend = null;
-    backend.active--;
-    backend.inflight--;
-    this.service.balancer.onEnd?.(backend, outcome, performance.now() - this.startedAt);
+    this.service.endOn(backend, outcome, performance.now() - this.startedAt, 0);
   }
 
   private finish(): void {

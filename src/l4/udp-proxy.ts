@@ -93,10 +93,7 @@ class UdpSession implements HasDeadline {
     private readonly clientAddress: string,
     private readonly clientPort: number,
   ) {
-    backend.active++;
-    backend.inflight++;
-    backend.total++;
-    service.balancer.onStart?.(backend);
+    service.startOn(backend);
     const timeout = listener.config.sessionTimeout;
     this.checkEvery = Math.max(100, Math.min(timeout, Math.ceil(timeout / 8)));
     this.deadline = this.lastActiveAt + this.checkEvery;
@@ -136,10 +133,7 @@ class UdpSession implements HasDeadline {
     deadlines.delete(this);
     if (this.listener.sessions.get(this.key) === this) this.listener.sessions.delete(this.key);
     this.upstream.close();
-    const backend = this.backend;
-    backend.active--;
-    backend.inflight--;
-    this.service.balancer.onEnd?.(backend, outcome, performance.now() - this.startedAt);
+    this.service.endOn(this.backend, outcome, performance.now() - this.startedAt, 0);
   }
 
   private readonly onConnect = (): void => {

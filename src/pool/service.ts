@@ -1,5 +1,5 @@
 import type { ServiceConfig } from '../config/types.js';
-import type { Balancer, BalancerOptions } from '../balancing/balancer.js';
+import type { Balancer, BalancerOptions, Outcome } from '../balancing/balancer.js';
 import { balancerFactory } from '../balancing/registry.js';
 import { compileHashKey, type HashKeyFunction } from '../balancing/hash-key.js';
 import { Backend } from './backend.js';
@@ -99,6 +99,29 @@ export class Service {
     this.stickyConfig = config.sticky;
   }
   private stickyConfig: ServiceConfig['sticky'];
+
+  /**
+   * A request (L7) or connection (L4) starts on `backend`: the counters every algorithm
+   * reads go up first, then the balancer hears of it.
+   */
+  startOn(backend: Backend): void {
+    backend.active++;
+    backend.inflight++;
+    backend.total++;
+    this.balancer.onStart?.(backend);
+  }
+
+  /**
+   * It ended: counters down, then the balancer and passive health learn the outcome
+   * (`status` 0 when no response was received).
+   */
+  endOn(backend: Backend, outcome: Outcome, latencyMs: number, status: number): void {
+    backend.active--;
+    backend.inflight--;
+    this.balancer.onEnd?.(backend, outcome, latencyMs);
+    const outliers = this.outliers;
+    if (outliers !== null) outliers.record(backend, outcome, status);
+  }
 
   rebuildBalancer(): void {
     const options: BalancerOptions = {

@@ -74,10 +74,7 @@ export abstract class StreamExchange {
     if (this.attempts > 1) this.owner.observers.stats.service(service.name).retries++;
     this.backend = backend;
     this.servedBy = backend;
-    backend.active++;
-    backend.inflight++;
-    backend.total++;
-    balancer.onStart?.(backend);
+    service.startOn(backend);
     return backend;
   }
 
@@ -97,11 +94,8 @@ export abstract class StreamExchange {
     const backend = this.backend;
     if (backend === null) return;
     this.backend = null;
-    backend.active--;
-    backend.inflight--;
     const latency = this.latencyMs >= 0 ? this.latencyMs : performance.now() - this.startedAt;
-    this.service.balancer.onEnd?.(backend, outcome, latency);
-    this.service.outliers?.record(backend, outcome, this.status);
+    this.service.endOn(backend, outcome, latency, this.status);
   }
 
   /** Count this stream once, when its outcome is known; 0 means no response was sent. */
