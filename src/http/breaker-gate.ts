@@ -36,9 +36,14 @@ const WHY: Record<Exclude<BreakerRefusal, ''>, string> = {
   'max-connections': 'too many upstream connections (circuitBreaker.maxConnections)',
 };
 
+/** The body of the 503 of a refused attempt: which limit, for which service. */
+export function breakerBody(service: string, refusal: Exclude<BreakerRefusal, ''>): string {
+  return `503 Service Unavailable: ${WHY[refusal]} for service ${service}\n`;
+}
+
 /** The 503 of a refused attempt, with Retry-After and a body that says which limit. */
 export function breakerResponse(service: string, refusal: Exclude<BreakerRefusal, ''>, retryAfterSeconds: number, close: boolean): string {
-  const body = `503 Service Unavailable: ${WHY[refusal]} for service ${service}\n`;
+  const body = breakerBody(service, refusal);
   return (
     'HTTP/1.1 503 Service Unavailable\r\n' +
     'Content-Type: text/plain; charset=utf-8\r\n' +

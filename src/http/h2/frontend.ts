@@ -5,6 +5,7 @@ import type { ListenerHttp2Config } from '../../config/types.js';
 import type { Observers } from '../../observe/observers.js';
 import { clientAddress, type Peer } from '../forwarding.js';
 import type { ConnectionInfo, HttpListenerState } from '../listener-state.js';
+import type { ConnectionMiddlewareState } from '../middleware/connection-state.js';
 import { sniffPreface } from './preface.js';
 import { H2RequestError, requestHeadFromH2 } from './request.js';
 import { respondError, type StreamOwner } from './stream-exchange.js';
@@ -92,6 +93,8 @@ class ClientSession implements StreamOwner {
   readonly peer: Peer;
   readonly socket: net.Socket;
   readonly hsts: string;
+  /** per-connection state of middlewares (access verdicts, per-client connection counts) */
+  middlewareState: ConnectionMiddlewareState | null = null;
   private resets = 0;
   private windowStart = 0;
   private readonly resetByUs = new WeakSet<http2.ServerHttp2Stream>();
@@ -113,6 +116,7 @@ class ClientSession implements StreamOwner {
     session.on('error', noop);
     session.once('close', () => {
       frontend.sessions.delete(this);
+      if (this.middlewareState !== null) this.middlewareState.release();
       frontend.listenerState().stats.active--;
     });
   }

@@ -4,25 +4,32 @@ import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Outcome, PickContext } from '../../balancing/balancer.js';
 import type { Backend } from '../../pool/backend.js';
+import type { BreakerRefusal, CircuitBreaker } from '../../pool/circuit-breaker.js';
 import type { Service } from '../../pool/service.js';
 import type { Observers } from '../../observe/observers.js';
-import type { Peer } from '../forwarding.js';
+import { isPromise } from '../../state/state-store.js';
+import { admitAttempt, breakerBody } from '../breaker-gate.js';
 import type { RequestHead } from '../h1/request-head.js';
 import type { RouteTarget } from '../listener-state.js';
+import type { Answer } from '../middleware/chain.js';
+import { ChainRun, requestVerdict, type ChainClient } from '../middleware/run.js';
 import { RequestKeySource } from '../request-values.js';
+import { appendHeader, respondWithAnswer } from './chain-headers.js';
+import { serveStaticOnStream } from './static-stream.js';
 
 const NONE: readonly Backend[] = [];
 const { NGHTTP2_INTERNAL_ERROR } = http2.constants;
 
 /** What a stream's exchange needs from its client connection (one HTTP/2 session). */
-export interface StreamOwner {
-  readonly peer: Peer;
+export interface StreamOwner extends ChainClient {
   readonly socket: net.Socket;
   readonly observers: Observers;
   /** the Strict-Transport-Security value for responses; '' = none */
   readonly hsts: string;
   /** reset a stream on Fulcrum's initiative (not counted as a client reset) */
   reset(stream: http2.ServerHttp2Stream, code: number): void;
+  /** GOAWAY: the streams in progress finish, no new ones (a middleware answer that closes) */
+  close(): void;
 }
 
 /**
@@ -43,6 +50,14 @@ export abstract class StreamExchange {
   protected readonly service: Service;
   private servedBy: Backend | null = null;
   private recorded = false;
+  /** the route's middlewares for this stream; null on routes without */
+  protected run: ChainRun<ChainClient> | null = null;
+  /** sticky sessions: the backend the request's cookie or client IP points to */
+  private stuckTo: Backend | undefined = undefined;
+  /** the breaker that admitted the current attempt (owed one `done`); null without one */
+  private breaker: CircuitBreaker | null = null;
+  /** the current attempt counts as pending in the breaker until its connection opens */
+  private connecting = false;
 
   constructor(
     protected readonly stream: http2.ServerHttp2Stream,
@@ -54,13 +69,105 @@ export abstract class StreamExchange {
     this.service = route.service;
   }
 
+  /** Sends the request to a backend (or answers the stream on failure); called again for a retry. */
+  protected abstract tryNextBackend(): void;
+
+  /**
+   * The route's request phases (the same decision code as HTTP/1.1): false when they answered the
+   * stream by themselves (403, 429, a redirect, a file); otherwise rewrites and header rules applied.
+   */
+  protected runChain(): boolean {
+    const chain = this.route.middlewares;
+    if (chain === null) return true;
+    const run = new ChainRun<ChainClient>(chain, this.owner, this.head, this.clientIp);
+    const answer = requestVerdict(run);
+    if (answer !== null) {
+      this.answerLocally(run, answer);
+      return false;
+    }
+    if (chain.staticFiles !== null) {
+      this.finished = true;
+      serveStaticOnStream(this.stream, run, chain.staticFiles, this.owner.hsts, (status, bytesOut) => {
+        this.status = status;
+        this.bytesOut = bytesOut;
+        this.record(status);
+      });
+      return false;
+    }
+    this.run = run;
+    return true;
+  }
+
+  private answerLocally(run: ChainRun<ChainClient>, answer: Answer): void {
+    this.finished = true;
+    this.status = answer.status;
+    this.bytesOut = respondWithAnswer(this.stream, run, answer, this.owner.hsts);
+    this.record(answer.status);
+    this.stopReading();
+    if (answer.close === true) this.owner.close(); // over maxConnectionsPerClient
+  }
+
+  /** A request body nobody will read: reset the stream's receiving side once the answer is out. */
+  private stopReading(): void {
+    const stream = this.stream;
+    if (stream.endAfterHeaders || stream.closed) return;
+    stream.once('finish', () => {
+      if (!stream.closed) this.owner.reset(stream, http2.constants.NGHTTP2_NO_ERROR);
+    });
+  }
+
+  /** The first pick: sticky sessions look up the backend the request is stuck to first. */
+  protected startPicking(): void {
+    const sticky = this.service.sticky;
+    if (sticky === null) return this.tryNextBackend();
+    const found = sticky.lookup(this.head.fields.get('cookie'), this.clientIp);
+    if (!isPromise(found)) {
+      this.stuckTo = found;
+      this.tryNextBackend();
+      return;
+    }
+    void found.then((backend) => {
+      if (this.finished) return;
+      this.stuckTo = backend;
+      this.tryNextBackend();
+    });
+  }
+
+  /** The response's headers gain what the route adds: response phases were applied by the caller; here the sticky cookie. */
+  protected addStickyCookie(headers: http2.OutgoingHttpHeaders): void {
+    const sticky = this.service.sticky;
+    if (sticky === null || this.servedBy === null) return;
+    const line = sticky.onResponse(this.servedBy, this.stuckTo, this.clientIp, this.owner.peer.proto === 'https');
+    // an HTTP/1.1 field line "Set-Cookie: value\r\n"
+    if (line !== '') appendHeader(headers, 'set-cookie', line.slice(line.indexOf(':') + 1).trim());
+  }
+
+  /** The attempt waits for a new upstream connection: it counts as pending in the breaker. */
+  protected connectionPending(): void {
+    if (this.breaker === null || this.connecting) return;
+    this.connecting = true;
+    this.breaker.pending++;
+  }
+
+  /** The upstream connection of the attempt is open. */
+  protected connectionOpened(): void {
+    if (!this.connecting) return;
+    this.connecting = false;
+    this.breaker!.pending--;
+  }
+
   /** The next backend (counted as in use), or undefined after answering 503/502. */
   protected pickBackend(): Backend | undefined {
     const service = this.service;
     const balancer = service.balancer;
-    const ctx: PickContext = { clientIp: this.clientIp, key: '' };
-    if (balancer.usesKey) ctx.key = service.hashKey(new RequestKeySource(this.head, this.clientIp));
-    const backend = balancer.pick(ctx, this.tried ?? NONE);
+    let backend: Backend | undefined;
+    const stuckTo = this.stuckTo;
+    if (stuckTo !== undefined && this.attempts === 0 && stuckTo.available()) backend = stuckTo;
+    else {
+      const ctx: PickContext = { clientIp: this.clientIp, key: '' };
+      if (balancer.usesKey) ctx.key = service.hashKey(new RequestKeySource(this.head, this.clientIp));
+      backend = balancer.pick(ctx, this.tried ?? NONE);
+    }
     if (backend === undefined) {
       if (this.attempts === 0) {
         this.owner.observers.stats.service(service.name).noBackend++;
@@ -69,6 +176,15 @@ export abstract class StreamExchange {
         this.fail(502);
       }
       return undefined;
+    }
+    const breaker = service.breaker;
+    if (breaker !== null) {
+      const refusal = admitAttempt(breaker, service, backend);
+      if (refusal !== '') {
+        this.refuseByBreaker(breaker, refusal);
+        return undefined;
+      }
+      this.breaker = breaker;
     }
     this.attempts++;
     if (this.attempts > 1) this.owner.observers.stats.service(service.name).retries++;
@@ -96,6 +212,22 @@ export abstract class StreamExchange {
     this.backend = null;
     const latency = this.latencyMs >= 0 ? this.latencyMs : performance.now() - this.startedAt;
     this.service.endOn(backend, outcome, latency, this.status);
+    const breaker = this.breaker;
+    if (breaker !== null) {
+      this.breaker = null;
+      this.connectionOpened();
+      breaker.done(outcome, this.status, latency);
+    }
+  }
+
+  /** The circuit breaker refused the attempt: 503 at once, with Retry-After and which limit. */
+  private refuseByBreaker(breaker: CircuitBreaker, refusal: Exclude<BreakerRefusal, ''>): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.status = 503;
+    this.record(503);
+    const extra = this.withHsts({ 'retry-after': String(breaker.retryAfterSeconds()), 'x-fulcrum-circuit': refusal });
+    respondText(this.stream, 503, breakerBody(this.service.name, refusal), extra);
   }
 
   /** Count this stream once, when its outcome is known; 0 means no response was sent. */
@@ -146,12 +278,16 @@ export abstract class StreamExchange {
 
 /** A small plain-text answer of Fulcrum's own (404, 502, 503, ...). */
 export function respondError(stream: http2.ServerHttp2Stream, status: number, extra: http2.OutgoingHttpHeaders = {}): void {
+  respondText(stream, status, `${status} ${STATUS_CODES[status] ?? 'Error'}\n`, extra);
+}
+
+/** A plain-text answer with `body`. */
+export function respondText(stream: http2.ServerHttp2Stream, status: number, body: string, extra: http2.OutgoingHttpHeaders = {}): void {
   if (stream.headersSent || stream.closed) return;
-  const body = `${status} ${STATUS_CODES[status] ?? 'Error'}\n`;
   stream.respond({
     ':status': status,
     'content-type': 'text/plain; charset=utf-8',
-    'content-length': body.length,
+    'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
     ...extra,
   });

@@ -47,6 +47,7 @@ export class H2ToH1Exchange extends StreamExchange implements UpstreamUser, Chun
   private decoder: ChunkedDecoder | null = null;
 
   begin(maxBodyBytes: number): void {
+    if (!this.runChain()) return;
     const stream = this.stream;
     stream.on('close', this.onClientClose);
     stream.on('drain', this.onClientDrain);
@@ -88,19 +89,23 @@ export class H2ToH1Exchange extends StreamExchange implements UpstreamUser, Chun
   private start(): void {
     if (this.started || this.finished) return;
     this.started = true;
-    this.tryNextBackend();
+    this.startPicking();
   }
 
-  private tryNextBackend(): void {
+  protected tryNextBackend(): void {
     const backend = this.pickBackend();
     if (backend === undefined) return;
     const conn = upstreamPool(backend, this.service.config.keepAlive).acquire(this);
     this.upstream = conn;
     if (conn.connected) this.sendHead(conn);
-    else conn.deadline = Date.now() + this.service.config.timeouts.connect;
+    else {
+      conn.deadline = Date.now() + this.service.config.timeouts.connect;
+      this.connectionPending();
+    }
   }
 
   upstreamConnected(conn: UpstreamConnection): void {
+    this.connectionOpened();
     this.sendHead(conn);
   }
 
@@ -205,6 +210,7 @@ export class H2ToH1Exchange extends StreamExchange implements UpstreamUser, Chun
     else if (head.contentLength >= 0) this.responseBody = head.contentLength === 0 ? Body.None : Body.Length;
     else this.responseBody = Body.UntilClose;
     this.responseRemaining = head.contentLength;
+    if (this.run !== null) this.run.applyResponsePhases(status, head.fields); // header rules, RateLimit fields
     const headers: http2.OutgoingHttpHeaders = { ':status': status };
     const { lower, values } = head.fields;
     const hideLoad = this.service.readsLoadReports;
@@ -218,6 +224,7 @@ export class H2ToH1Exchange extends StreamExchange implements UpstreamUser, Chun
       else headers[name] = [String(previous), values[i]!];
     }
     if (head.contentLength >= 0 && status !== 204 && status !== 304) headers['content-length'] = head.contentLength;
+    this.addStickyCookie(headers);
     const stream = this.stream;
     if (stream.closed) return;
     this.status = status;

@@ -1,5 +1,6 @@
 import http2 from 'node:http2';
 import { performance } from 'node:perf_hooks';
+import { applyResponsePhasesToHeaders } from './chain-headers.js';
 import { StreamExchange } from './stream-exchange.js';
 import { relayedHeaders, upstreamH2RequestHeaders } from './upstream-headers.js';
 import { upstreamSession, type UpstreamSession } from './upstream-sessions.js';
@@ -21,16 +22,18 @@ export class H2ToH2Exchange extends StreamExchange {
     this.stream.on('wantTrailers', this.onWantTrailers);
     this.stream.on('data', (chunk: Buffer) => (this.bytesIn += chunk.length));
     this.stream.pause(); // read once the upstream stream can take it
-    this.tryNextBackend();
+    if (!this.runChain()) return;
+    this.startPicking();
   }
 
-  private tryNextBackend(): void {
+  protected tryNextBackend(): void {
     const backend = this.pickBackend();
     if (backend === undefined) return;
     const config = this.service.config;
     const entry = upstreamSession(backend, config);
     if (entry.connected) this.open(entry);
     else {
+      this.connectionPending();
       entry.session.once('connect', () => this.open(entry));
       entry.session.once('close', () => {
         if (!entry.connected && this.upstream === null && !this.finished) {
@@ -42,6 +45,7 @@ export class H2ToH2Exchange extends StreamExchange {
 
   private open(entry: UpstreamSession): void {
     if (this.finished || this.backend === null) return;
+    this.connectionOpened();
     const scheme = this.service.config.tls === undefined ? 'http' : 'https';
     const headers = upstreamH2RequestHeaders(this.head, this.owner.peer, this.clientIp, scheme);
     const endStream = this.stream.endAfterHeaders;
@@ -77,7 +81,10 @@ export class H2ToH2Exchange extends StreamExchange {
     if (status >= 100 && status < 200) return; // interim: not relayed
     if (stream.closed) return;
     this.status = status;
-    const out = this.withHsts(relayedHeaders(headers, this.owner.hsts !== ''));
+    let out = relayedHeaders(headers, this.owner.hsts !== '');
+    if (this.run !== null) out = applyResponsePhasesToHeaders(this.run, out); // header rules, RateLimit fields
+    this.addStickyCookie(out);
+    out = this.withHsts(out);
     if ((flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0) {
       stream.respond(out, { endStream: true }); // trailers-only (a gRPC error without messages)
       return;

@@ -5,7 +5,7 @@ import { CidrSet } from '../../net/cidr.js';
 import type { RequestPhase, Verdict } from './chain.js';
 import { ConnectionMiddlewareState } from './connection-state.js';
 import { textAnswer } from './local-answer.js';
-import type { ChainRun } from './run.js';
+import type { ChainClient, ChainRun } from './run.js';
 
 export class AccessMiddleware implements RequestPhase {
   private readonly allow: CidrSet | null;
@@ -25,7 +25,7 @@ export class AccessMiddleware implements RequestPhase {
     return this.allow === null || this.allow.has(ip);
   }
 
-  onRequest(run: ChainRun): Verdict {
+  onRequest(run: ChainRun<ChainClient>): Verdict {
     const client = run.client;
     // behind a trusted proxy the client IP comes from each request's X-Forwarded-For
     if (client.peer.trusted) return this.allows(run.clientIp) ? null : this.forbidden;
@@ -56,7 +56,7 @@ export class DenyMiddleware implements RequestPhase {
     this.answer = textAnswer(settings.status);
   }
 
-  onRequest(run: ChainRun): Verdict {
+  onRequest(run: ChainRun<ChainClient>): Verdict {
     const head = run.head;
     if (this.path.length > 0 && matchesEncoded(this.path, head.path)) return this.answer;
     if (this.query.length > 0 && head.query !== '' && matchesEncoded(this.query, head.query)) return this.answer;

@@ -12,7 +12,7 @@ import { RateLimitMiddleware } from './rate-limit.js';
 import { RedirectMiddleware } from './redirect.js';
 import { RewriteMiddleware } from './rewrite.js';
 import { StaticMiddleware } from './static.js';
-import type { ChainRun } from './run.js';
+import type { ChainClient, ChainRun } from './run.js';
 
 /** What a middleware answers with instead of forwarding: a small complete response. */
 export interface Answer {
@@ -29,13 +29,13 @@ export type Verdict = Answer | null;
 
 export interface RequestPhase {
   readonly name: string;
-  onRequest(run: ChainRun): Verdict;
+  onRequest(run: ChainRun<ChainClient>): Verdict;
 }
 
 export interface ResponsePhase {
   readonly name: string;
   /** change the fields of a response head (the backend's, or an answer of Fulcrum's own) */
-  onResponseHead(run: ChainRun, status: number, fields: FieldList): void;
+  onResponseHead(run: ChainRun<ChainClient>, status: number, fields: FieldList): void;
 }
 
 /** What compiling a chain needs from the listener. */

@@ -5,7 +5,7 @@ import type { CompressAlgorithm, CompressConfig } from '../../config/middleware-
 import type { FieldList } from '../h1/fields.js';
 import type { RequestPhase, Verdict } from './chain.js';
 import { addListToken, removeField } from './field-ops.js';
-import type { ChainRun } from './run.js';
+import type { ChainClient, ChainRun } from './run.js';
 
 const CONTENT_ENCODING: Record<CompressAlgorithm, string> = { br: 'br', gzip: 'gzip' };
 
@@ -24,7 +24,7 @@ export class CompressMiddleware implements RequestPhase {
   }
 
   /** The request phase: note which encoding this client takes. */
-  onRequest(run: ChainRun): Verdict {
+  onRequest(run: ChainRun<ChainClient>): Verdict {
     const accept = run.head.fields.get('accept-encoding');
     run.encoding = accept === undefined ? null : negotiate(accept, this.settings.algorithms);
     return null;
@@ -45,7 +45,7 @@ export class CompressMiddleware implements RequestPhase {
    * could be compressed; then Content-Encoding, no Content-Length or Accept-Ranges, a weak ETag.
    * `length` is the body's Content-Length (-1 unknown).
    */
-  decide(run: ChainRun, status: number, fields: FieldList, length: number, noBody: boolean): CompressAlgorithm | null {
+  decide(run: ChainRun<ChainClient>, status: number, fields: FieldList, length: number, noBody: boolean): CompressAlgorithm | null {
     if (status < 200 || status === 204 || status === 206 || status === 304) return null;
     if (!this.typeAllowed(fields.get('content-type'))) return null;
     const encoding = fields.get('content-encoding');

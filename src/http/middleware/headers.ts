@@ -4,7 +4,7 @@ import type { HeaderOps, HeadersConfig } from '../../config/middleware-types.js'
 import type { FieldList } from '../h1/fields.js';
 import type { RequestPhase, ResponsePhase, Verdict } from './chain.js';
 import { removeField, setField } from './field-ops.js';
-import type { ChainRun } from './run.js';
+import type { ChainClient, ChainRun } from './run.js';
 
 interface CompiledOps {
   remove: string[];
@@ -49,7 +49,7 @@ export class HeadersMiddleware implements RequestPhase, ResponsePhase {
     return !isEmpty(this.response);
   }
 
-  onRequest(run: ChainRun): Verdict {
+  onRequest(run: ChainRun<ChainClient>): Verdict {
     const head = run.head;
     apply(this.request, head.fields);
     // Host is sent from the authority: a rule that sets it changes what the backend sees
@@ -58,7 +58,7 @@ export class HeadersMiddleware implements RequestPhase, ResponsePhase {
     return null;
   }
 
-  onResponseHead(_run: ChainRun, _status: number, fields: FieldList): void {
+  onResponseHead(_run: ChainRun<ChainClient>, _status: number, fields: FieldList): void {
     apply(this.response, fields);
   }
 }

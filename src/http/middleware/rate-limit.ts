@@ -8,7 +8,7 @@ import type { FieldList } from '../h1/fields.js';
 import type { ChainContext, RequestPhase, ResponsePhase, Verdict } from './chain.js';
 import { ConnectionMiddlewareState } from './connection-state.js';
 import { textAnswer } from './local-answer.js';
-import type { ChainRun } from './run.js';
+import type { ChainClient, ChainRun } from './run.js';
 
 export class RateLimitMiddleware implements RequestPhase, ResponsePhase {
   readonly rate: number;
@@ -39,7 +39,7 @@ export class RateLimitMiddleware implements RequestPhase, ResponsePhase {
     this.policy = `${this.burst};w=${Math.max(1, Math.ceil(this.burst / (this.rate || 1)))}`;
   }
 
-  onRequest(run: ChainRun): Verdict {
+  onRequest(run: ChainRun<ChainClient>): Verdict {
     if (this.maxConnections > 0) {
       const refused = this.countConnection(run);
       if (refused !== null) return refused;
@@ -62,7 +62,7 @@ export class RateLimitMiddleware implements RequestPhase, ResponsePhase {
     ]);
   }
 
-  onResponseHead(run: ChainRun, _status: number, fields: FieldList): void {
+  onResponseHead(run: ChainRun<ChainClient>, _status: number, fields: FieldList): void {
     if (run.rateLimit !== this) return;
     const missing = this.burst - run.rateRemaining;
     fields.push('RateLimit-Limit', 'ratelimit-limit', String(this.burst));
@@ -71,7 +71,7 @@ export class RateLimitMiddleware implements RequestPhase, ResponsePhase {
     fields.push('RateLimit-Policy', 'ratelimit-policy', this.policy);
   }
 
-  private bucketKey(run: ChainRun): string {
+  private bucketKey(run: ChainRun<ChainClient>): string {
     const header = this.header;
     if (header === null) return this.prefix + 'ip:' + run.clientIp;
     if (header === '') return this.routeKey;
@@ -80,7 +80,7 @@ export class RateLimitMiddleware implements RequestPhase, ResponsePhase {
   }
 
   /** The first request of a connection on this route counts it for its client; one too many is refused and closed. */
-  private countConnection(run: ChainRun): Verdict {
+  private countConnection(run: ChainRun<ChainClient>): Verdict {
     const client = run.client;
     const state = (client.middlewareState ??= new ConnectionMiddlewareState());
     if (state.holds(this)) return null;

@@ -1,7 +1,7 @@
 // `redirect`: answer 301/302/307/308 with a Location built from the request (the query kept).
 import type { RedirectConfig } from '../../config/middleware-types.js';
 import type { Answer, RequestPhase, Verdict } from './chain.js';
-import type { ChainRun } from './run.js';
+import type { ChainClient, ChainRun } from './run.js';
 
 const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443 };
 
@@ -11,7 +11,7 @@ export class RedirectMiddleware implements RequestPhase {
     private readonly settings: RedirectConfig,
   ) {}
 
-  onRequest(run: ChainRun): Verdict {
+  onRequest(run: ChainRun<ChainClient>): Verdict {
     const location = this.location(run);
     const answer: Answer = {
       status: this.settings.status,
@@ -21,7 +21,7 @@ export class RedirectMiddleware implements RequestPhase {
     return answer;
   }
 
-  location(run: ChainRun): string {
+  location(run: ChainRun<ChainClient>): string {
     const head = run.head;
     const s = this.settings;
     const requestScheme = run.client.peer.proto;

@@ -1,7 +1,7 @@
 // `rewrite`: change the path sent upstream (the query is kept): strip a prefix, or a regex replace.
 import type { RewriteConfig } from '../../config/middleware-types.js';
 import type { RequestPhase, Verdict } from './chain.js';
-import type { ChainRun } from './run.js';
+import type { ChainClient, ChainRun } from './run.js';
 import type { RequestHead } from '../h1/request-head.js';
 
 export class RewriteMiddleware implements RequestPhase {
@@ -25,7 +25,7 @@ export class RewriteMiddleware implements RequestPhase {
     }
   }
 
-  onRequest(run: ChainRun): Verdict {
+  onRequest(run: ChainRun<ChainClient>): Verdict {
     const head = run.head;
     const path = head.path;
     let next: string;
