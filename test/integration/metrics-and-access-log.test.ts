@@ -26,6 +26,7 @@ describe('/metrics and the access log', () => {
       res.end('x'.repeat(100));
     });
     fulcrum = await startFulcrum(yaml`
+      admin: { address: 127.0.0.1:0 }
       listeners:
         - name: web
           address: 127.0.0.1:0
