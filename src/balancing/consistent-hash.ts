@@ -15,7 +15,13 @@ export interface Ring {
   points: Uint32Array;
   /** point → backend index in the list the ring was built from */
   owners: Int32Array;
+  /** bucket → index of its first point: narrows a lookup to a few points instead of the whole ring */
+  buckets: Int32Array;
 }
+
+/** hashes are 30-bit (hash.ts); the top 16 bits pick a bucket */
+const BUCKET_SHIFT = 30 - 16;
+const BUCKETS = 1 << 16;
 
 /**
  * A hash ring (Karger et al.; ketama): each backend owns points hash(id, j) for j below a
@@ -62,13 +68,26 @@ export function buildRing(backends: readonly Backend[]): Ring {
     points[p] = (value - r) / RANK_SPACE;
     owners[p] = byRank[r]!;
   }
-  return { points, owners };
+  return { points, owners, buckets: bucketIndex(points) };
 }
 
-/** index of the first point ≥ hash, wrapping to 0 */
-export function ringLookup(points: Uint32Array, hash: number): number {
-  let lo = 0;
-  let hi = points.length;
+function bucketIndex(points: Uint32Array): Int32Array {
+  const buckets = new Int32Array(BUCKETS + 1);
+  let p = 0;
+  for (let b = 0; b <= BUCKETS; b++) {
+    const start = b * (1 << BUCKET_SHIFT);
+    while (p < points.length && points[p]! < start) p++;
+    buckets[b] = p;
+  }
+  return buckets;
+}
+
+/** index of the first point ≥ hash, wrapping to 0: a binary search inside the hash's bucket */
+export function ringLookup(ring: Ring, hash: number): number {
+  const { points, buckets } = ring;
+  const bucket = hash >>> BUCKET_SHIFT;
+  let lo = buckets[bucket]!;
+  let hi = buckets[bucket + 1]!;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (points[mid]! < hash) lo = mid + 1;
@@ -112,7 +131,7 @@ export class ConsistentHash implements Balancer {
     if (size === 0) return undefined;
     this.bounded.tick();
     const hash = hashString(ctx.key);
-    let p = ringLookup(points, hash);
+    let p = ringLookup(this.ring, hash);
     const limit = size < WALK_LIMIT ? size : WALK_LIMIT;
     for (let step = 0; step < limit; step++) {
       const i = owners[p]!;
