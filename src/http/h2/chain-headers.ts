@@ -3,9 +3,11 @@
 // RateLimit fields) applied to a header object. The decisions are the chain's (middleware/run.ts);
 // only the writing is HTTP/2's.
 import type http2 from 'node:http2';
+import type { Transform } from 'node:stream';
 import { FieldList } from '../h1/fields.js';
 import type { Answer } from '../middleware/chain.js';
 import type { ChainClient, ChainRun } from '../middleware/run.js';
+import { h2Compressor } from './compress-stream.js';
 
 /** Never sent in an HTTP/2 header block (RFC 9113 8.2.2), nor framing Fulcrum sets itself. */
 const NOT_FOR_H2 = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'content-length']);
@@ -26,8 +28,16 @@ export function respondWithAnswer(stream: http2.ServerHttp2Stream, run: ChainRun
   return Buffer.byteLength(body);
 }
 
-/** The response phases on a response's header object (from an h2 backend): rebuilt from the changed fields. */
-export function applyResponsePhasesToHeaders(run: ChainRun<ChainClient>, headers: http2.OutgoingHttpHeaders): http2.OutgoingHttpHeaders {
+/**
+ * The response phases and the route's compression on a response's header object (from an h2
+ * backend): rebuilt from the changed fields. `compressor` is set when the body is to be compressed
+ * (its content-length is then dropped); `noBody`: the response ends with its headers.
+ */
+export function responsePhasesOnHeaders(
+  run: ChainRun<ChainClient>,
+  headers: http2.OutgoingHttpHeaders,
+  noBody: boolean,
+): { headers: http2.OutgoingHttpHeaders; compressor: Transform | null } {
   const status = Number(headers[':status']);
   const fields = new FieldList();
   let length: http2.OutgoingHttpHeaders[string];
@@ -40,9 +50,11 @@ export function applyResponsePhasesToHeaders(run: ChainRun<ChainClient>, headers
     else fields.push(name, name, String(value));
   }
   run.applyResponsePhases(status, fields);
+  const declared = length === undefined ? -1 : Number(length);
+  const compressor = h2Compressor(run, status, fields, Number.isFinite(declared) ? declared : -1, noBody);
   const out = headersFromFields(status, fields);
-  if (length !== undefined) out['content-length'] = length as string | number;
-  return out;
+  if (length !== undefined && compressor === null) out['content-length'] = length as string | number;
+  return { headers: out, compressor };
 }
 
 /** A header object from a field list: lower-case names, repeated fields as arrays, connection fields left out. */

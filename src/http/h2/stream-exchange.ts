@@ -92,6 +92,7 @@ export abstract class StreamExchange {
         this.bytesOut = bytesOut;
         this.record(status);
       });
+      this.stopReading();
       return false;
     }
     this.run = run;

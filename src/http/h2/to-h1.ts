@@ -1,4 +1,5 @@
 import http2 from 'node:http2';
+import type { Transform } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { ChunkedDecoder, type ChunkSink } from '../h1/chunked.js';
 import { HttpParseError } from '../h1/parse-error.js';
@@ -8,6 +9,7 @@ import type { UpstreamConnection, UpstreamTransport, UpstreamUser } from '../ups
 import { upstreamPool } from '../upstream/pool.js';
 import { serviceTransport } from '../upstream/transport.js';
 import { LOAD_HEADER } from '../../balancing/load-report.js';
+import { h2Compressor, pipeCompressed } from './compress-stream.js';
 import { StreamExchange } from './stream-exchange.js';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
@@ -45,6 +47,8 @@ export class H2ToH1Exchange extends StreamExchange implements UpstreamUser, Chun
   private responseBody = Body.None;
   private responseRemaining = 0;
   private decoder: ChunkedDecoder | null = null;
+  /** the route's compression of the response body, piped into the client's stream; null = as it is */
+  private compressor: Transform | null = null;
 
   begin(maxBodyBytes: number): void {
     if (!this.runChain()) return;
@@ -210,7 +214,11 @@ export class H2ToH1Exchange extends StreamExchange implements UpstreamUser, Chun
     else if (head.contentLength >= 0) this.responseBody = head.contentLength === 0 ? Body.None : Body.Length;
     else this.responseBody = Body.UntilClose;
     this.responseRemaining = head.contentLength;
-    if (this.run !== null) this.run.applyResponsePhases(status, head.fields); // header rules, RateLimit fields
+    let compressor: Transform | null = null;
+    if (this.run !== null) {
+      this.run.applyResponsePhases(status, head.fields); // header rules, RateLimit fields
+      compressor = h2Compressor(this.run, status, head.fields, head.contentLength, this.responseBody === Body.None);
+    }
     const headers: http2.OutgoingHttpHeaders = { ':status': status };
     const { lower, values } = head.fields;
     const hideLoad = this.service.readsLoadReports;
@@ -223,7 +231,7 @@ export class H2ToH1Exchange extends StreamExchange implements UpstreamUser, Chun
       else if (Array.isArray(previous)) previous.push(values[i]!);
       else headers[name] = [String(previous), values[i]!];
     }
-    if (head.contentLength >= 0 && status !== 204 && status !== 304) headers['content-length'] = head.contentLength;
+    if (head.contentLength >= 0 && status !== 204 && status !== 304 && compressor === null) headers['content-length'] = head.contentLength;
     this.addStickyCookie(headers);
     const stream = this.stream;
     if (stream.closed) return;
@@ -232,6 +240,11 @@ export class H2ToH1Exchange extends StreamExchange implements UpstreamUser, Chun
     if (this.responseBody === Body.None) {
       this.responseComplete(conn, bodyStart < buf.length);
       return;
+    }
+    if (compressor !== null) {
+      this.compressor = compressor;
+      compressor.on('drain', this.onClientDrain);
+      pipeCompressed(compressor, stream);
     }
     if (this.responseBody === Body.Chunked) this.decoder = new ChunkedDecoder(this, 502);
     if (bodyStart < buf.length) this.responseData(conn, buf, bodyStart);
@@ -246,7 +259,7 @@ export class H2ToH1Exchange extends StreamExchange implements UpstreamUser, Chun
         this.responseRemaining -= take;
         this.sendToClient(data.subarray(start, start + take));
         if (this.responseRemaining === 0) {
-          this.stream.end();
+          this.endClientBody();
           this.responseComplete(conn, take < available);
         }
         return;
@@ -260,7 +273,7 @@ export class H2ToH1Exchange extends StreamExchange implements UpstreamUser, Chun
           throw error;
         }
         if (end !== -1) {
-          this.stream.end(); // HTTP/1.1 trailers are not relayed to HTTP/2 clients
+          this.endClientBody(); // HTTP/1.1 trailers are not relayed to HTTP/2 clients
           this.responseComplete(conn, end < data.length);
         }
         return;
@@ -281,10 +294,19 @@ export class H2ToH1Exchange extends StreamExchange implements UpstreamUser, Chun
     if (piece.length === 0 || this.stream.closed) return;
     this.bytesOut += piece.length;
     // a copy: `piece` lives in the upstream connection's reusable read buffer
-    if (!this.stream.write(Buffer.from(piece))) this.upstream?.socket.pause();
+    const into = this.compressor ?? this.stream;
+    if (!into.write(Buffer.from(piece))) this.upstream?.socket.pause();
   }
 
+  /** The response body is complete: end the client's stream (through the compressor when there is one). */
+  private endClientBody(): void {
+    if (this.compressor !== null) this.compressor.end();
+    else this.stream.end();
+  }
+
+  /** The client's stream (or the compressor feeding it) can take more. */
   private readonly onClientDrain = (): void => {
+    if (this.compressor !== null && this.compressor.writableNeedDrain) return;
     this.upstream?.socket.resume();
   };
 
@@ -317,7 +339,7 @@ export class H2ToH1Exchange extends StreamExchange implements UpstreamUser, Chun
       this.finished = true;
       this.record(this.status);
       this.releaseBackend('success');
-      this.stream.end();
+      this.endClientBody();
       return;
     }
     this.releaseBackend('failure');

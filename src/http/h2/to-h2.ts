@@ -1,6 +1,7 @@
 import http2 from 'node:http2';
 import { performance } from 'node:perf_hooks';
-import { applyResponsePhasesToHeaders } from './chain-headers.js';
+import { responsePhasesOnHeaders } from './chain-headers.js';
+import { pipeCompressed } from './compress-stream.js';
 import { StreamExchange } from './stream-exchange.js';
 import { relayedHeaders, upstreamH2RequestHeaders } from './upstream-headers.js';
 import { upstreamSession, type UpstreamSession } from './upstream-sessions.js';
@@ -16,6 +17,7 @@ export class H2ToH2Exchange extends StreamExchange {
   private upstream: http2.ClientHttp2Stream | null = null;
   private trailers: http2.OutgoingHttpHeaders | null = null;
   private piping = false;
+  private compressing = false;
 
   begin(): void {
     this.stream.on('close', this.onClientClose);
@@ -82,20 +84,32 @@ export class H2ToH2Exchange extends StreamExchange {
     if (stream.closed) return;
     this.status = status;
     let out = relayedHeaders(headers, this.owner.hsts !== '');
-    if (this.run !== null) out = applyResponsePhasesToHeaders(this.run, out); // header rules, RateLimit fields
+    const endStream = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
+    let compressor = null;
+    if (this.run !== null) {
+      // header rules, RateLimit fields, compression
+      ({ headers: out, compressor } = responsePhasesOnHeaders(this.run, out, endStream || this.head.method === 'HEAD'));
+    }
     this.addStickyCookie(out);
     out = this.withHsts(out);
-    if ((flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0) {
+    if (endStream) {
       stream.respond(out, { endStream: true }); // trailers-only (a gRPC error without messages)
       return;
     }
     stream.respond(out, { waitForTrailers: true });
-    upstream.pipe(stream);
+    if (compressor !== null) {
+      this.compressing = true;
+      pipeCompressed(compressor, stream);
+      upstream.pipe(compressor);
+    } else {
+      upstream.pipe(stream);
+    }
   };
 
   private readonly onWantTrailers = (): void => {
     const trailers = this.trailers;
     if (trailers !== null && Object.keys(trailers).length > 0) this.stream.sendTrailers(trailers);
+    else if (this.compressing) setImmediate(() => this.stream.close(NGHTTP2_NO_ERROR)); // the compressor's last DATA is still on its way
     else this.stream.close(NGHTTP2_NO_ERROR);
   };
 

@@ -5,6 +5,13 @@ import zlib from 'node:zlib';
 import type { CompressAlgorithm, CompressConfig } from '../../config/middleware-types.js';
 import type { ClientConnection } from '../client-connection.js';
 
+/** The zlib stream of an algorithm with the middleware's settings (HTTP/1.x sinks and HTTP/2 streams). */
+export function createCompressor(algorithm: CompressAlgorithm, settings: CompressConfig): zlib.Gzip | zlib.BrotliCompress {
+  return algorithm === 'br'
+    ? zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: settings.brotliQuality } })
+    : zlib.createGzip({ level: settings.gzipLevel });
+}
+
 /** Who feeds a sink: told when it can take more, and when the last byte is written. */
 export interface SinkOwner {
   sinkDrained(): void;
@@ -25,10 +32,7 @@ export class CompressSink {
     private readonly chunked: boolean,
     private readonly owner: SinkOwner,
   ) {
-    this.stream =
-      algorithm === 'br'
-        ? zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: settings.brotliQuality } })
-        : zlib.createGzip({ level: settings.gzipLevel });
+    this.stream = createCompressor(algorithm, settings);
     this.stream.on('data', this.onData);
     this.stream.on('drain', this.onDrain);
     this.stream.on('end', this.onEnd);
