@@ -4,9 +4,11 @@ import type { Backend } from '../pool/backend.js';
 import type { Service } from '../pool/service.js';
 import type { ClientConnection } from './client-connection.js';
 import { ChunkedDecoder, lastChunk, type ChunkSink } from './h1/chunked.js';
+import type { FieldList } from './h1/fields.js';
 import { HttpParseError } from './h1/parse-error.js';
 import type { RequestHead } from './h1/request-head.js';
-import { parseResponseHead, type ResponseHead } from './h1/response-head.js';
+import type { ResponseHead } from './h1/response-head.js';
+import { Framing, ResponseReader, type ResponseSink } from './h1/response-reader.js';
 import { isHopByHop, upstreamRequestHead } from './forwarding.js';
 import type { UpstreamConnection, UpstreamTransport, UpstreamUser } from './upstream/connection.js';
 import { serviceTransport } from './upstream/transport.js';
@@ -22,27 +24,24 @@ import { isPromise } from '../state/state-store.js';
 import { admitAttempt, breakerResponse } from './breaker-gate.js';
 import { switchingProtocolsHead, Tunnel } from './tunnel.js';
 
-const CRLFCRLF = Buffer.from('\r\n\r\n');
 const HSTS_FIELD = 'strict-transport-security';
-const MAX_RESPONSE_HEAD = 64 * 1024;
 /** bodies up to this size that arrive with their head are sent in the same write */
 const SMALL_BODY = 8 * 1024;
 const NONE: readonly Backend[] = [];
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
+/** request body framing */
 const enum Body {
   None,
   Length,
   Chunked,
-  /** the response body runs until the backend closes */
-  UntilClose,
 }
 
 /**
  * One request and its response, from choosing a backend to the last byte. Bodies
  * stream both ways with backpressure: a full destination pauses the source.
  */
-export class Exchange implements UpstreamUser, ChunkSink {
+export class Exchange implements UpstreamUser, ResponseSink {
   private backend: Backend | null = null;
   private upstream: UpstreamConnection | null = null;
   private tried: Backend[] | null = null;
@@ -62,10 +61,7 @@ export class Exchange implements UpstreamUser, ChunkSink {
 
   // response
   private responseHead: ResponseHead | null = null;
-  private responsePending: Buffer | null = null;
-  private responseBody = Body.None;
-  private responseRemaining = 0;
-  private responseDecoder: ChunkedDecoder | null = null;
+  private readonly reader: ResponseReader;
   /** the response is being re-framed as chunked for the client */
   private chunkToClient = false;
   private responseStarted = false;
@@ -100,6 +96,7 @@ export class Exchange implements UpstreamUser, ChunkSink {
     this.requestBody = head.chunked ? Body.Chunked : head.contentLength > 0 ? Body.Length : Body.None;
     this.requestRemaining = head.contentLength > 0 ? head.contentLength : 0;
     this.requestDone = this.requestBody === Body.None;
+    this.reader = new ResponseReader(this, head.method === 'HEAD');
   }
 
   setBufferedBody(body: Buffer | null): void {
@@ -291,55 +288,36 @@ export class Exchange implements UpstreamUser, ChunkSink {
   // --- response: upstream -> client ---
 
   upstreamData(conn: UpstreamConnection, data: Buffer): void {
-    if (this.responseHead === null || this.responsePending !== null) {
-      this.readResponseHead(conn, data);
-      return;
-    }
-    this.responseBodyData(conn, data, 0);
+    // the idle timeout counts from the last body byte received
+    if (this.responseHead !== null) conn.deadline = Date.now() + this.service.config.timeouts.idle;
+    this.reader.data(data);
   }
 
-  private readResponseHead(conn: UpstreamConnection, data: Buffer): void {
-    let buf = this.responsePending === null ? data : Buffer.concat([this.responsePending, data]);
-    for (;;) {
-      const end = buf.indexOf(CRLFCRLF);
-      if (end === -1) {
-        if (buf.length > MAX_RESPONSE_HEAD) return this.badResponse('response head too large');
-        // a copy: `data` lives in the connection's reusable read buffer
-        this.responsePending = Buffer.from(buf);
-        this.responseHead = null;
-        return;
-      }
-      let head: ResponseHead;
-      try {
-        head = parseResponseHead(buf.toString('latin1', 0, end), end);
-      } catch (error) {
-        if (error instanceof HttpParseError) return this.badResponse(error.reason);
-        throw error;
-      }
-      const rest = end + 4;
-      if (head.status >= 100 && head.status < 200) {
-        // interim responses: 100 Continue is relayed only to a client that asked for it
-        if (head.status === 101) {
-          if (this.head.websocket) return this.switchProtocols(conn, head, buf, rest);
-          return this.badResponse('unexpected 101 Switching Protocols');
-        }
-        if (this.head.version === 11 && (head.status !== 100 || this.head.expectContinue)) this.client.write(interimHead(head));
-        if (rest >= buf.length) {
-          this.responsePending = null;
-          return;
-        }
-        buf = buf.subarray(rest);
-        continue;
-      }
-      this.responsePending = null;
-      this.responseHead = head;
-      if (head.status >= 500 && this.mayRetry('5xx')) return this.retryAfter5xx(conn);
-      this.latencyMs = performance.now() - this.startedAt;
-      if (this.service.readsLoadReports) this.readLoadReport(head);
-      conn.deadline = Date.now() + this.service.config.timeouts.idle;
-      this.startResponse(conn, head, buf, rest);
-      return;
+  /** An interim response (ResponseSink): 100 Continue is relayed only to a client that asked for it. */
+  responseInterim(head: ResponseHead, buf: Buffer, rest: number): boolean {
+    if (head.status === 101) {
+      if (this.head.websocket) this.switchProtocols(this.upstream!, head, buf, rest);
+      else this.badResponse('unexpected 101 Switching Protocols');
+      return false;
     }
+    if (this.head.version === 11 && (head.status !== 100 || this.head.expectContinue)) this.client.write(interimHead(head));
+    return true;
+  }
+
+  /** The final response head (ResponseSink). */
+  responseFinalHead(head: ResponseHead, buf: Buffer, bodyStart: number): void {
+    const conn = this.upstream!;
+    this.responseHead = head;
+    if (head.status >= 500 && this.mayRetry('5xx')) return this.retryAfter5xx(conn);
+    this.latencyMs = performance.now() - this.startedAt;
+    if (this.service.readsLoadReports) this.readLoadReport(head);
+    conn.deadline = Date.now() + this.service.config.timeouts.idle;
+    this.startResponse(conn, head, buf, bodyStart);
+  }
+
+  /** A malformed response (ResponseSink). */
+  responseError(reason: string): void {
+    this.badResponse(reason);
   }
 
   /** X-Backend-Load from a backend of a `resource` service: recorded, and not relayed. */
@@ -352,15 +330,12 @@ export class Exchange implements UpstreamUser, ChunkSink {
   private startResponse(conn: UpstreamConnection, head: ResponseHead, buf: Buffer, bodyStart: number): void {
     const status = head.status;
     const noBody = this.head.method === 'HEAD' || status === 204 || status === 304;
-    if (noBody) this.responseBody = Body.None;
-    else if (head.chunked) this.responseBody = Body.Chunked;
-    else if (head.contentLength >= 0) this.responseBody = head.contentLength === 0 ? Body.None : Body.Length;
-    else this.responseBody = Body.UntilClose;
-    this.responseRemaining = head.contentLength;
+    const reader = this.reader;
+    const framing = reader.framing;
     // a close-delimited body reaches an HTTP/1.1 client chunked, so its connection survives
     // ... and a chunked one reaches an HTTP/1.0 client delimited by close (it has no chunked coding)
-    this.chunkToClient = (this.responseBody === Body.Chunked || this.responseBody === Body.UntilClose) && this.head.version === 11;
-    if ((this.responseBody === Body.UntilClose || this.responseBody === Body.Chunked) && !this.chunkToClient) this.keepClientAlive = false;
+    this.chunkToClient = (framing === Framing.Chunked || framing === Framing.UntilClose) && this.head.version === 11;
+    if ((framing === Framing.UntilClose || framing === Framing.Chunked) && !this.chunkToClient) this.keepClientAlive = false;
     if (!this.requestDone && this.requestBody !== Body.None) {
       // answered before the body was read: the rest of the body can't be skipped reliably
       this.keepClientAlive = false;
@@ -386,9 +361,8 @@ export class Exchange implements UpstreamUser, ChunkSink {
     out += '\r\n';
 
     this.responseStarted = true;
-    if (this.responseBody === Body.Chunked) this.responseDecoder = new ChunkedDecoder(this, 502);
     const client = this.client;
-    if (this.responseBody === Body.None) {
+    if (framing === Framing.None) {
       client.write(out);
       this.responseComplete(conn, bodyStart < buf.length);
       return;
@@ -398,17 +372,17 @@ export class Exchange implements UpstreamUser, ChunkSink {
       return;
     }
     const received = buf.length - bodyStart;
-    if (this.responseBody === Body.Length && received >= this.responseRemaining && this.responseRemaining <= SMALL_BODY && this.bodySink === null) {
+    if (framing === Framing.Length && received >= reader.remaining && reader.remaining <= SMALL_BODY && this.bodySink === null) {
       // the whole small body is here: one string, one write, no buffer kept
-      const length = this.responseRemaining;
-      this.responseRemaining = 0;
+      const length = reader.remaining;
+      reader.remaining = 0;
       client.write(out + buf.toString('latin1', bodyStart, bodyStart + length));
       this.responseComplete(conn, received > length);
       return;
     }
     client.socket.cork();
     client.write(out);
-    this.responseBodyData(conn, buf, bodyStart);
+    reader.body(buf, bodyStart);
     client.socket.uncork();
     this.checkLent(conn);
   }
@@ -466,45 +440,15 @@ export class Exchange implements UpstreamUser, ChunkSink {
     if (this.client.socket.writableLength !== 0) conn.readBufferLent();
   }
 
-  private responseBodyData(conn: UpstreamConnection, data: Buffer, start: number): void {
-    const client = this.client;
-    conn.deadline = Date.now() + this.service.config.timeouts.idle;
-    switch (this.responseBody) {
-      case Body.Length: {
-        const available = data.length - start;
-        const take = available < this.responseRemaining ? available : this.responseRemaining;
-        this.responseRemaining -= take;
-        const piece = start === 0 && take === data.length ? data : data.subarray(start, start + take);
-        if (!(this.bodySink === null ? client.write(piece) : this.bodySink.write(piece))) conn.socket.pause();
-        this.checkLent(conn);
-        if (this.responseRemaining === 0) this.responseComplete(conn, take < available);
-        return;
-      }
-      case Body.Chunked: {
-        let end: number;
-        try {
-          end = this.responseDecoder!.feed(data, start);
-        } catch (error) {
-          if (error instanceof HttpParseError) return this.badResponse(error.reason);
-          throw error;
-        }
-        if (end !== -1) {
-          if (this.chunkToClient && this.bodySink === null) client.write(lastChunk(this.responseDecoder!.trailers, isTrailerDropped));
-          this.responseComplete(conn, end < data.length);
-        }
-        return;
-      }
-      case Body.UntilClose:
-        this.writeResponseChunk(start === 0 ? data : data.subarray(start));
-        return;
-      case Body.None:
-        return;
-    }
+  /** A piece of the response body (ResponseSink): a view into the upstream read buffer. */
+  responseData(piece: Buffer): void {
+    this.writeResponseChunk(piece);
   }
 
-  /** Response chunk data from the decoder (ChunkSink). */
-  chunkData(data: Buffer): void {
-    this.writeResponseChunk(data);
+  /** The response body is complete (ResponseSink). */
+  responseEnd(trailers: FieldList | null, extraBytes: boolean): void {
+    if (this.chunkToClient && this.bodySink === null) this.client.write(lastChunk(trailers, isTrailerDropped));
+    this.responseComplete(this.upstream!, extraBytes);
   }
 
   private writeResponseChunk(data: Buffer): void {
@@ -542,7 +486,7 @@ export class Exchange implements UpstreamUser, ChunkSink {
     if (this.bodySink !== null) this.endSink();
     this.record(this.responseHead!.status);
     const reusable =
-      !extraBytes && this.responseHead!.keepAlive && this.responseBody !== Body.UntilClose && this.requestDone;
+      !extraBytes && this.responseHead!.keepAlive && this.reader.framing !== Framing.UntilClose && this.requestDone;
     this.releaseBackend('success');
     this.upstream = null;
     if (reusable) {
@@ -559,8 +503,7 @@ export class Exchange implements UpstreamUser, ChunkSink {
 
   /** The original body is all in the compressor; the terminator (with any trailers) follows its output. */
   private endSink(): void {
-    const decoder = this.responseDecoder;
-    this.bodySink!.end(!this.chunkToClient ? '' : decoder !== null ? lastChunk(decoder.trailers, isTrailerDropped) : '0\r\n\r\n');
+    this.bodySink!.end(this.chunkToClient ? lastChunk(this.reader.trailers, isTrailerDropped) : '');
   }
 
   private complete(): void {
@@ -581,8 +524,8 @@ export class Exchange implements UpstreamUser, ChunkSink {
       this.retryElsewhere('connect-failure');
       return;
     }
-    if (this.responseHead !== null && this.responsePending === null) {
-      if (this.responseBody === Body.UntilClose) {
+    if (this.responseHead !== null) {
+      if (this.reader.framing === Framing.UntilClose) {
         if (this.bodySink !== null) this.endSink();
         else if (this.chunkToClient) this.client.write('0\r\n\r\n');
         this.finished = true;
@@ -597,7 +540,7 @@ export class Exchange implements UpstreamUser, ChunkSink {
       this.client.destroy();
       return;
     }
-    const nothingReceived = this.responseHead === null && this.responsePending === null;
+    const nothingReceived = this.responseHead === null && !this.reader.partial;
     if (nothingReceived && conn.reused && !this.retriedStale && !this.requestBytesSent && IDEMPOTENT.has(this.head.method)) {
       // a pooled socket the backend had already closed: once, on a fresh connection
       this.retriedStale = true;
@@ -654,6 +597,7 @@ export class Exchange implements UpstreamUser, ChunkSink {
     this.latencyMs = performance.now() - this.startedAt;
     this.releaseBackend('success'); // passive health and the breaker see the 5xx status
     this.responseHead = null;
+    this.reader.reset();
     this.latencyMs = -1;
     (this.tried ??= []).push(backend);
     this.tryNextBackend();

@@ -1,9 +1,8 @@
 import http2 from 'node:http2';
 import type { Transform } from 'node:stream';
 import { performance } from 'node:perf_hooks';
-import { ChunkedDecoder, type ChunkSink } from '../h1/chunked.js';
-import { HttpParseError } from '../h1/parse-error.js';
-import { parseResponseHead, type ResponseHead } from '../h1/response-head.js';
+import type { ResponseHead } from '../h1/response-head.js';
+import { Framing, ResponseReader, type ResponseSink } from '../h1/response-reader.js';
 import { isHopByHop, upstreamRequestHead } from '../forwarding.js';
 import type { UpstreamConnection, UpstreamTransport, UpstreamUser } from '../upstream/connection.js';
 import { upstreamPool } from '../upstream/pool.js';
@@ -12,25 +11,16 @@ import { LOAD_HEADER } from '../../balancing/load-report.js';
 import { h2Compressor, pipeCompressed } from './compress-stream.js';
 import { StreamExchange } from './stream-exchange.js';
 
-const CRLFCRLF = Buffer.from('\r\n\r\n');
-const MAX_RESPONSE_HEAD = 64 * 1024;
 /** request bodies up to this size are read whole first, so the backend gets a Content-Length */
 const BUFFER_BEFORE_SENDING = 64 * 1024;
 const HSTS_FIELD = 'strict-transport-security';
-
-const enum Body {
-  None,
-  Length,
-  Chunked,
-  UntilClose,
-}
 
 /**
  * An HTTP/2 stream forwarded to an HTTP/1.1 backend over the pooled keep-alive connections.
  * The request is framed from the DATA actually received: a stream that ended before the
  * head is sent gets `Content-Length` = the bytes received; a longer one goes chunked.
  */
-export class H2ToH1Exchange extends StreamExchange implements UpstreamUser, ChunkSink {
+export class H2ToH1Exchange extends StreamExchange implements UpstreamUser, ResponseSink {
   private upstream: UpstreamConnection | null = null;
   /** request body received and not yet sent */
   private pending: Buffer[] = [];
@@ -43,10 +33,7 @@ export class H2ToH1Exchange extends StreamExchange implements UpstreamUser, Chun
   private requestDone = false;
 
   private responseHead: ResponseHead | null = null;
-  private responsePending: Buffer | null = null;
-  private responseBody = Body.None;
-  private responseRemaining = 0;
-  private decoder: ChunkedDecoder | null = null;
+  private readonly reader: ResponseReader;
   /** the route's compression of the response body, piped into the client's stream; null = as it is */
   private compressor: Transform | null = null;
 
@@ -88,6 +75,7 @@ export class H2ToH1Exchange extends StreamExchange implements UpstreamUser, Chun
   constructor(...args: ConstructorParameters<typeof StreamExchange>) {
     super(...args);
     this.requestEnded = this.stream.endAfterHeaders;
+    this.reader = new ResponseReader(this, this.head.method === 'HEAD');
   }
 
   private start(): void {
@@ -164,60 +152,36 @@ export class H2ToH1Exchange extends StreamExchange implements UpstreamUser, Chun
   // --- response: HTTP/1.1 backend -> HTTP/2 client ---
 
   upstreamData(conn: UpstreamConnection, data: Buffer): void {
-    if (this.responseHead === null || this.responsePending !== null) {
-      this.readResponseHead(conn, data);
-      return;
-    }
-    this.responseData(conn, data, 0);
+    if (this.responseHead !== null) conn.deadline = Date.now() + this.service.config.timeouts.idle;
+    this.reader.data(data);
   }
 
-  private readResponseHead(conn: UpstreamConnection, data: Buffer): void {
-    let buf = this.responsePending === null ? data : Buffer.concat([this.responsePending, data]);
-    for (;;) {
-      const end = buf.indexOf(CRLFCRLF);
-      if (end === -1) {
-        if (buf.length > MAX_RESPONSE_HEAD) return this.badResponse();
-        this.responsePending = Buffer.from(buf);
-        return;
-      }
-      let head: ResponseHead;
-      try {
-        head = parseResponseHead(buf.toString('latin1', 0, end), end);
-      } catch (error) {
-        if (error instanceof HttpParseError) return this.badResponse();
-        throw error;
-      }
-      if (head.status >= 100 && head.status < 200) {
-        // interim responses are not relayed (a 101 can't be: HTTP/2 has no Upgrade)
-        if (head.status === 101) return this.badResponse();
-        if (end + 4 >= buf.length) {
-          this.responsePending = null;
-          return;
-        }
-        buf = buf.subarray(end + 4);
-        continue;
-      }
-      this.responsePending = null;
-      this.responseHead = head;
-      this.latencyMs = performance.now() - this.startedAt;
-      conn.deadline = Date.now() + this.service.config.timeouts.idle;
-      this.startResponse(conn, head, buf, end + 4);
-      return;
-    }
+  /** Interim responses are not relayed (a 101 can't be: HTTP/2 has no Upgrade). */
+  responseInterim(head: ResponseHead): boolean {
+    if (head.status !== 101) return true;
+    this.badResponse();
+    return false;
+  }
+
+  responseFinalHead(head: ResponseHead, buf: Buffer, bodyStart: number): void {
+    const conn = this.upstream!;
+    this.responseHead = head;
+    this.latencyMs = performance.now() - this.startedAt;
+    conn.deadline = Date.now() + this.service.config.timeouts.idle;
+    this.startResponse(conn, head, buf, bodyStart);
+  }
+
+  responseError(): void {
+    this.badResponse();
   }
 
   private startResponse(conn: UpstreamConnection, head: ResponseHead, buf: Buffer, bodyStart: number): void {
     const status = head.status;
-    const noBody = this.head.method === 'HEAD' || status === 204 || status === 304;
-    if (noBody) this.responseBody = Body.None;
-    else if (head.chunked) this.responseBody = Body.Chunked;
-    else if (head.contentLength >= 0) this.responseBody = head.contentLength === 0 ? Body.None : Body.Length;
-    else this.responseBody = Body.UntilClose;
-    this.responseRemaining = head.contentLength;
+    const noBody = this.reader.framing === Framing.None;
     let compressor: Transform | null = null;
     if (this.run !== null) {
       this.run.applyResponsePhases(status, head.fields); // header rules, RateLimit fields
-      compressor = h2Compressor(this.run, status, head.fields, head.contentLength, this.responseBody === Body.None);
+      compressor = h2Compressor(this.run, status, head.fields, head.contentLength, noBody);
     }
     const headers: http2.OutgoingHttpHeaders = { ':status': status };
     const { lower, values } = head.fields;
@@ -236,8 +200,8 @@ export class H2ToH1Exchange extends StreamExchange implements UpstreamUser, Chun
     const stream = this.stream;
     if (stream.closed) return;
     this.status = status;
-    stream.respond(this.withHsts(headers), { endStream: this.responseBody === Body.None });
-    if (this.responseBody === Body.None) {
+    stream.respond(this.withHsts(headers), { endStream: noBody });
+    if (noBody) {
       this.responseComplete(conn, bodyStart < buf.length);
       return;
     }
@@ -246,48 +210,17 @@ export class H2ToH1Exchange extends StreamExchange implements UpstreamUser, Chun
       compressor.on('drain', this.onClientDrain);
       pipeCompressed(compressor, stream);
     }
-    if (this.responseBody === Body.Chunked) this.decoder = new ChunkedDecoder(this, 502);
-    if (bodyStart < buf.length) this.responseData(conn, buf, bodyStart);
+    if (bodyStart < buf.length) this.reader.body(buf, bodyStart);
   }
 
-  private responseData(conn: UpstreamConnection, data: Buffer, start: number): void {
-    conn.deadline = Date.now() + this.service.config.timeouts.idle;
-    switch (this.responseBody) {
-      case Body.Length: {
-        const available = data.length - start;
-        const take = available < this.responseRemaining ? available : this.responseRemaining;
-        this.responseRemaining -= take;
-        this.sendToClient(data.subarray(start, start + take));
-        if (this.responseRemaining === 0) {
-          this.endClientBody();
-          this.responseComplete(conn, take < available);
-        }
-        return;
-      }
-      case Body.Chunked: {
-        let end: number;
-        try {
-          end = this.decoder!.feed(data, start);
-        } catch (error) {
-          if (error instanceof HttpParseError) return this.badResponse();
-          throw error;
-        }
-        if (end !== -1) {
-          this.endClientBody(); // HTTP/1.1 trailers are not relayed to HTTP/2 clients
-          this.responseComplete(conn, end < data.length);
-        }
-        return;
-      }
-      case Body.UntilClose:
-        this.sendToClient(start === 0 ? data : data.subarray(start));
-        return;
-      case Body.None:
-        return;
-    }
+  responseData(piece: Buffer): void {
+    this.sendToClient(piece);
   }
 
-  chunkData(data: Buffer): void {
-    this.sendToClient(data);
+  /** HTTP/1.1 trailers are not relayed to HTTP/2 clients. */
+  responseEnd(_trailers: unknown, extraBytes: boolean): void {
+    this.endClientBody();
+    this.responseComplete(this.upstream!, extraBytes);
   }
 
   private sendToClient(piece: Buffer): void {
@@ -313,7 +246,7 @@ export class H2ToH1Exchange extends StreamExchange implements UpstreamUser, Chun
   private responseComplete(conn: UpstreamConnection, extraBytes: boolean): void {
     this.finished = true;
     this.record(this.status);
-    const reusable = !extraBytes && this.responseHead!.keepAlive && this.responseBody !== Body.UntilClose && this.requestDone;
+    const reusable = !extraBytes && this.responseHead!.keepAlive && this.reader.framing !== Framing.UntilClose && this.requestDone;
     this.releaseBackend('success');
     this.upstream = null;
     if (reusable) {
@@ -335,7 +268,7 @@ export class H2ToH1Exchange extends StreamExchange implements UpstreamUser, Chun
       if (this.connectFailed()) this.tryNextBackend();
       return;
     }
-    if (this.responseHead !== null && this.responsePending === null && this.responseBody === Body.UntilClose) {
+    if (this.responseHead !== null && this.reader.framing === Framing.UntilClose) {
       this.finished = true;
       this.record(this.status);
       this.releaseBackend('success');
