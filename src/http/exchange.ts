@@ -1,5 +1,5 @@
+import { chooseBackend } from './choose-backend.js';
 import { performance } from 'node:perf_hooks';
-import type { PickContext } from '../balancing/balancer.js';
 import type { Backend } from '../pool/backend.js';
 import type { Service } from '../pool/service.js';
 import type { ClientConnection } from './client-connection.js';
@@ -16,7 +16,6 @@ import { upstreamPool } from './upstream/pool.js';
 import type { RouteTarget } from './listener-state.js';
 import type { ChainRun } from './middleware/run.js';
 import type { CompressSink } from './middleware/compress-sink.js';
-import { RequestKeySource } from './request-values.js';
 import { LOAD_HEADER, parseLoadHeader, recordLoadReport } from '../balancing/load-report.js';
 import type { CircuitBreaker } from '../pool/circuit-breaker.js';
 import type { StickyPolicy } from '../pool/sticky.js';
@@ -27,7 +26,6 @@ import { switchingProtocolsHead, Tunnel } from './tunnel.js';
 const HSTS_FIELD = 'strict-transport-security';
 /** bodies up to this size that arrive with their head are sent in the same write */
 const SMALL_BODY = 8 * 1024;
-const NONE: readonly Backend[] = [];
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 /** request body framing */
@@ -129,15 +127,7 @@ export class Exchange implements UpstreamUser, ResponseSink {
 
   private tryNextBackend(): void {
     const service = this.service;
-    const balancer = service.balancer;
-    let backend: Backend | undefined;
-    const stuckTo = this.stuckTo;
-    if (stuckTo !== undefined && this.attempts === 0 && stuckTo.available()) backend = stuckTo;
-    else {
-      const ctx: PickContext = { clientIp: this.clientIp, key: '' };
-      if (balancer.usesKey) ctx.key = service.hashKey(new RequestKeySource(this.head, this.clientIp));
-      backend = balancer.pick(ctx, this.tried ?? NONE);
-    }
+    const backend = chooseBackend(service, this.head, this.clientIp, this.stuckTo, this.attempts === 0, this.tried);
     if (backend === undefined) {
       if (this.attempts === 0) {
         this.client.observers.stats.service(service.name).noBackend++;

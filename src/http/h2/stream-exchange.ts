@@ -1,8 +1,9 @@
+import { chooseBackend } from '../choose-backend.js';
 import http2 from 'node:http2';
 import { STATUS_CODES } from 'node:http';
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { Outcome, PickContext } from '../../balancing/balancer.js';
+import type { Outcome } from '../../balancing/balancer.js';
 import type { Backend } from '../../pool/backend.js';
 import type { BreakerRefusal, CircuitBreaker } from '../../pool/circuit-breaker.js';
 import type { Service } from '../../pool/service.js';
@@ -13,11 +14,9 @@ import type { RequestHead } from '../h1/request-head.js';
 import type { RouteTarget } from '../listener-state.js';
 import type { Answer } from '../middleware/chain.js';
 import { ChainRun, requestVerdict, type ChainClient } from '../middleware/run.js';
-import { RequestKeySource } from '../request-values.js';
 import { appendHeader, respondWithAnswer } from './chain-headers.js';
 import { serveStaticOnStream } from './static-stream.js';
 
-const NONE: readonly Backend[] = [];
 const { NGHTTP2_INTERNAL_ERROR } = http2.constants;
 
 /** What a stream's exchange needs from its client connection (one HTTP/2 session). */
@@ -160,15 +159,7 @@ export abstract class StreamExchange {
   /** The next backend (counted as in use), or undefined after answering 503/502. */
   protected pickBackend(): Backend | undefined {
     const service = this.service;
-    const balancer = service.balancer;
-    let backend: Backend | undefined;
-    const stuckTo = this.stuckTo;
-    if (stuckTo !== undefined && this.attempts === 0 && stuckTo.available()) backend = stuckTo;
-    else {
-      const ctx: PickContext = { clientIp: this.clientIp, key: '' };
-      if (balancer.usesKey) ctx.key = service.hashKey(new RequestKeySource(this.head, this.clientIp));
-      backend = balancer.pick(ctx, this.tried ?? NONE);
-    }
+    const backend = chooseBackend(service, this.head, this.clientIp, this.stuckTo, this.attempts === 0, this.tried);
     if (backend === undefined) {
       if (this.attempts === 0) {
         this.owner.observers.stats.service(service.name).noBackend++;
