@@ -2,6 +2,7 @@ import type net from 'node:net';
 import { deadlines, type HasDeadline } from './deadlines.js';
 import { errorResponse, redirectResponse } from './error-responses.js';
 import { Exchange } from './exchange.js';
+import type { ExchangeClient } from './exchange-client.js';
 import { HttpParseError } from './h1/parse-error.js';
 import { parseRequestHead } from './h1/request-head.js';
 import { clientAddress, type Peer } from './forwarding.js';
@@ -42,7 +43,7 @@ export interface LocalExchange extends ClientExchange {
  * One client connection: reads request heads strictly, refuses what is ambiguous,
  * and runs one Exchange at a time, so pipelined requests are answered in order.
  */
-export class ClientConnection implements HasDeadline {
+export class ClientConnection implements HasDeadline, ExchangeClient {
   readonly peer: Peer;
   deadline = 0;
   private state = State.Head;
@@ -61,8 +62,8 @@ export class ClientConnection implements HasDeadline {
   bytesIn = 0;
   bytesOut = 0;
   /** the counts when the current exchange began, to count its bytes */
-  readMark = 0;
-  writeMark = 0;
+  private readMark = 0;
+  private writeMark = 0;
 
   constructor(
     readonly socket: net.Socket,
@@ -82,6 +83,14 @@ export class ClientConnection implements HasDeadline {
     deadlines.add(this);
     listener.stats.active++;
     listener.stats.accepted++;
+  }
+
+  get exchangeBytesIn(): number {
+    return this.bytesIn - this.readMark;
+  }
+
+  get exchangeBytesOut(): number {
+    return this.bytesOut - this.writeMark;
   }
 
   get observers(): Observers {

@@ -3,8 +3,7 @@
 // its source when the destination's write() returns false and resumes it on 'drain'. FINs are
 // propagated per direction (half-close). Handlers are bound once per connection, none per chunk.
 import type net from 'node:net';
-import { performance } from 'node:perf_hooks';
-import type { PickContext, Outcome } from '../balancing/balancer.js';
+import { Attempt, Failure, type AttemptHandler } from '../attempt/attempt.js';
 import { deadlines, type HasDeadline } from '../http/deadlines.js';
 import type { Backend } from '../pool/backend.js';
 import type { Service } from '../pool/service.js';
@@ -12,7 +11,6 @@ import type { ProxiedAddresses } from './proxy-protocol.js';
 import { connectUpstream } from './upstream-connect.js';
 
 const READ_BUFFER_SIZE = 64 * 1024;
-const NONE: readonly Backend[] = [];
 
 /** What a session needs from its listener. */
 export interface TcpSessionHost {
@@ -20,16 +18,13 @@ export interface TcpSessionHost {
   sessions: Set<TcpSession>;
 }
 
-export class TcpSession implements HasDeadline {
+export class TcpSession implements HasDeadline, AttemptHandler {
   deadline = 0;
   private upstream: net.Socket | null = null;
-  private backend: Backend | null = null;
-  private tried: Backend[] | null = null;
-  private attempts = 0;
+  private readonly attempt: Attempt;
   private connected = false;
   private clientClosed = false;
   private clientEnded = false;
-  private startedAt = 0;
   /** where the next backend read lands; null once the last one is still queued in the client socket */
   private readBuffer: Buffer | null = null;
   /** bumped on every chunk either way; the idle check compares it instead of reading the clock per chunk */
@@ -49,6 +44,7 @@ export class TcpSession implements HasDeadline {
     private initial: Buffer | null,
   ) {
     this.checkEvery = Math.max(100, Math.min(host.idleMs, Math.ceil(host.idleMs / 8)));
+    this.attempt = new Attempt(service, this, clientIp, '', false, null);
   }
 
   /** The client socket must be paused (pauseOnConnect, or paused by whoever read from it). */
@@ -63,8 +59,7 @@ export class TcpSession implements HasDeadline {
     client.pause();
     this.host.sessions.add(this);
     deadlines.add(this);
-    this.startedAt = performance.now();
-    this.connectNext();
+    this.attempt.start(undefined);
   }
 
   destroy(): void {
@@ -88,22 +83,15 @@ export class TcpSession implements HasDeadline {
     this.deadline = now + this.checkEvery;
   }
 
-  // --- choosing and connecting ---
+  // --- the attempt's side (AttemptHandler) ---
 
-  private connectNext(): void {
+  /** Every algorithm works for L4: hash algorithms hash the client's address. */
+  attemptKey(): string {
+    return this.clientIp;
+  }
+
+  attemptOn(backend: Backend): void {
     const service = this.service;
-    const balancer = service.balancer;
-    // every algorithm works for L4: hash algorithms hash the client's address
-    const ctx: PickContext = { clientIp: this.clientIp, key: this.clientIp };
-    const backend = balancer.pick(ctx, this.tried ?? NONE);
-    if (backend === undefined || this.attempts > service.config.retries.attempts) {
-      this.client.destroy();
-      this.finish();
-      return;
-    }
-    this.attempts++;
-    this.backend = backend;
-    service.startOn(backend);
     this.deadline = Date.now() + service.config.timeouts.connect;
     const upstream = connectUpstream(backend, service.config, this.addresses, this);
     this.upstream = upstream;
@@ -111,6 +99,11 @@ export class TcpSession implements HasDeadline {
     upstream.on('drain', this.onUpstreamDrain);
     upstream.on('error', noop);
     upstream.on('close', this.onUpstreamClose);
+  }
+
+  attemptRefused(): void {
+    this.client.destroy();
+    this.finish();
   }
 
   // UpstreamHandlers (see upstream-connect.ts)
@@ -179,31 +172,25 @@ export class TcpSession implements HasDeadline {
     this.upstream = null;
     if (!this.connected) {
       // refused, unreachable or too slow: nothing was sent, the next candidate is safe to try
-      const failed = this.backend;
-      this.release('connect-failure');
-      if (failed !== null) (this.tried ??= []).push(failed);
-      if (this.clientClosed) this.finish();
-      else this.connectNext();
+      if (this.clientClosed) {
+        this.attempt.end('connect-failure');
+        this.finish();
+      } else if (!this.attempt.retryOrEnd(Failure.Connect, 'connect-failure')) {
+        this.attemptRefused();
+      }
       return;
     }
-    this.release(hadError ? 'failure' : 'success');
+    this.attempt.end(hadError ? 'failure' : 'success');
     if (hadError) this.client.destroy();
     else this.client.end();
     if (this.clientClosed) this.finish();
   };
 
-  private release(outcome: Outcome): void {
-    const backend = this.backend;
-    if (backend === null) return;
-    this.backend = null;
-    this.service.endOn(backend, outcome, performance.now() - this.startedAt, 0);
-  }
-
   private finish(): void {
     this.deadline = 0;
     deadlines.delete(this);
     this.host.sessions.delete(this);
-    if (this.upstream === null && this.backend !== null) this.release('cancelled');
+    if (this.upstream === null) this.attempt.cancel();
   }
 }
 

@@ -1,7 +1,15 @@
 import pino from 'pino';
 import type { AccessLogConfig, AccessLogField } from '../config/types.js';
-import type { RequestHead } from '../http/h1/request-head.js';
 import type { Backend } from '../pool/backend.js';
+
+/** The request as the access log reads it (an HTTP/1.1 head or an HTTP/2 stream's, seen the same way). */
+export interface LoggedRequest {
+  readonly method: string;
+  readonly authority: string;
+  readonly target: string;
+  readonly requestId: string;
+  readonly fields: { get(lowerName: string): string | undefined };
+}
 
 /** What an access log line can say about a request; the config picks the fields. */
 interface RequestFacts {
@@ -11,7 +19,7 @@ interface RequestFacts {
   backend: Backend | null;
   clientIp: string;
   protocol: string;
-  head: RequestHead;
+  head: LoggedRequest;
   status: number;
   durationMs: number;
   bytesIn: number;

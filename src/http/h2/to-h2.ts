@@ -1,5 +1,6 @@
 import http2 from 'node:http2';
-import { performance } from 'node:perf_hooks';
+import { Failure, LOAD_HEADER } from '../../attempt/attempt.js';
+import type { Backend } from '../../pool/backend.js';
 import { responsePhasesOnHeaders } from './chain-headers.js';
 import { pipeCompressed } from './compress-stream.js';
 import { StreamExchange } from './stream-exchange.js';
@@ -16,7 +17,6 @@ const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = http2.const
 export class H2ToH2Exchange extends StreamExchange {
   private upstream: http2.ClientHttp2Stream | null = null;
   private trailers: http2.OutgoingHttpHeaders | null = null;
-  private piping = false;
   private compressing = false;
 
   begin(): void {
@@ -28,26 +28,26 @@ export class H2ToH2Exchange extends StreamExchange {
     this.startPicking();
   }
 
-  protected tryNextBackend(): void {
-    const backend = this.pickBackend();
-    if (backend === undefined) return;
-    const config = this.service.config;
-    const entry = upstreamSession(backend, config);
+  attemptOn(backend: Backend): void {
+    const entry = upstreamSession(backend, this.service.config);
     if (entry.connected) this.open(entry);
     else {
-      this.connectionPending();
+      this.attempt.connectionPending();
       entry.session.once('connect', () => this.open(entry));
       entry.session.once('close', () => {
-        if (!entry.connected && this.upstream === null && !this.finished) {
-          if (this.connectFailed()) this.tryNextBackend();
-        }
+        if (!entry.connected && this.upstream === null && !this.finished) this.connectFailed();
       });
     }
   }
 
+  /** Nothing reached the backend (no session, or a stream refused before it began): the next one, or 502. */
+  private connectFailed(): void {
+    if (!this.attempt.retryOrEnd(Failure.Connect, 'connect-failure')) this.fail(502);
+  }
+
   private open(entry: UpstreamSession): void {
-    if (this.finished || this.backend === null) return;
-    this.connectionOpened();
+    if (this.finished || this.attempt.backend === null) return;
+    this.attempt.connectionOpened();
     const scheme = this.service.config.tls === undefined ? 'http' : 'https';
     const headers = upstreamH2RequestHeaders(this.head, this.owner.peer, this.clientIp, scheme);
     const endStream = this.stream.endAfterHeaders;
@@ -56,7 +56,7 @@ export class H2ToH2Exchange extends StreamExchange {
       upstream = entry.session.request(headers, { endStream });
     } catch {
       // the session closed between the check and the request (a GOAWAY just in)
-      if (this.connectFailed()) this.tryNextBackend();
+      this.connectFailed();
       return;
     }
     this.upstream = upstream;
@@ -69,7 +69,7 @@ export class H2ToH2Exchange extends StreamExchange {
     upstream.on('error', () => {}); // seen in 'close' through rstCode
     upstream.on('close', this.onUpstreamClose);
     if (!endStream) {
-      this.piping = true;
+      this.attempt.bodySent = true;
       this.stream.pipe(upstream);
     }
   }
@@ -77,13 +77,22 @@ export class H2ToH2Exchange extends StreamExchange {
   private readonly onResponse = (headers: http2.IncomingHttpHeaders, flags: number): void => {
     const upstream = this.upstream!;
     const stream = this.stream;
-    this.latencyMs = performance.now() - this.startedAt;
-    upstream.setTimeout(this.service.config.timeouts.idle, this.onUpstreamTimeout);
     const status = Number(headers[':status']);
     if (status >= 100 && status < 200) return; // interim: not relayed
+    const readsLoad = this.service.readsLoadReports;
+    const report = headers[LOAD_HEADER];
+    this.attempt.responseHead(status, readsLoad && typeof report === 'string' ? report : undefined);
+    if (status >= 500 && this.attempt.canRetry(Failure.ServerError)) {
+      this.abandonUpstream();
+      this.attempt.retry('success'); // passive health and the breaker see the 5xx status
+      return;
+    }
+    upstream.setTimeout(this.service.config.timeouts.idle, this.onUpstreamTimeout);
     if (stream.closed) return;
     this.status = status;
+    this.attempt.responded = true;
     let out = relayedHeaders(headers, this.owner.hsts !== '');
+    if (readsLoad) delete out[LOAD_HEADER];
     const endStream = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
     let compressor = null;
     if (this.run !== null) {
@@ -120,18 +129,15 @@ export class H2ToH2Exchange extends StreamExchange {
     if (code === NGHTTP2_NO_ERROR && this.status !== 0) {
       this.finished = true;
       this.record(this.status);
-      this.releaseBackend('success');
+      this.attempt.end('success');
       return; // the client stream ends through the pipe and its trailers
     }
     if (this.status === 0 && code === NGHTTP2_REFUSED_STREAM) {
       // never processed (RFC 9113 8.7): safe to send elsewhere when nothing was read from the client
       this.upstream = null;
-      if (!this.piping && this.connectFailed()) {
-        this.tryNextBackend();
-        return;
-      }
+      if (this.attempt.retryOrEnd(Failure.RefusedStream, 'connect-failure')) return;
     }
-    this.releaseBackend(code === NGHTTP2_CANCEL ? 'cancelled' : 'failure');
+    this.attempt.end(code === NGHTTP2_CANCEL ? 'cancelled' : 'failure');
     if (this.status === 0) this.fail(502);
     else {
       this.finished = true;
@@ -142,17 +148,35 @@ export class H2ToH2Exchange extends StreamExchange {
 
   private readonly onUpstreamTimeout = (): void => {
     if (this.finished) return;
-    this.releaseBackend('timeout');
+    if (this.status === 0 && this.attempt.canRetry(Failure.Timeout)) {
+      this.abandonUpstream();
+      this.attempt.retry('timeout');
+      return;
+    }
+    this.attempt.end('timeout');
     this.upstream?.close(NGHTTP2_CANCEL);
     this.fail(504);
   };
+
+  /** Cancel the upstream stream of a failed attempt without hearing from it again (a retry follows). */
+  private abandonUpstream(): void {
+    const upstream = this.upstream!;
+    this.upstream = null;
+    upstream.off('response', this.onResponse);
+    upstream.off('close', this.onUpstreamClose);
+    upstream.removeAllListeners('data');
+    upstream.removeAllListeners('trailers');
+    upstream.setTimeout(0);
+    if (!upstream.closed) upstream.close(NGHTTP2_CANCEL);
+  }
 
   private readonly onClientClose = (): void => {
     if (this.finished) return;
     this.finished = true;
     this.record(this.status);
     // the client's side may finish first when the upstream's close is still on its way
-    this.releaseBackend(this.status !== 0 && this.stream.rstCode === NGHTTP2_NO_ERROR ? 'success' : 'cancelled');
+    if (this.status !== 0 && this.stream.rstCode === NGHTTP2_NO_ERROR) this.attempt.end('success');
+    else this.attempt.cancel();
     const upstream = this.upstream;
     if (upstream !== null && !upstream.closed) upstream.close(NGHTTP2_CANCEL);
   };

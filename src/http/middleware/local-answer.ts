@@ -2,6 +2,7 @@
 // connection's exchange slot like an Exchange would, so pipelined requests stay in order.
 import { STATUS_CODES } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { h1Protocol, recordRequest } from '../../observe/request-record.js';
 import type { ClientExchange } from '../client-connection.js';
 import { FieldList } from '../h1/fields.js';
 import type { Answer } from './chain.js';
@@ -54,27 +55,8 @@ export function localHead(run: ChainRun, status: number, fields: FieldList, clos
 /** Count an answer of the chain's own in the route's series (backend: none) and the access log. */
 export function recordLocal(run: ChainRun, status: number): void {
   const client = run.client;
-  const stats = run.chain.stats;
   const durationMs = performance.now() - run.startedAt;
-  const bytesIn = client.socket.bytesRead - client.readMark;
-  const bytesOut = client.socket.bytesWritten - client.writeMark;
-  stats.counters(null).record(status, durationMs, bytesIn, bytesOut);
-  const accessLog = client.observers.accessLog;
-  if (accessLog !== null) {
-    accessLog.request({
-      listener: stats.listener,
-      route: stats.route,
-      service: stats.service,
-      backend: null,
-      clientIp: run.clientIp,
-      protocol: run.head.version === 11 ? 'HTTP/1.1' : 'HTTP/1.0',
-      head: run.head,
-      status,
-      durationMs,
-      bytesIn,
-      bytesOut,
-    });
-  }
+  recordRequest(client.observers, run.chain.stats, null, run.head, run.clientIp, h1Protocol(run.head.version), status, durationMs, client.exchangeBytesIn, client.exchangeBytesOut);
 }
 
 /** A plain-text answer. */

@@ -7,11 +7,17 @@ import { encodeProxyHeader } from '../../l4/proxy-protocol.js';
 import { socketAddresses } from '../../l4/proxy-accept.js';
 import type { Backend } from '../../pool/backend.js';
 import { backendTlsOptions } from '../../tls/client-options.js';
-import type { ClientConnection } from '../client-connection.js';
+import type { Peer } from '../forwarding.js';
 import type { UpstreamTransport } from './connection.js';
 
+/** The client a PROXY header to the backend speaks of. */
+export interface TransportClient {
+  readonly socket: net.Socket;
+  readonly peer: Peer;
+}
+
 /** The transport of a service's backend connections; null for plain TCP. */
-export function serviceTransport(config: ServiceConfig, host: string, client: Pick<ClientConnection, 'socket' | 'peer'>): UpstreamTransport | null {
+export function serviceTransport(config: ServiceConfig, host: string, client: TransportClient): UpstreamTransport | null {
   if (config.tls === undefined && config.proxyProtocol === undefined) return null;
   let proxyHeader: Buffer | null = null;
   if (config.proxyProtocol !== undefined) {
