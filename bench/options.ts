@@ -1,19 +1,24 @@
-// Command-line flags of `npm run bench`: --rounds N, --duration S, --only a,b.
+// Command-line flags of `npm run bench`: --rounds N, --duration S, --only a,b, --baseline DIR.
+// base, base-tcp, base-h2: the Fulcrum built in another checkout (--baseline DIR), for before/after in one run
 // *-tcp: the same HTTP load through L4 (tcp mode) proxies: each client connection is tied to one backend
 // *-h2: HTTP/2 (h2c, prior knowledge) from h2load to the proxy, HTTP/1.1 to the backends
-export const TARGET_NAMES = ['direct', 'nginx', 'haproxy', 'fulcrum', 'haproxy-tcp', 'fulcrum-tcp', 'nginx-h2', 'fulcrum-h2'] as const;
+export const TARGET_NAMES = ['direct', 'nginx', 'haproxy', 'fulcrum', 'base', 'haproxy-tcp', 'fulcrum-tcp', 'base-tcp', 'nginx-h2', 'fulcrum-h2', 'base-h2'] as const;
+const BASELINE_TARGETS: readonly string[] = ['base', 'base-tcp', 'base-h2'];
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 export interface BenchOptions {
   rounds: number;
   durationSec: number;
   only: TargetName[];
+  /** a checkout whose dist/ holds the Fulcrum to compare with (the base* targets); undefined = none */
+  baseline: string | undefined;
 }
 
-const USAGE = `usage: npm run bench -- [--rounds N] [--duration S] [--only ${TARGET_NAMES.join(',')}]`;
+const USAGE = `usage: npm run bench -- [--rounds N] [--duration S] [--only ${TARGET_NAMES.join(',')}] [--baseline DIR]`;
 
 export function parseOptions(argv: string[]): BenchOptions {
-  const options: BenchOptions = { rounds: 3, durationSec: 5, only: [...TARGET_NAMES] };
+  const options: BenchOptions = { rounds: 3, durationSec: 5, only: [], baseline: undefined };
+  let only: string[] | null = null;
   for (let i = 0; i < argv.length; i++) {
     let flag = argv[i]!;
     let value: string | undefined;
@@ -42,9 +47,12 @@ export function parseOptions(argv: string[]): BenchOptions {
             throw new Error(`unknown target "${name}" (known: ${TARGET_NAMES.join(', ')})`);
           }
         }
-        options.only = TARGET_NAMES.filter((t) => names.includes(t));
+        only = names;
         break;
       }
+      case '--baseline':
+        options.baseline = next();
+        break;
       case '-h':
       case '--help':
         console.log(USAGE);
@@ -52,6 +60,11 @@ export function parseOptions(argv: string[]): BenchOptions {
       default:
         throw new Error(`unknown flag "${flag}"\n${USAGE}`);
     }
+  }
+  // the base* targets run only against a baseline checkout, and by default whenever one is given
+  options.only = TARGET_NAMES.filter((t) => (only === null ? options.baseline !== undefined || !BASELINE_TARGETS.includes(t) : only.includes(t)));
+  if (options.baseline === undefined && options.only.some((t) => BASELINE_TARGETS.includes(t))) {
+    throw new Error(`the base targets need --baseline DIR (a checkout with a built dist/)\n${USAGE}`);
   }
   return options;
 }

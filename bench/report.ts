@@ -90,6 +90,12 @@ export function computeRatios(targets: TargetResult[]): Ratios {
       reqPerCpuSecond: divide(fulcrumTcp.reqPerCpuSecond, haproxyTcp.reqPerCpuSecond),
     };
   }
+  // before/after: this checkout's Fulcrum against the --baseline one
+  for (const [now, before] of [['fulcrum', 'base'], ['fulcrum-tcp', 'base-tcp'], ['fulcrum-h2', 'base-h2']] as const) {
+    const a = byName.get(now);
+    const b = byName.get(before);
+    if (a && b) ratios[`${now}/${before}`] = { reqPerSec: divide(a.reqPerSec, b.reqPerSec), reqPerCpuSecond: divide(a.reqPerCpuSecond, b.reqPerCpuSecond) };
+  }
   return ratios;
 }
 

@@ -39,6 +39,7 @@ const log = (msg: string): void => console.log(`bench: ${msg}`);
 
 async function startTarget(
   name: TargetName,
+  baseline: string | undefined,
   tools: Partial<Tools>,
   workDir: string,
   port: number,
@@ -73,6 +74,13 @@ async function startTarget(
     }
     case 'fulcrum-tcp': {
       const proc = await startFulcrum(REPO_ROOT, join(workDir, 'fulcrum-tcp'), port, backendPorts, 'tcp');
+      return { target: { name, port, proxyPid: proc.pid }, proc };
+    }
+    case 'base':
+    case 'base-tcp':
+    case 'base-h2': {
+      const protocol = name === 'base' ? 'http' : name === 'base-tcp' ? 'tcp' : 'h2';
+      const proc = await startFulcrum(resolve(baseline!), join(workDir, name), port, backendPorts, protocol);
       return { target: { name, port, proxyPid: proc.pid }, proc };
     }
   }
@@ -128,7 +136,7 @@ async function bench(options: BenchOptions): Promise<void> {
       const port = name === 'direct' ? backendPorts[0]! : ports[nextPort++]!;
       results.set(name, { name, samples: [], median: { errors: 0 } });
       try {
-        const started = await startTarget(name, tools, workDir, port, backendPorts);
+        const started = await startTarget(name, options.baseline, tools, workDir, port, backendPorts);
         if (started.proc) procs.set(name, started.proc);
         targets.push(started.target);
         log(`${name}: ready on ${started.target.port}${started.proc ? ` (pid ${started.proc.pid})` : ''}`);
