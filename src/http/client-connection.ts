@@ -3,6 +3,7 @@ import { deadlines, type HasDeadline } from './deadlines.js';
 import { errorResponse, redirectResponse } from './error-responses.js';
 import { Exchange } from './exchange.js';
 import type { ExchangeClient } from './exchange-client.js';
+import { findHeadEnd, nextScanFrom } from './h1/head-boundary.js';
 import { HttpParseError } from './h1/parse-error.js';
 import { parseRequestHead } from './h1/request-head.js';
 import { clientAddress, type Peer } from './forwarding.js';
@@ -23,8 +24,6 @@ const enum State {
   Tunnel,
   Closed,
 }
-
-const CRLFCRLF = Buffer.from('\r\n\r\n');
 
 /** What the connection tells the exchange in progress: an Exchange to a backend, or an answer of a middleware's own. */
 export interface ClientExchange {
@@ -271,18 +270,15 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
       this.scanFrom = 0;
       if (this.pending === null) return;
     }
-    const end = buf.indexOf(CRLFCRLF, this.scanFrom);
-    if (end === -1) {
-      this.incompleteHead(buf);
-      return;
-    }
-    if (end + 4 > limits.maxHeaderBytes) {
-      this.refuseHead(new HttpParseError(431, 'request head too large'));
-      return;
-    }
-    this.scanFrom = 0;
+    let end: number;
     let head;
     try {
+      end = findHeadEnd(buf, this.scanFrom, limits);
+      if (end === -1) {
+        this.scanFrom = nextScanFrom(buf);
+        return;
+      }
+      this.scanFrom = 0;
       head = parseRequestHead(buf.toString('latin1', 0, end), end, limits);
     } catch (error) {
       if (error instanceof HttpParseError) this.refuseHead(error);
@@ -367,24 +363,6 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
     return this.listener.hsts;
   }
 
-  private incompleteHead(buf: Buffer): void {
-    const limits = this.listener.config.limits;
-    if (hasBareLf(buf, this.scanFrom)) {
-      this.refuseHead(new HttpParseError(400, 'bare LF in request head'));
-      return;
-    }
-    const lineEnd = buf.indexOf(0x0a);
-    if (lineEnd === -1 && buf.length > limits.maxUriLength + 32) {
-      this.refuseHead(new HttpParseError(414, 'request line too long'));
-      return;
-    }
-    if (buf.length > limits.maxHeaderBytes) {
-      this.refuseHead(new HttpParseError(431, 'request head too large'));
-      return;
-    }
-    this.scanFrom = Math.max(0, buf.length - 3);
-  }
-
   private refuseHead(error: HttpParseError): void {
     this.listener.stats.refused++;
     this.listener.onRefusal?.(error, this.peer.ip);
@@ -396,13 +374,6 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
 function httpsLocation(head: RequestHead, port: number): string {
   const host = head.host.includes(':') && !head.host.startsWith('[') ? `[${head.host}]` : head.host;
   return 'Location: https://' + host + (port === 443 ? '' : ':' + port) + head.target + '\r\n';
-}
-
-function hasBareLf(buf: Buffer, from: number): boolean {
-  for (let i = buf.indexOf(0x0a, from); i !== -1; i = buf.indexOf(0x0a, i + 1)) {
-    if (i === 0 || buf[i - 1] !== 0x0d) return true;
-  }
-  return false;
 }
 
 function normalizeIp(ip: string): string {
