@@ -1,5 +1,5 @@
 import type net from 'node:net';
-import { deadlines, type HasDeadline } from './deadlines.js';
+import { deadlines, type HasDeadline } from '../net/deadlines.js';
 import { errorResponse, redirectResponse } from './error-responses.js';
 import { Exchange } from './exchange.js';
 import type { ExchangeClient } from './exchange-client.js';
@@ -7,7 +7,8 @@ import { findHeadEnd, nextScanFrom } from './h1/head-boundary.js';
 import { HttpParseError } from './h1/parse-error.js';
 import { parseRequestHead } from './h1/request-head.js';
 import { clientAddress, type Peer } from './forwarding.js';
-import type { ConnectionInfo, HttpListenerState } from './listener-state.js';
+import type { ConnectionInfo } from '../net/connection-info.js';
+import type { HttpListenerState } from './listener-state.js';
 import type { Observers } from '../observe/observers.js';
 import type { RequestHead } from './h1/request-head.js';
 import type { ConnectionMiddlewareState } from './middleware/connection-state.js';

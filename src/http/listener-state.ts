@@ -34,10 +34,3 @@ export interface HttpListenerState {
   /** https listeners with hsts: the Strict-Transport-Security field line; '' = none */
   hsts: string;
 }
-
-/** Established once per connection, before any request: by TLS, or by a trusted PROXY header. */
-export interface ConnectionInfo {
-  clientIp?: string;
-  sni: string;
-  certHeaders: string;
-}

@@ -1,7 +1,7 @@
 import type net from 'node:net';
 import type { Backend } from '../pool/backend.js';
 import type { Service } from '../pool/service.js';
-import { deadlines, type HasDeadline } from './deadlines.js';
+import { deadlines, type HasDeadline } from '../net/deadlines.js';
 import type { UpstreamConnection, UpstreamTransport, UpstreamUser } from './upstream/connection.js';
 import { isHopByHop } from './forwarding.js';
 import type { ResponseHead } from './h1/response-head.js';

@@ -5,12 +5,10 @@ import type { RunningListener } from '../listener-factory.js';
 import { CidrSet } from '../net/cidr.js';
 import type { Logger } from '../observe/logger.js';
 import type { Service } from '../pool/service.js';
-import { acceptProxyHeader, socketAddresses } from './proxy-accept.js';
-import { unmapped, type ProxiedAddresses } from './proxy-protocol.js';
+import { PROXY_HEADER_TIMEOUT, listenOn } from '../net/listen.js';
+import { acceptProxyHeader, socketAddresses } from '../net/proxy-accept.js';
+import { unmapped, type ProxiedAddresses } from '../net/proxy-protocol.js';
 import { TcpSession, type TcpSessionHost } from './tcp-proxy.js';
-
-/** How long a trusted proxy gets to send its PROXY header. */
-export const PROXY_HEADER_TIMEOUT = 5_000;
 
 export class TcpListener implements RunningListener, TcpSessionHost {
   readonly server: net.Server;
@@ -61,16 +59,4 @@ export class TcpListener implements RunningListener, TcpSessionHost {
   private startSession(socket: net.Socket, clientIp: string, addresses: ProxiedAddresses | null, initial: Buffer | null): void {
     new TcpSession(socket, this.service, clientIp, addresses, this, initial).start();
   }
-}
-
-export function listenOn(server: net.Server, config: ListenerConfig): Promise<net.AddressInfo> {
-  const { host, port } = config.address;
-  return new Promise((resolve, reject) => {
-    const onError = (error: Error): void => reject(error);
-    server.once('error', onError);
-    server.listen({ host, port, backlog: 1024 }, () => {
-      server.off('error', onError);
-      resolve(server.address() as net.AddressInfo);
-    });
-  });
 }

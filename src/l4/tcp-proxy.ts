@@ -4,10 +4,10 @@
 // propagated per direction (half-close). Handlers are bound once per connection, none per chunk.
 import type net from 'node:net';
 import { Attempt, Failure, type AttemptHandler } from '../attempt/attempt.js';
-import { deadlines, type HasDeadline } from '../http/deadlines.js';
+import { deadlines, type HasDeadline } from '../net/deadlines.js';
 import type { Backend } from '../pool/backend.js';
 import type { Service } from '../pool/service.js';
-import type { ProxiedAddresses } from './proxy-protocol.js';
+import type { ProxiedAddresses } from '../net/proxy-protocol.js';
 import { connectUpstream } from './upstream-connect.js';
 
 const READ_BUFFER_SIZE = 64 * 1024;

@@ -6,10 +6,10 @@ import type { RunningListener } from '../listener-factory.js';
 import { CidrSet } from '../net/cidr.js';
 import type { Logger } from '../observe/logger.js';
 import type { Service } from '../pool/service.js';
-import { acceptProxyHeader, socketAddresses } from './proxy-accept.js';
-import { unmapped, type ProxiedAddresses } from './proxy-protocol.js';
+import { acceptProxyHeader, socketAddresses } from '../net/proxy-accept.js';
+import { unmapped, type ProxiedAddresses } from '../net/proxy-protocol.js';
 import { MAX_CLIENT_HELLO, parseClientHello } from './sni-peek.js';
-import { PROXY_HEADER_TIMEOUT, listenOn } from './tcp-listener.js';
+import { PROXY_HEADER_TIMEOUT, listenOn } from '../net/listen.js';
 import { TcpSession, type TcpSessionHost } from './tcp-proxy.js';
 import { TlsRouter } from './tls-routes.js';
 

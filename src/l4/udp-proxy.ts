@@ -7,7 +7,7 @@ import { isIPv6, type AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { PickContext } from '../balancing/balancer.js';
 import type { ListenerConfig } from '../config/types.js';
-import { deadlines, type HasDeadline } from '../http/deadlines.js';
+import { deadlines, type HasDeadline } from '../net/deadlines.js';
 import type { RunningListener } from '../listener-factory.js';
 import type { Logger } from '../observe/logger.js';
 import type { Backend } from '../pool/backend.js';

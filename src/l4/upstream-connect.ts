@@ -5,7 +5,7 @@ import tls from 'node:tls';
 import type { ProxyProtocolVersion, ServiceConfig } from '../config/types.js';
 import type { Backend } from '../pool/backend.js';
 import { backendTlsOptions } from '../tls/client-options.js';
-import { encodeProxyHeader, type ProxiedAddresses } from './proxy-protocol.js';
+import { encodeProxyHeader, type ProxiedAddresses } from '../net/proxy-protocol.js';
 
 export interface UpstreamHandlers {
   /** where the next plain read lands */

@@ -4,10 +4,10 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { ListenerConfig } from '../config/types.js';
-import type { ConnectionInfo } from '../http/listener-state.js';
-import { acceptProxyHeader } from '../l4/proxy-accept.js';
-import { unmapped } from '../l4/proxy-protocol.js';
-import { PROXY_HEADER_TIMEOUT } from '../l4/tcp-listener.js';
+import type { ConnectionInfo } from '../net/connection-info.js';
+import { acceptProxyHeader } from '../net/proxy-accept.js';
+import { unmapped } from '../net/proxy-protocol.js';
+import { PROXY_HEADER_TIMEOUT } from '../net/listen.js';
 import { CidrSet } from '../net/cidr.js';
 import { CertificateStore } from './certificate-store.js';
 import { clientIdentity } from './client-identity.js';

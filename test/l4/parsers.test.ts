@@ -4,7 +4,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { once } from 'node:events';
 import { parseClientHello } from '../../src/l4/sni-peek.js';
-import { encodeProxyHeader, parseProxyHeader } from '../../src/l4/proxy-protocol.js';
+import { encodeProxyHeader, parseProxyHeader } from '../../src/net/proxy-protocol.js';
 
 /** A real ClientHello, as node's TLS client sends it. */
 async function captureClientHello(options: tls.ConnectionOptions): Promise<Buffer> {

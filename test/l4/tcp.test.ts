@@ -5,7 +5,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { portOf, startFulcrum, yaml } from '../helpers/fulcrum.js';
 import { closed, closedPort, eventually, exchange, run, startRedis, startTcpServer, type Redis } from '../helpers/l4.js';
-import { encodeProxyHeader } from '../../src/l4/proxy-protocol.js';
+import { encodeProxyHeader } from '../../src/net/proxy-protocol.js';
 
 let redis: Redis;
 before(async () => {

@@ -2,7 +2,7 @@ import net from 'node:net';
 import type tls from 'node:tls';
 import { connectWithTransport } from './transport.js';
 import type { Backend } from '../../pool/backend.js';
-import { deadlines, type HasDeadline } from '../deadlines.js';
+import { deadlines, type HasDeadline } from '../../net/deadlines.js';
 
 const READ_BUFFER_SIZE = 64 * 1024;
 

@@ -3,8 +3,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { ServiceConfig } from '../../config/types.js';
-import { encodeProxyHeader } from '../../l4/proxy-protocol.js';
-import { socketAddresses } from '../../l4/proxy-accept.js';
+import { encodeProxyHeader } from '../../net/proxy-protocol.js';
+import { socketAddresses } from '../../net/proxy-accept.js';
 import type { Backend } from '../../pool/backend.js';
 import { backendTlsOptions } from '../../tls/client-options.js';
 import type { Peer } from '../forwarding.js';

@@ -2,7 +2,7 @@
 // `acceptProxyProtocol`: only sources in `trusted` may send one; a listener that accepts PROXY
 // expects every connection to come through such a proxy, so other sources are closed at once.
 import type net from 'node:net';
-import type { CidrSet } from '../net/cidr.js';
+import type { CidrSet } from './cidr.js';
 import { parseProxyHeader, unmapped, type ProxiedAddresses } from './proxy-protocol.js';
 
 const MAX_HEADER = 16 + 65535;
