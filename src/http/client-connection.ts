@@ -1,3 +1,4 @@
+import { unmapped } from '../net/proxy-protocol.js';
 import type net from 'node:net';
 import { deadlines, type HasDeadline } from '../net/deadlines.js';
 import { errorResponse, redirectResponse } from './error-responses.js';
@@ -71,7 +72,7 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
     /** what the connection's TLS or a trusted PROXY header established (https, acceptProxyProtocol) */
     info?: ConnectionInfo,
   ) {
-    const ip = info?.clientIp ?? normalizeIp(socket.remoteAddress ?? '');
+    const ip = info?.clientIp ?? unmapped(socket.remoteAddress ?? '');
     this.peer = { ip, trusted: listener.trusted.has(ip), proto: listener.proto, sni: info?.sni ?? '', certHeaders: info?.certHeaders ?? '' };
     socket.setNoDelay(true);
     socket.on('data', this.onData);
@@ -377,8 +378,5 @@ function httpsLocation(head: RequestHead, port: number): string {
   return 'Location: https://' + host + (port === 443 ? '' : ':' + port) + head.target + '\r\n';
 }
 
-function normalizeIp(ip: string): string {
-  return ip.startsWith('::ffff:') && ip.indexOf('.') !== -1 ? ip.slice(7) : ip;
-}
 
 function noop(): void {}

@@ -1,3 +1,4 @@
+import { unmapped } from '../../net/proxy-protocol.js';
 import http2 from 'node:http2';
 import type net from 'node:net';
 import type tls from 'node:tls';
@@ -107,7 +108,7 @@ class ClientSession implements StreamOwner {
   ) {
     const state = frontend.listenerState();
     this.socket = session.socket as net.Socket;
-    const ip = info?.clientIp ?? normalizeIp(this.socket.remoteAddress ?? '');
+    const ip = info?.clientIp ?? unmapped(this.socket.remoteAddress ?? '');
     this.peer = { ip, trusted: state.trusted.has(ip), proto: state.proto, sni: info?.sni ?? '', certHeaders: info?.certHeaders ?? '' };
     this.hsts = hstsValue(state.hsts);
     state.stats.active++;
@@ -192,8 +193,5 @@ function hstsValue(fieldLine: string): string {
   return fieldLine.slice(fieldLine.indexOf(':') + 1).trim();
 }
 
-function normalizeIp(ip: string): string {
-  return ip.startsWith('::ffff:') && ip.indexOf('.') !== -1 ? ip.slice(7) : ip;
-}
 
 function noop(): void {}
