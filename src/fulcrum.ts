@@ -5,7 +5,7 @@ import { diffConfigs } from './config/diff.js';
 import { RuntimeOverlay, type OverlayReport } from './config/overlay.js';
 import { Drains } from './pool/drain.js';
 import { applyServiceConfig, retireService } from './pool/membership.js';
-import { createListener, type RunningListener } from './listener-factory.js';
+import { createListener, needsRebind, type RunningListener } from './listener-factory.js';
 import { upstreamPool } from './http/upstream/pool.js';
 import { silentLogger, type Logger } from './observe/logger.js';
 import { AccessLog } from './observe/access-log.js';
@@ -133,7 +133,8 @@ export class Fulcrum {
     const addedServices = diff.services.added.map((name) => new Service(next.services.get(name)!, undefined, this.stateStore));
     for (const service of addedServices) services.set(service.name, service);
     const swaps: Array<() => void> = [];
-    const rebinds: string[] = [];
+    /** listeners whose server the new config cannot reuse (see needsRebind): built now, bound after the swap */
+    const rebinds = new Map<string, RunningListener>();
     const updated: string[] = [];
     const unchanged: string[] = [];
     const bound = new Map<string, { listener: RunningListener; address: { host: string; port: number } }>();
@@ -144,8 +145,10 @@ export class Fulcrum {
           unchanged.push(to.name);
           continue;
         }
-        if (listener.prepareUpdate === undefined) {
-          rebinds.push(to.name);
+        if (needsRebind(from, to)) {
+          // port 0 means "any port": the rebound listener keeps the one it has
+          const config = to.address.port === 0 ? { ...to, address: { ...to.address, port: this.addresses.get(from.name)!.port } } : to;
+          rebinds.set(to.name, createListener(config, services, logger, this.observers, this.stateStore));
           continue;
         }
         swaps.push(listener.prepareUpdate(to, services));
@@ -158,6 +161,7 @@ export class Fulcrum {
       }
     } catch (error) {
       await Promise.all([...bound.values()].map((b) => b.listener.close()));
+      await Promise.all([...rebinds.values()].map((listener) => listener.close()));
       return { ok: false, errors: [error instanceof Error ? error.message : String(error)] };
     }
 
@@ -197,25 +201,36 @@ export class Fulcrum {
     // 3. after the swap: old listeners finish their requests; listeners that cannot swap are rebound
     const grace = Math.max(0, ...[...next.services.values()].map((s) => s.drainTimeout));
     for (const listener of leaving) void (listener.shutdown?.(grace) ?? listener.close());
-    for (const name of rebinds) await this.rebind(name, next.listeners.find((l) => l.name === name)!, services);
+    for (const [name, listener] of rebinds) await this.rebind(name, listener, grace);
 
     return {
       ok: true,
       durationMs: Math.round((performance.now() - started) * 100) / 100,
-      listeners: { added: [...bound.keys()], removed: diff.listeners.removed.map((l) => l.name), updated, rebound: rebinds, unchanged },
+      listeners: { added: [...bound.keys()], removed: diff.listeners.removed.map((l) => l.name), updated, rebound: [...rebinds.keys()], unchanged },
       services: { added: diff.services.added, removed: diff.services.removed, updated: diff.services.changed, unchanged: diff.services.unchanged },
       runtimeChanges: { kept: applied.kept, conflicts: applied.conflicts, settled: applied.settled },
     };
   }
 
-  /** A listener that cannot swap its state in place: closed, then bound again with the new config. */
-  private async rebind(name: string, config: FulcrumConfig['listeners'][number], services: ReadonlyMap<string, Service>): Promise<void> {
-    await this.listeners.get(name)?.close();
-    const listener = createListener(config, services, this.logger, this.observers, this.stateStore);
-    const address = await listener.listen();
-    this.listeners.set(name, listener);
-    this.addresses.set(name, { host: address.address, port: address.port });
-    this.logger.warn({ listener: name }, 'listener rebound: its protocol cannot swap its config in place');
+  /**
+   * A listener whose server the new config cannot reuse: the running one stops accepting and
+   * finishes its connections (by `graceMs`), and `listener` is bound to the address right after
+   * (connections arriving in between are refused).
+   */
+  private async rebind(name: string, listener: RunningListener, graceMs: number): Promise<void> {
+    const running = this.listeners.get(name)!;
+    void (running.shutdown?.(graceMs) ?? running.close());
+    try {
+      const address = await listener.listen();
+      this.listeners.set(name, listener);
+      this.addresses.set(name, { host: address.address, port: address.port });
+      this.logger.warn({ listener: name }, 'listener rebound: its TLS, PROXY protocol or HTTP/2 setting changed, which its server cannot take in place');
+    } catch (error) {
+      void listener.close();
+      this.listeners.delete(name);
+      this.addresses.delete(name);
+      this.logger.error({ listener: name, err: error instanceof Error ? error.message : String(error) }, 'listener could not be bound again; it is stopped');
+    }
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { ListenerConfig } from './config/types.js';
 import { HttpListener } from './http/listener.js';
 import { TcpListener } from './l4/tcp-listener.js';
+import { sameValue } from './config/diff.js';
 import { warnInsecureBackends } from './tls/client-options.js';
 import { TlsPassthroughListener } from './l4/tls-passthrough.js';
 import { UdpListener } from './l4/udp-proxy.js';
@@ -17,9 +18,10 @@ export interface RunningListener {
   close(): Promise<void>;
   /**
    * Config reload, same address and protocol: build the new state (may throw) and return the
-   * swap. A listener without it is rebound on reload (closed, then bound again).
+   * swap. The socket is kept; what the new config changes applies to new connections (and, for
+   * http, to the next request of an open one).
    */
-  prepareUpdate?(config: ListenerConfig, services: ReadonlyMap<string, Service>): () => void;
+  prepareUpdate(config: ListenerConfig, services: ReadonlyMap<string, Service>): () => void;
   /** stop accepting; let open connections finish, closing them all by `graceMs` (default: close) */
   shutdown?(graceMs: number): Promise<void>;
 }
@@ -54,4 +56,26 @@ export function createListener(
     default:
       throw new Error(`listener ${config.name}: protocol '${config.protocol}' is not supported yet`);
   }
+}
+
+/**
+ * Whether a reload from `from` to `to` must bind the listener anew instead of swapping its state:
+ * an http or https listener builds its accepting server from its TLS certificates, versions and
+ * client authentication, the PROXY header reader in front (acceptProxyProtocol) and whether it
+ * speaks HTTP/2, and its prepareUpdate swaps none of those. Every tcp, tls and udp setting swaps.
+ */
+export function needsRebind(from: ListenerConfig, to: ListenerConfig): boolean {
+  if (to.protocol !== 'http' && to.protocol !== 'https') return false;
+  return (
+    !sameValue(serverTls(from), serverTls(to)) ||
+    !sameValue(from.acceptProxyProtocol, to.acceptProxyProtocol) ||
+    (from.http2?.enabled ?? false) !== (to.http2?.enabled ?? false)
+  );
+}
+
+/** The TLS settings the server is built from (hsts is added per response, from the swapped state). */
+function serverTls(config: ListenerConfig): unknown {
+  if (config.tls === undefined) return undefined;
+  const { hsts: _hsts, ...server } = config.tls;
+  return server;
 }

@@ -14,7 +14,6 @@ const READ_BUFFER_SIZE = 64 * 1024;
 
 /** What a session needs from its listener. */
 export interface TcpSessionHost {
-  idleMs: number;
   sessions: Set<TcpSession>;
 }
 
@@ -35,16 +34,23 @@ export class TcpSession implements HasDeadline, AttemptHandler {
 
   constructor(
     private readonly client: net.Socket,
-    private readonly service: Service,
+    readonly service: Service,
     private readonly clientIp: string,
     /** for a PROXY header to the backend: the client as the listener saw it (or as a trusted proxy told) */
     private readonly addresses: ProxiedAddresses | null,
     private readonly host: TcpSessionHost,
     /** bytes already read from the client (a ClientHello, what followed a PROXY header) */
     private initial: Buffer | null,
+    /** no byte either way for this long: closed (the listener's timeouts.idle when the session started) */
+    private readonly idleMs: number,
   ) {
-    this.checkEvery = Math.max(100, Math.min(host.idleMs, Math.ceil(host.idleMs / 8)));
+    this.checkEvery = Math.max(100, Math.min(idleMs, Math.ceil(idleMs / 8)));
     this.attempt = new Attempt(service, this, clientIp, '', false, null);
+  }
+
+  /** the backend of the current attempt, then of the connection; null once released */
+  get currentBackend(): Backend | null {
+    return this.attempt.backend;
   }
 
   /** The client socket must be paused (pauseOnConnect, or paused by whoever read from it). */
@@ -76,7 +82,7 @@ export class TcpSession implements HasDeadline, AttemptHandler {
       this.seenActivity = this.activity;
       this.lastActiveAt = now;
     }
-    if (now - this.lastActiveAt >= this.host.idleMs) {
+    if (now - this.lastActiveAt >= this.idleMs) {
       this.destroy();
       return;
     }

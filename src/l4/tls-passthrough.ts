@@ -1,72 +1,99 @@
 // A tls listener: reads the ClientHello without terminating TLS, picks a service by SNI and
-// ALPN, and then passes every byte through untouched (the ClientHello included).
+// ALPN, and then passes every byte through untouched (the ClientHello included). A reload swaps
+// the routes, timeouts, PROXY protocol and limit for new connections and keeps the socket; a
+// ClientHello that completes after the swap is routed by the new routes, live sessions go on.
 import net from 'node:net';
 import type { ListenerConfig } from '../config/types.js';
 import type { RunningListener } from '../listener-factory.js';
 import { CidrSet } from '../net/cidr.js';
-import type { Logger } from '../observe/logger.js';
-import type { Service } from '../pool/service.js';
+import { PROXY_HEADER_TIMEOUT, applyMaxConnections, listenOn } from '../net/listen.js';
 import { acceptProxyHeader, socketAddresses } from '../net/proxy-accept.js';
 import { unmapped, type ProxiedAddresses } from '../net/proxy-protocol.js';
+import type { Logger } from '../observe/logger.js';
+import type { Service } from '../pool/service.js';
+import { LiveTcpSessions } from './live-tcp-sessions.js';
 import { MAX_CLIENT_HELLO, parseClientHello } from './sni-peek.js';
-import { PROXY_HEADER_TIMEOUT, listenOn } from '../net/listen.js';
-import { TcpSession, type TcpSessionHost } from './tcp-proxy.js';
+import { TcpSession } from './tcp-proxy.js';
 import { TlsRouter } from './tls-routes.js';
 
-export class TlsPassthroughListener implements RunningListener, TcpSessionHost {
+/** What a new connection starts with; replaced whole by a reload. */
+interface TlsListenerState {
+  readonly config: ListenerConfig;
+  readonly router: TlsRouter;
+  readonly trusted: CidrSet | null;
+}
+
+export class TlsPassthroughListener implements RunningListener {
   readonly server: net.Server;
-  readonly sessions = new Set<TcpSession>();
-  readonly idleMs: number;
+  readonly live: LiveTcpSessions;
   /** connections still sending their ClientHello */
   private readonly peeking = new Set<net.Socket>();
-  private readonly router: TlsRouter;
-  private readonly trusted: CidrSet | null;
+  private state: TlsListenerState;
 
   constructor(
-    private readonly config: ListenerConfig,
+    config: ListenerConfig,
     services: ReadonlyMap<string, Service>,
     private readonly logger: Logger,
   ) {
-    const resolve = (name: string): Service => {
-      const service = services.get(name);
-      if (service === undefined) throw new Error(`listener ${config.name}: unknown service '${name}'`);
-      return service;
-    };
-    this.router = new TlsRouter(config.routes, config.service === undefined ? undefined : resolve(config.service), resolve);
-    this.idleMs = config.timeouts.idle;
-    this.trusted = config.acceptProxyProtocol ? new CidrSet(config.acceptProxyProtocol.trusted) : null;
+    this.state = buildState(config, services);
+    this.live = new LiveTcpSessions(services);
     this.server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, this.onConnection);
-    if (config.maxConnections > 0) this.server.maxConnections = config.maxConnections;
+    applyMaxConnections(this.server, config);
   }
 
-  listen(): Promise<net.AddressInfo> {
-    return listenOn(this.server, this.config);
+  async listen(): Promise<net.AddressInfo> {
+    const address = await listenOn(this.server, this.state.config);
+    this.live.start();
+    return address;
+  }
+
+  prepareUpdate(config: ListenerConfig, services: ReadonlyMap<string, Service>): () => void {
+    const next = buildState(config, services);
+    return () => {
+      this.state = next;
+      this.live.setServices(services);
+      applyMaxConnections(this.server, config);
+    };
+  }
+
+  /** Stop accepting; unfinished ClientHellos are closed, live sessions go on until `graceMs`. */
+  shutdown(graceMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.live.destroyAll(), graceMs).unref();
+      this.server.close(() => {
+        clearTimeout(timer);
+        this.live.stop();
+        resolve();
+      });
+      for (const socket of this.peeking) socket.destroy();
+    });
   }
 
   close(): Promise<void> {
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       for (const socket of this.peeking) socket.destroy();
-      for (const session of this.sessions) session.destroy();
+      this.live.destroyAll();
     });
   }
 
   private readonly onConnection = (socket: net.Socket): void => {
-    if (this.trusted === null) {
-      this.peek(socket, socketAddresses(socket), null);
+    const state = this.state;
+    if (state.trusted === null) {
+      this.peek(state, socket, socketAddresses(socket), null);
       return;
     }
     acceptProxyHeader(
       socket,
-      this.trusted,
+      state.trusted,
       PROXY_HEADER_TIMEOUT,
-      ({ addresses, rest }) => this.peek(socket, addresses, rest),
-      (reason) => this.refused(socket, reason),
+      ({ addresses, rest }) => this.peek(state, socket, addresses, rest),
+      (reason) => this.refused(state, socket, reason),
     );
   };
 
   /** Collects the ClientHello (bounded in size and time), then starts the session with it. */
-  private peek(socket: net.Socket, addresses: ProxiedAddresses, already: Buffer | null): void {
+  private peek(accepted: TlsListenerState, socket: net.Socket, addresses: ProxiedAddresses, already: Buffer | null): void {
     this.peeking.add(socket);
     let pending = already;
     const finish = (): void => {
@@ -79,9 +106,9 @@ export class TlsPassthroughListener implements RunningListener, TcpSessionHost {
     const fail = (reason: string): void => {
       finish();
       socket.destroy();
-      this.refused(socket, reason);
+      this.refused(accepted, socket, reason);
     };
-    const timer = setTimeout(() => fail('no complete ClientHello in time'), this.config.timeouts.clientHello);
+    const timer = setTimeout(() => fail('no complete ClientHello in time'), accepted.config.timeouts.clientHello);
     const onData = (chunk: Buffer | null): void => {
       if (chunk !== null) pending = pending === null ? chunk : Buffer.concat([pending, chunk]);
       if (pending === null) return;
@@ -94,7 +121,9 @@ export class TlsPassthroughListener implements RunningListener, TcpSessionHost {
         fail(`malformed ClientHello: ${hello.reason}`);
         return;
       }
-      const service = this.router.match(hello.sni, hello.alpn);
+      // the routes in effect now: a reload since the accept already applies to this connection
+      const state = this.state;
+      const service = state.router.match(hello.sni, hello.alpn);
       if (service === undefined) {
         fail(`no route for SNI ${hello.sni ?? '(none)'}${hello.alpn.length > 0 ? ` ALPN ${hello.alpn.join(',')}` : ''}`);
         return;
@@ -102,7 +131,8 @@ export class TlsPassthroughListener implements RunningListener, TcpSessionHost {
       finish();
       socket.pause();
       const clientIp = unmapped(addresses.source.ip);
-      new TcpSession(socket, service, clientIp, service.config.proxyProtocol ? addresses : null, this, pending).start();
+      const proxied = service.config.proxyProtocol ? addresses : null;
+      new TcpSession(socket, service, clientIp, proxied, this.live, pending, state.config.timeouts.idle).start();
     };
     const onEnd = (): void => fail('connection closed before the ClientHello');
     const onClose = (): void => finish();
@@ -114,9 +144,19 @@ export class TlsPassthroughListener implements RunningListener, TcpSessionHost {
     if (pending !== null) onData(null);
   }
 
-  private refused(socket: net.Socket, reason: string): void {
-    this.logger.info({ listener: this.config.name, client: socket.remoteAddress }, `connection refused: ${reason}`);
+  private refused(state: TlsListenerState, socket: net.Socket, reason: string): void {
+    this.logger.info({ listener: state.config.name, client: socket.remoteAddress }, `connection refused: ${reason}`);
   }
+}
+
+function buildState(config: ListenerConfig, services: ReadonlyMap<string, Service>): TlsListenerState {
+  const resolve = (name: string): Service => {
+    const service = services.get(name);
+    if (service === undefined) throw new Error(`listener ${config.name}: unknown service '${name}'`);
+    return service;
+  };
+  const router = new TlsRouter(config.routes, config.service === undefined ? undefined : resolve(config.service), resolve);
+  return { config, router, trusted: config.acceptProxyProtocol ? new CidrSet(config.acceptProxyProtocol.trusted) : null };
 }
 
 function noop(): void {}

@@ -2,6 +2,8 @@
 // service's algorithm. Datagrams go to the backend from a socket of the session's own, replies go
 // back to the client from the listener's socket (so from the address the client wrote to).
 // A session ends after `sessionTimeout` of silence either way; the table is bounded by `maxSessions`.
+// A reload keeps the socket and swaps the service and session settings for new sessions; live
+// sessions go on with the backend and timeout they started with.
 import dgram from 'node:dgram';
 import { isIPv6, type AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -12,43 +14,60 @@ import type { RunningListener } from '../listener-factory.js';
 import type { Logger } from '../observe/logger.js';
 import type { Backend } from '../pool/backend.js';
 import type { Service } from '../pool/service.js';
+import { RemovedBackendSweep } from './removed-backends.js';
 
 const NONE: readonly Backend[] = [];
 /** datagrams kept while a session's socket is connecting */
 const MAX_QUEUED = 64;
+
+/** What a new session starts with; replaced whole by a reload. */
+interface UdpListenerState {
+  readonly config: ListenerConfig;
+  readonly service: Service;
+}
 
 export class UdpListener implements RunningListener {
   readonly socket: dgram.Socket;
   readonly sessions = new Map<string, UdpSession>();
   /** datagrams dropped: session table full, no backend, queue full */
   dropped = 0;
-  private readonly service: Service;
+  private state: UdpListenerState;
+  private readonly sweep: RemovedBackendSweep<UdpSession>;
 
   constructor(
-    readonly config: ListenerConfig,
+    config: ListenerConfig,
     services: ReadonlyMap<string, Service>,
     private readonly logger: Logger,
   ) {
-    const service = services.get(config.service ?? '');
-    if (service === undefined) throw new Error(`listener ${config.name}: unknown service '${config.service}'`);
-    this.service = service;
+    this.state = buildState(config, services);
+    this.sweep = new RemovedBackendSweep(() => this.sessions.values(), endSession, services);
     this.socket = dgram.createSocket({ type: isIPv6(config.address.host) ? 'udp6' : 'udp4' });
     this.socket.on('message', this.onMessage);
-    this.socket.on('error', (error) => this.logger.warn({ listener: config.name, err: error }, 'udp listener error'));
+    this.socket.on('error', (error) => this.logger.warn({ listener: this.state.config.name, err: error }, 'udp listener error'));
+  }
+
+  prepareUpdate(config: ListenerConfig, services: ReadonlyMap<string, Service>): () => void {
+    const next = buildState(config, services);
+    return () => {
+      this.state = next;
+      this.sweep.setServices(services);
+    };
   }
 
   listen(): Promise<AddressInfo> {
-    const { host, port } = this.config.address;
+    const { host, port } = this.state.config.address;
     return new Promise((resolve, reject) => {
       this.socket.once('error', reject);
       this.socket.bind(port, host, () => {
         this.socket.off('error', reject);
+        this.sweep.start();
         resolve(this.socket.address());
       });
     });
   }
 
   close(): Promise<void> {
+    this.sweep.stop();
     for (const session of this.sessions.values()) session.end();
     return new Promise((resolve) => this.socket.close(() => resolve()));
   }
@@ -57,21 +76,32 @@ export class UdpListener implements RunningListener {
     const key = from.address + ' ' + from.port;
     let session = this.sessions.get(key);
     if (session === undefined) {
-      if (this.sessions.size >= this.config.maxSessions) {
+      const { config, service } = this.state;
+      if (this.sessions.size >= config.maxSessions) {
         this.dropped++;
         return;
       }
       const ctx: PickContext = { clientIp: from.address, key: from.address };
-      const backend = this.service.balancer.pick(ctx, NONE);
+      const backend = service.balancer.pick(ctx, NONE);
       if (backend === undefined) {
         this.dropped++;
         return;
       }
-      session = new UdpSession(this, this.service, backend, key, from.address, from.port);
+      session = new UdpSession(this, service, backend, key, from.address, from.port, config.sessionTimeout);
       this.sessions.set(key, session);
     }
     session.toBackend(msg);
   };
+}
+
+function buildState(config: ListenerConfig, services: ReadonlyMap<string, Service>): UdpListenerState {
+  const service = services.get(config.service ?? '');
+  if (service === undefined) throw new Error(`listener ${config.name}: unknown service '${config.service}'`);
+  return { config, service };
+}
+
+function endSession(session: UdpSession): void {
+  session.end();
 }
 
 class UdpSession implements HasDeadline {
@@ -87,14 +117,15 @@ class UdpSession implements HasDeadline {
 
   constructor(
     private readonly listener: UdpListener,
-    private readonly service: Service,
+    readonly service: Service,
     private readonly backend: Backend,
     private readonly key: string,
     private readonly clientAddress: string,
     private readonly clientPort: number,
+    /** silence either way for this long ends the session (the listener's sessionTimeout when it started) */
+    private readonly timeout: number,
   ) {
     service.startOn(backend);
-    const timeout = listener.config.sessionTimeout;
     this.checkEvery = Math.max(100, Math.min(timeout, Math.ceil(timeout / 8)));
     this.deadline = this.lastActiveAt + this.checkEvery;
     deadlines.add(this);
@@ -120,11 +151,15 @@ class UdpSession implements HasDeadline {
       this.seenActivity = this.activity;
       this.lastActiveAt = now;
     }
-    if (now - this.lastActiveAt >= this.listener.config.sessionTimeout) {
+    if (now - this.lastActiveAt >= this.timeout) {
       this.end();
       return;
     }
     this.deadline = now + this.checkEvery;
+  }
+
+  get currentBackend(): Backend | null {
+    return this.ended ? null : this.backend;
   }
 
   end(outcome: 'success' | 'failure' = 'success'): void {

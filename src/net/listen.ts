@@ -16,3 +16,8 @@ export function listenOn(server: net.Server, config: ListenerConfig): Promise<ne
     });
   });
 }
+
+/** `maxConnections` of a listener on its server (0 = unlimited); lowering it refuses new connections only. */
+export function applyMaxConnections(server: net.Server, config: ListenerConfig): void {
+  server.maxConnections = config.maxConnections > 0 ? config.maxConnections : Infinity;
+}
