@@ -1,6 +1,7 @@
 import { formatHostPort } from '../config/net.js';
 import type { BackendConfig } from '../config/types.js';
 import { UNOWNED_EPOCH, type AvailabilityEpoch } from './availability-epoch.js';
+import type { BackendConnections } from './backend-connections.js';
 
 /** The availability epoch of backends created outside a Service (a Service's backends share its own). */
 export function backendAvailabilityEpoch(): number {
@@ -96,6 +97,8 @@ export class Backend {
   inflight = 0;
   /** requests ever started, for stats */
   total = 0;
+  /** the upstream connections open to it; null until the protocol code first connects */
+  connections: BackendConnections | null = null;
 
   // --- samples kept for load-aware algorithms ---
   /** peak-EWMA response latency in ms; 0 = no sample yet */

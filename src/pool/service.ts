@@ -126,6 +126,11 @@ export class Service {
     if (outliers !== null) outliers.record(backend, outcome, status);
   }
 
+  /** Close every connection to the backends now (the balancer is stopping). */
+  destroyConnections(): void {
+    for (const backend of this.backends) backend.connections?.destroyAll();
+  }
+
   rebuildBalancer(): void {
     const options: BalancerOptions = {
       choices: this.config.choices,
