@@ -72,6 +72,7 @@ export class Service {
       if (kept) {
         kept.weight = backendConfig.weight;
         kept.maxConnections = backendConfig.maxConnections;
+        kept.connections?.applyKeepAlive(config.keepAlive);
         next.push(kept);
       } else {
         next.push(new Backend(backendConfig, this.availability));
