@@ -127,6 +127,16 @@ export class Service {
     if (outliers !== null) outliers.record(backend, outcome, status);
   }
 
+  /** Upstream connections open to the backends, idle or in use, whatever their protocol. */
+  openConnections(): number {
+    let open = 0;
+    for (const backend of this.backends) {
+      const connections = backend.connections;
+      if (connections !== null) open += connections.openCount;
+    }
+    return open;
+  }
+
   /** Close every connection to the backends now (the balancer is stopping). */
   destroyConnections(): void {
     for (const backend of this.backends) backend.connections?.destroyAll();
