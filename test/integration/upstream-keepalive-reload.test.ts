@@ -5,7 +5,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import { parseConfigText, formatConfigError } from '../../src/config/index.js';
-import type { FulcrumConfig } from '../../src/config/types.js';
 import type { Fulcrum } from '../../src/fulcrum.js';
 import { upstreamPool } from '../../src/http/upstream/pool.js';
 import { ask } from '../helpers/named-backends.js';
@@ -37,7 +36,7 @@ describe('a reloaded keepAlive', { timeout: 20_000 }, () => {
   const reload = async (text: string): Promise<void> => {
     const parsed = parseConfigText(text, 'reload.yaml');
     if (!parsed.ok) throw new Error(parsed.errors.map(formatConfigError).join('\n'));
-    const result = await fulcrum.reload(parsed.config as FulcrumConfig);
+    const result = await fulcrum.reload(parsed.config);
     assert.equal(result.ok, true);
   };
 
