@@ -6,7 +6,6 @@ import { RuntimeOverlay, type OverlayReport } from './config/overlay.js';
 import { Drains } from './pool/drain.js';
 import { applyServiceConfig, retireService } from './pool/membership.js';
 import { createListener, needsRebind, type RunningListener } from './listener-factory.js';
-import { upstreamPool } from './http/upstream/pool.js';
 import { silentLogger, type Logger } from './observe/logger.js';
 import { AccessLog } from './observe/access-log.js';
 import { createObservers, type Observers } from './observe/observers.js';
@@ -233,14 +232,17 @@ export class Fulcrum {
     }
   }
 
+  /**
+   * Close everything: listeners and their client connections, then every upstream connection
+   * (HTTP/1.1 sockets, HTTP/2 sessions) of every service, and of the backends still draining,
+   * those of retired services included.
+   */
   async close(): Promise<void> {
     this.observers.accessLog?.flush();
-    this.drains.closeAll();
+    for (const service of this.services.values()) service.stopHealth();
     await Promise.all([...this.listeners.values()].map((listener) => listener.close()));
-    for (const service of this.services.values()) {
-      service.stopHealth();
-      for (const backend of service.backends) upstreamPool(backend, service.config.keepAlive).closeAll();
-    }
+    this.drains.closeAll();
+    for (const service of this.services.values()) service.destroyConnections();
     await this.stateStore.close();
   }
 

@@ -1,4 +1,5 @@
-import { backendAvailabilityEpoch, type Backend } from '../pool/backend.js';
+import type { Backend } from '../pool/backend.js';
+import { epochOf, type AvailabilityEpoch } from '../pool/availability-epoch.js';
 import { isEligible, wasTried } from './balancer.js';
 
 /**
@@ -20,12 +21,14 @@ export class BoundedLoad {
   private total = 0;
   private eligibleCount = 0;
   private cursor = 0;
+  private readonly availability: AvailabilityEpoch;
   private epoch = -1;
 
   constructor(
     private readonly backends: readonly Backend[],
     factorPercent: number,
   ) {
+    this.availability = epochOf(backends);
     // A factor below 100 cannot hold for everyone at once; treat it as the tightest bound.
     this.factor = factorPercent > 0 ? Math.max(factorPercent, 100) / 100 : 0;
     this.enabled = this.factor > 0 && backends.length > 0;
@@ -38,7 +41,7 @@ export class BoundedLoad {
   /** Once per pick: re-reads everyone after a health change, else one more backend in turn. */
   tick(): void {
     if (!this.enabled) return;
-    if (this.epoch !== backendAvailabilityEpoch()) this.syncAll();
+    if (this.epoch !== this.availability.value) this.syncAll();
     this.sync(this.cursor);
     this.cursor = this.cursor + 1 === this.backends.length ? 0 : this.cursor + 1;
   }
@@ -59,7 +62,7 @@ export class BoundedLoad {
   }
 
   private syncAll(): void {
-    this.epoch = backendAvailabilityEpoch();
+    this.epoch = this.availability.value;
     for (let i = 0; i < this.backends.length; i++) this.sync(i);
   }
 

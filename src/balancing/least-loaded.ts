@@ -1,4 +1,5 @@
-import { backendAvailabilityEpoch, type Backend } from '../pool/backend.js';
+import type { Backend } from '../pool/backend.js';
+import { epochOf, type AvailabilityEpoch } from '../pool/availability-epoch.js';
 import { isEligible, wasTried, type Balancer, type Outcome, type PickContext } from './balancer.js';
 
 /**
@@ -7,7 +8,7 @@ import { isEligible, wasTried, type Balancer, type Outcome, type PickContext } f
  * scores go to the backend picked least recently, which makes ties rotate.
  *
  * Scores are re-read from the Backend's counters in onStart/onEnd. An unavailable backend
- * scores +Infinity; when any backend's health, draining or weight changes (the Backend
+ * scores +Infinity; when any backend's health, draining or weight changes (the service's
  * availability epoch moves), the heap is rebuilt once, in O(n). Counters can also move
  * behind the heap's back (an old balancer finishing requests after a rebuild), so the
  * heap heals itself: the root is re-checked on every pick until it is current, and every
@@ -30,10 +31,12 @@ export abstract class LeastLoaded implements Balancer {
   private readonly stack: Int32Array;
   private sequence = 0;
   private cursor = 0;
+  private readonly availability: AvailabilityEpoch;
   private epoch = -1;
 
   constructor(backends: readonly Backend[]) {
     this.backends = backends;
+    this.availability = epochOf(backends);
     const n = backends.length;
     this.heap = new Int32Array(n);
     this.position = new Int32Array(n);
@@ -59,8 +62,7 @@ export abstract class LeastLoaded implements Balancer {
   pick(_ctx: PickContext, tried: readonly Backend[]): Backend | undefined {
     const n = this.backends.length;
     if (n === 0) return undefined;
-    const epoch = backendAvailabilityEpoch();
-    if (epoch !== this.epoch) this.rebuild();
+    if (this.availability.value !== this.epoch) this.rebuild();
     this.refresh(this.cursor);
     this.cursor = this.cursor + 1 === n ? 0 : this.cursor + 1;
     // Settle the root: each correction pushes a stale entry down, so this ends quickly.
@@ -105,7 +107,7 @@ export abstract class LeastLoaded implements Balancer {
   }
 
   protected rebuild(): void {
-    this.epoch = backendAvailabilityEpoch();
+    this.epoch = this.availability.value;
     const n = this.backends.length;
     for (let i = 0; i < n; i++) {
       const backend = this.backends[i]!;

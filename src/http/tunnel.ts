@@ -32,7 +32,9 @@ export function switchingProtocolsHead(head: ResponseHead, extra: string): strin
  * end on one side ends the other's writing side), closed after `idleMs` without a byte.
  *
  * The upstream socket is never pooled again, and the backend's `active` count stays raised
- * until the tunnel closes, so least-connections sees every open WebSocket.
+ * until the tunnel closes, so least-connections sees every open WebSocket. The socket stays
+ * among the pool's open connections (busy, never idle), so the tunnel counts towards the
+ * breaker's maxConnections and a drain's idle check, and a drain timeout or close() ends it.
  */
 export class Tunnel implements UpstreamUser, HasDeadline {
   deadline = 0;

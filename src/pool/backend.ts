@@ -1,15 +1,11 @@
 import { formatHostPort } from '../config/net.js';
 import type { BackendConfig } from '../config/types.js';
+import { UNOWNED_EPOCH, type AvailabilityEpoch } from './availability-epoch.js';
+import type { BackendConnections } from './backend-connections.js';
 
-let availabilityEpoch = 0;
-
-/**
- * Bumped whenever any backend's health, ejection, panic, slow-start factor, draining or weight changes. Indexed balancers
- * (least-connections' heap) compare it on each pick and re-check availability only then,
- * instead of calling available() on every backend.
- */
+/** The availability epoch of backends created outside a Service (a Service's backends share its own). */
 export function backendAvailabilityEpoch(): number {
-  return availabilityEpoch;
+  return UNOWNED_EPOCH.value;
 }
 
 /**
@@ -22,12 +18,14 @@ export class Backend {
   readonly id: string;
   readonly host: string;
   readonly port: number;
+  /** moved by every change of availability below; shared by the backends of one Service */
+  readonly availabilityEpoch: AvailabilityEpoch;
   /** configured weight; 0 means drain */
   get weight(): number {
     return this._weight;
   }
   set weight(value: number) {
-    if (value !== this._weight) availabilityEpoch++;
+    if (value !== this._weight) this.availabilityEpoch.value++;
     this._weight = value;
   }
   private _weight = 0;
@@ -39,7 +37,7 @@ export class Backend {
     return this._healthy;
   }
   set healthy(value: boolean) {
-    if (value !== this._healthy) availabilityEpoch++;
+    if (value !== this._healthy) this.availabilityEpoch.value++;
     this._healthy = value;
   }
   private _healthy = true;
@@ -47,7 +45,7 @@ export class Backend {
     return this._draining;
   }
   set draining(value: boolean) {
-    if (value !== this._draining) availabilityEpoch++;
+    if (value !== this._draining) this.availabilityEpoch.value++;
     this._draining = value;
   }
   private _draining = false;
@@ -64,7 +62,7 @@ export class Backend {
     return this._ejected;
   }
   set ejected(value: boolean) {
-    if (value !== this._ejected) availabilityEpoch++;
+    if (value !== this._ejected) this.availabilityEpoch.value++;
     this._ejected = value;
   }
   private _ejected = false;
@@ -78,7 +76,7 @@ export class Backend {
     return this._panic;
   }
   set panic(value: boolean) {
-    if (value !== this._panic) availabilityEpoch++;
+    if (value !== this._panic) this.availabilityEpoch.value++;
     this._panic = value;
   }
   private _panic = false;
@@ -87,7 +85,7 @@ export class Backend {
     return this._slowStartFactor;
   }
   set slowStartFactor(value: number) {
-    if (value !== this._slowStartFactor) availabilityEpoch++;
+    if (value !== this._slowStartFactor) this.availabilityEpoch.value++;
     this._slowStartFactor = value;
   }
   private _slowStartFactor = 1;
@@ -99,6 +97,8 @@ export class Backend {
   inflight = 0;
   /** requests ever started, for stats */
   total = 0;
+  /** the upstream connections open to it; null until the protocol code first connects */
+  connections: BackendConnections | null = null;
 
   // --- samples kept for load-aware algorithms ---
   /** peak-EWMA response latency in ms; 0 = no sample yet */
@@ -110,7 +110,8 @@ export class Backend {
   /** performance.now() of the last load report */
   reportedAt = 0;
 
-  constructor(config: BackendConfig) {
+  constructor(config: BackendConfig, availabilityEpoch: AvailabilityEpoch = UNOWNED_EPOCH) {
+    this.availabilityEpoch = availabilityEpoch;
     this.host = config.address.host;
     this.port = config.address.port;
     this.id = formatHostPort(config.address);

@@ -1,5 +1,3 @@
-import type { UpstreamKeepAlive } from '../config/types.js';
-import { upstreamPool } from '../http/upstream/pool.js';
 import type { Backend } from './backend.js';
 
 /** Why a backend takes no new requests: weight 0, an operator's drain, or it left the config. */
@@ -11,7 +9,11 @@ export type DrainPhase = 'draining' | 'drained' | 'timed-out';
 /** How often a drain looks whether its backend went idle: operator time, not request time. */
 const POLL_MS = 50;
 
-/** One backend's drain: no new requests; in-flight ones finish until `deadline`, then its connections close. */
+/**
+ * One backend's drain: no new requests; in-flight ones finish until `deadline`, then its
+ * connections close. Idle connections close at once, and then whenever more go idle (an HTTP/2
+ * session gets its GOAWAY once its streams have ended).
+ */
 export class Drain {
   phase: DrainPhase = 'draining';
   readonly since = Date.now();
@@ -23,14 +25,11 @@ export class Drain {
     readonly backend: Backend,
     readonly service: string,
     public reason: DrainReason,
-    private readonly keepAlive: UpstreamKeepAlive,
     timeoutMs: number,
     private readonly onEnd: (drain: Drain) => void,
   ) {
     this.deadline = this.since + timeoutMs;
     backend.draining = true;
-    // idle keep-alive sockets would never carry another request
-    upstreamPool(backend, keepAlive).closeAll();
     this.poll = setInterval(this.check, POLL_MS).unref();
     this.timer = setTimeout(this.expire, timeoutMs).unref();
     this.check();
@@ -38,7 +37,8 @@ export class Drain {
 
   /** the backend has no request in flight and no connection open */
   get idle(): boolean {
-    return this.backend.inflight === 0 && upstreamPool(this.backend, this.keepAlive).openCount === 0;
+    const connections = this.backend.connections;
+    return this.backend.inflight === 0 && (connections === null || connections.openCount === 0);
   }
 
   /** Stop the clocks; `undrain` also lets the backend take requests again. */
@@ -47,17 +47,21 @@ export class Drain {
     if (undrain) this.backend.draining = false;
   }
 
-  closeIdle(): void {
-    upstreamPool(this.backend, this.keepAlive).closeAll();
+  /** Close every connection to the backend now. */
+  destroyConnections(): void {
+    this.backend.connections?.destroyAll();
   }
 
   private readonly check = (): void => {
-    if (this.phase === 'draining' && this.idle) this.finish('drained');
+    if (this.phase !== 'draining') return;
+    // idle connections would never carry another request
+    this.backend.connections?.closeIdle();
+    if (this.idle) this.finish('drained');
   };
 
   private readonly expire = (): void => {
     if (this.phase !== 'draining') return;
-    upstreamPool(this.backend, this.keepAlive).destroyAll();
+    this.destroyConnections();
     this.finish('timed-out');
   };
 
@@ -91,14 +95,14 @@ export class Drains {
   }
 
   /** Start draining (or, already draining, just record the new reason: the deadline does not move). */
-  start(backend: Backend, service: string, reason: DrainReason, keepAlive: UpstreamKeepAlive, timeoutMs: number): Drain {
+  start(backend: Backend, service: string, reason: DrainReason, timeoutMs: number): Drain {
     const current = this.byBackend.get(backend);
     if (current !== undefined) {
       if (reason === 'removed' || current.reason !== 'removed') current.reason = reason;
       if (reason === 'removed' && current.phase !== 'draining') this.byBackend.delete(backend);
       return current;
     }
-    const drain = new Drain(backend, service, reason, keepAlive, timeoutMs, this.ended);
+    const drain = new Drain(backend, service, reason, timeoutMs, this.ended);
     if (drain.phase === 'draining' || reason !== 'removed') this.byBackend.set(backend, drain);
     return drain;
   }
@@ -116,10 +120,10 @@ export class Drains {
     return [...this.byBackend.values()].filter((d) => d.service === service && d.reason === 'removed');
   }
 
-  /** The balancer is stopping: stop the clocks and close idle connections (those in use go with their client). */
+  /** The balancer is stopping: stop the clocks and close every connection of the draining backends. */
   closeAll(): void {
     for (const drain of this.byBackend.values()) drain.cancel(false);
-    for (const drain of this.byBackend.values()) drain.closeIdle();
+    for (const drain of this.byBackend.values()) drain.destroyConnections();
     this.byBackend.clear();
   }
 

@@ -14,11 +14,11 @@ export function applyServiceConfig(service: Service, config: ServiceConfig, drai
   service.applyConfig(config);
   const now = new Set(service.backends);
   for (const backend of before) {
-    if (!now.has(backend)) drains.start(backend, service.name, 'removed', config.keepAlive, config.drainTimeout);
+    if (!now.has(backend)) drains.start(backend, service.name, 'removed', config.drainTimeout);
   }
   for (const backend of service.backends) {
     const reason = drained.has(backend.id) ? 'admin' : backend.weight === 0 ? 'weight-0' : null;
-    if (reason !== null) drains.start(backend, service.name, reason, config.keepAlive, config.drainTimeout);
+    if (reason !== null) drains.start(backend, service.name, reason, config.drainTimeout);
     else drains.stop(backend);
   }
   // drained and weight-0 backends do not count towards the panic threshold
@@ -29,6 +29,6 @@ export function applyServiceConfig(service: Service, config: ServiceConfig, drai
 export function retireService(service: Service, drains: Drains): void {
   service.stopHealth();
   for (const backend of service.backends) {
-    drains.start(backend, service.name, 'removed', service.config.keepAlive, service.config.drainTimeout);
+    drains.start(backend, service.name, 'removed', service.config.drainTimeout);
   }
 }

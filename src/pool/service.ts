@@ -3,6 +3,8 @@ import type { Balancer, BalancerOptions, Outcome } from '../balancing/balancer.j
 import { balancerFactory } from '../balancing/registry.js';
 import { compileHashKey, type HashKeyFunction } from '../balancing/hash-key.js';
 import { Backend } from './backend.js';
+import { AvailabilityEpoch } from './availability-epoch.js';
+import { formatHostPort } from '../config/net.js';
 import { ServiceHealth } from '../health/service-health.js';
 import type { OutlierDetector } from '../health/outlier-detector.js';
 import type { Logger } from '../observe/logger.js';
@@ -34,6 +36,8 @@ export class Service {
   sticky: StickyPolicy | null = null;
   /** limits and the error-ratio breaker; null when not configured */
   breaker: CircuitBreaker | null = null;
+  /** moved by any availability change of this service's backends: its balancers re-check then */
+  readonly availability = new AvailabilityEpoch();
   private readonly random: () => number;
   /** where sticky tables live: the Fulcrum's store (a private memory store for a bare Service) */
   private stateStore: StateStore | null;
@@ -64,14 +68,14 @@ export class Service {
     const previous = new Map(this.backends.map((b) => [b.id, b]));
     const next: Backend[] = [];
     for (const backendConfig of config.backends) {
-      const fresh = new Backend(backendConfig);
-      const kept = previous.get(fresh.id);
+      const kept = previous.get(formatHostPort(backendConfig.address));
       if (kept) {
         kept.weight = backendConfig.weight;
         kept.maxConnections = backendConfig.maxConnections;
+        kept.connections?.applyKeepAlive(config.keepAlive);
         next.push(kept);
       } else {
-        next.push(fresh);
+        next.push(new Backend(backendConfig, this.availability));
       }
     }
     this.config = config;
@@ -121,6 +125,21 @@ export class Service {
     this.balancer.onEnd?.(backend, outcome, latencyMs);
     const outliers = this.outliers;
     if (outliers !== null) outliers.record(backend, outcome, status);
+  }
+
+  /** Upstream connections open to the backends, idle or in use, whatever their protocol. */
+  openConnections(): number {
+    let open = 0;
+    for (const backend of this.backends) {
+      const connections = backend.connections;
+      if (connections !== null) open += connections.openCount;
+    }
+    return open;
+  }
+
+  /** Close every connection to the backends now (the balancer is stopping). */
+  destroyConnections(): void {
+    for (const backend of this.backends) backend.connections?.destroyAll();
   }
 
   rebuildBalancer(): void {

@@ -1,6 +1,7 @@
 import type { UpstreamKeepAlive } from '../../config/types.js';
 import type { Backend } from '../../pool/backend.js';
 import { UpstreamConnection, type UpstreamUser } from './connection.js';
+import { httpConnections } from './http-connections.js';
 
 /**
  * Idle keep-alive connections to one backend, most recently used first (warm sockets,
@@ -17,8 +18,16 @@ export class UpstreamPool {
     private keepAlive: UpstreamKeepAlive,
   ) {}
 
-  setKeepAlive(keepAlive: UpstreamKeepAlive): void {
+  /**
+   * A reload changed keepAlive: idle sockets get the new timeout counted from when they went
+   * idle, and the oldest of them close beyond the new maxIdle.
+   */
+  applyKeepAlive(keepAlive: UpstreamKeepAlive): void {
+    const shift = keepAlive.idleTimeout - this.keepAlive.idleTimeout;
     this.keepAlive = keepAlive;
+    const idle = this.idle;
+    if (shift !== 0) for (const conn of idle) conn.deadline += shift;
+    if (idle.length > keepAlive.maxIdle) for (const conn of idle.splice(0, idle.length - keepAlive.maxIdle)) conn.destroy();
   }
 
   get idleCount(): number {
@@ -63,13 +72,13 @@ export class UpstreamPool {
   }
 
   /** Close the idle connections; those in use finish their exchange (and close then if the backend drains). */
-  closeAll(): void {
+  closeIdle(): void {
     for (const conn of this.idle.splice(0)) conn.destroy();
   }
 
   /** Close every connection, in use or not: the end of a drain timeout. */
   destroyAll(): void {
-    this.closeAll();
+    this.closeIdle();
     for (const conn of [...this.open]) conn.destroy();
   }
 
@@ -80,14 +89,8 @@ export class UpstreamPool {
   };
 }
 
-const pools = new WeakMap<Backend, UpstreamPool>();
-
-/** The connection pool of a backend, created on first use. */
+/** The HTTP/1.1 connection pool of a backend, created on first use with `keepAlive` (a reload updates it). */
 export function upstreamPool(backend: Backend, keepAlive: UpstreamKeepAlive): UpstreamPool {
-  let pool = pools.get(backend);
-  if (pool === undefined) {
-    pool = new UpstreamPool(backend, keepAlive);
-    pools.set(backend, pool);
-  }
-  return pool;
+  const connections = httpConnections(backend);
+  return connections.http1 ?? (connections.http1 = new UpstreamPool(backend, keepAlive));
 }
