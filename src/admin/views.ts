@@ -3,7 +3,6 @@ import type { Fulcrum } from '../fulcrum.js';
 import type { Backend } from '../pool/backend.js';
 import type { Drain, Drains } from '../pool/drain.js';
 import type { Service } from '../pool/service.js';
-import { upstreamPool } from '../http/upstream/pool.js';
 
 /** Health fields written by src/health; read loosely so the view works whichever of them exist. */
 interface HealthFields {
@@ -46,6 +45,6 @@ export function backendView(service: Service, backend: Backend, drains: Drains, 
     activeConnections: backend.active,
     inflightRequests: backend.inflight,
     totalRequests: backend.total,
-    upstreamConnections: upstreamPool(backend, service.config.keepAlive).openCount,
+    upstreamConnections: backend.connections?.openCount ?? 0,
   };
 }

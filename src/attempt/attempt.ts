@@ -11,7 +11,7 @@ import type { Backend } from '../pool/backend.js';
 import type { BreakerRefusal, CircuitBreaker } from '../pool/circuit-breaker.js';
 import type { Service } from '../pool/service.js';
 import { isPromise } from '../state/state-store.js';
-import { admitAttempt } from '../http/breaker-gate.js';
+import { admitAttempt } from './breaker-admission.js';
 import { Failure, mayResendOnFreshConnection, mayRetryElsewhere, type ResendFacts } from './retry-policy.js';
 
 export { Failure } from './retry-policy.js';

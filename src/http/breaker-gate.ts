@@ -1,32 +1,5 @@
-// The HTTP side of a service's circuit breaker: asking it before an attempt, and the 503 it answers.
-import type { BreakerRefusal, CircuitBreaker } from '../pool/circuit-breaker.js';
-import type { Backend } from '../pool/backend.js';
-import type { Service } from '../pool/service.js';
-import type { HttpConnections } from './upstream/http-connections.js';
-
-/**
- * May an attempt go to `backend` now? Admits it (the caller then owes `breaker.done`) or says
- * why not. maxPending is checked when the attempt would wait for a connection (no idle socket,
- * no connected HTTP/2 session), maxConnections when it would open one (and not share an HTTP/2
- * session already open or connecting). Every HTTP/1.1 socket (tunnels included) and every
- * HTTP/2 session counts as one connection, as in Envoy.
- */
-export function admitAttempt(breaker: CircuitBreaker, service: Service, backend: Backend): BreakerRefusal {
-  const refusal = breaker.admit();
-  if (refusal !== '') return refusal;
-  const limits = breaker.config;
-  if (limits.maxPending === 0 && limits.maxConnections === 0) return '';
-  // only HTTP code sets backend.connections
-  const connections = backend.connections as HttpConnections | null;
-  if (connections !== null && connections.ready) return '';
-  const opens = connections === null || !connections.shared;
-  const connectionRefusal = breaker.admitConnection(limits.maxConnections !== 0 && opens ? service.openConnections() : 0);
-  if (connectionRefusal !== '') {
-    breaker.done('cancelled', 0, 0);
-    return connectionRefusal;
-  }
-  return '';
-}
+// The HTTP side of a service's circuit breaker: the 503 it answers (admission is in attempt/).
+import type { BreakerRefusal } from '../pool/circuit-breaker.js';
 
 const WHY: Record<Exclude<BreakerRefusal, ''>, string> = {
   open: 'the circuit breaker is open',

@@ -9,6 +9,10 @@ import type { UpstreamKeepAlive } from '../config/types.js';
 export interface BackendConnections {
   /** connections open to the backend, idle or in use (connecting ones included) */
   readonly openCount: number;
+  /** a new request can start at once on a connection already open (an idle socket, a connected session) */
+  readonly ready: boolean;
+  /** a new request would share a multiplexed connection open or connecting: it opens none of its own */
+  readonly shared: boolean;
   /**
    * Close what carries no request now: idle HTTP/1.1 sockets at once; an HTTP/2 session once
    * the backend has no stream in flight (GOAWAY, then close). Those in use are left alone.
