@@ -17,7 +17,10 @@ const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = http2.const
 export class H2ToH2Exchange extends StreamExchange {
   private upstream: http2.ClientHttp2Stream | null = null;
   private trailers: http2.OutgoingHttpHeaders | null = null;
-  private compressing = false;
+  /** the session of the attempt in progress */
+  private session: UpstreamSession | null = null;
+  /** the session had completed streams when this one was sent on it */
+  private sessionWasUsed = false;
 
   begin(): void {
     this.stream.on('close', this.onClientClose);
@@ -29,7 +32,11 @@ export class H2ToH2Exchange extends StreamExchange {
   }
 
   attemptOn(backend: Backend): void {
-    const entry = upstreamSession(backend, this.service.config);
+    this.openOn(upstreamSession(backend, this.service.config));
+  }
+
+  private openOn(entry: UpstreamSession): void {
+    this.session = entry;
     if (entry.connected) this.open(entry);
     else {
       this.attempt.connectionPending();
@@ -52,6 +59,7 @@ export class H2ToH2Exchange extends StreamExchange {
     const headers = upstreamH2RequestHeaders(this.head, this.owner.peer, this.clientIp, scheme);
     const endStream = this.stream.endAfterHeaders;
     let upstream: http2.ClientHttp2Stream;
+    this.sessionWasUsed = entry.completed > 0;
     try {
       upstream = entry.session.request(headers, { endStream });
     } catch {
@@ -107,7 +115,6 @@ export class H2ToH2Exchange extends StreamExchange {
     }
     stream.respond(out, { waitForTrailers: true });
     if (compressor !== null) {
-      this.compressing = true;
       pipeCompressed(compressor, stream);
       upstream.pipe(compressor);
     } else {
@@ -117,9 +124,8 @@ export class H2ToH2Exchange extends StreamExchange {
 
   private readonly onWantTrailers = (): void => {
     const trailers = this.trailers;
-    if (trailers !== null && Object.keys(trailers).length > 0) this.stream.sendTrailers(trailers);
-    else if (this.compressing) setImmediate(() => this.stream.close(NGHTTP2_NO_ERROR)); // the compressor's last DATA is still on its way
-    else this.stream.close(NGHTTP2_NO_ERROR);
+    // no trailers from the backend: an empty trailer block carries END_STREAM (a reset would cut the response)
+    this.stream.sendTrailers(trailers ?? {});
   };
 
   private readonly onUpstreamClose = (): void => {
@@ -129,6 +135,7 @@ export class H2ToH2Exchange extends StreamExchange {
     if (code === NGHTTP2_NO_ERROR && this.status !== 0) {
       this.finished = true;
       this.record(this.status);
+      if (this.session !== null) this.session.completed++;
       this.attempt.end('success');
       return; // the client stream ends through the pipe and its trailers
     }
@@ -136,6 +143,11 @@ export class H2ToH2Exchange extends StreamExchange {
       // never processed (RFC 9113 8.7): safe to send elsewhere when nothing was read from the client
       this.upstream = null;
       if (this.attempt.retryOrEnd(Failure.RefusedStream, 'connect-failure')) return;
+    } else if (this.status === 0 && this.sessionWasUsed && this.attempt.resendOnFreshConnection()) {
+      // a session that worked died under this stream before any answer: once more, on a new session
+      this.upstream = null;
+      this.openOn(upstreamSession(this.attempt.backend!, this.service.config, true));
+      return;
     }
     this.attempt.end(code === NGHTTP2_CANCEL ? 'cancelled' : 'failure');
     if (this.status === 0) this.fail(502);

@@ -11,6 +11,8 @@ import { httpConnections } from '../upstream/http-connections.js';
 export interface UpstreamSession {
   readonly session: http2.ClientHttp2Session;
   connected: boolean;
+  /** streams completed on it: a stream that fails on a session that worked may have met a stale connection */
+  completed: number;
 }
 
 const ignore = (): void => {};
@@ -42,10 +44,10 @@ export class UpstreamSessions {
     return this.live && this.current!.connected;
   }
 
-  /** The session to use for a new stream: the current one, or a new one. */
-  session(config: ServiceConfig): UpstreamSession {
+  /** The session to use for a new stream: the current one, or a new one (`fresh`: always a new one). */
+  session(config: ServiceConfig, fresh = false): UpstreamSession {
     const current = this.current;
-    if (current !== null && !current.session.closed && !current.session.destroyed) return current;
+    if (!fresh && current !== null && !current.session.closed && !current.session.destroyed) return current;
     return this.connect(config);
   }
 
@@ -77,7 +79,7 @@ export class UpstreamSessions {
       config.tls === undefined
         ? http2.connect(`http://${authority}`)
         : http2.connect(`https://${authority}`, { ...backendTlsOptions(config.tls, backend.host), ALPNProtocols: ['h2'] });
-    const entry: UpstreamSession = { session, connected: false };
+    const entry: UpstreamSession = { session, connected: false, completed: 0 };
     this.current = entry;
     this.open.add(session);
     const forget = (): void => {
@@ -107,8 +109,8 @@ export class UpstreamSessions {
   }
 }
 
-/** The session to use for a new stream to `backend`. */
-export function upstreamSession(backend: Backend, config: ServiceConfig): UpstreamSession {
+/** The session to use for a new stream to `backend`; `fresh`: a new one (the current one turned out stale). */
+export function upstreamSession(backend: Backend, config: ServiceConfig, fresh = false): UpstreamSession {
   const connections = httpConnections(backend);
-  return (connections.http2 ??= new UpstreamSessions(backend)).session(config);
+  return (connections.http2 ??= new UpstreamSessions(backend)).session(config, fresh);
 }
