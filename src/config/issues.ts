@@ -78,8 +78,8 @@ export function fromZodIssues(issues: readonly z.core.$ZodIssue[], allowedKeys: 
       case 'invalid_union': {
         // `host: [a.com, 5]` fails both as a string and as a list; the list is what was meant, so
         // report its problem ("[1]: expected a string") rather than "expected one of ...".
-        const meant = issue.errors.filter((branch) => !branch.every((i) => i.code === 'invalid_type' && i.path.length === 0));
-        if (meant.length === 1) return fromZodIssues(meant[0], allowedKeys, path);
+        const [meant, ...others] = issue.errors.filter((branch) => !branch.every((i) => i.code === 'invalid_type' && i.path.length === 0));
+        if (meant !== undefined && others.length === 0) return fromZodIssues(meant, allowedKeys, path);
         return [{ path, message: issue.message }];
       }
       case 'invalid_type': {

@@ -31,7 +31,7 @@ export function formatHostPort({ host, port }: HostPort): string {
 
 /** `10.0.0.0/8`, `fd00::/8`, or a single address (a /32 or /128). */
 export function isValidCidr(text: string): boolean {
-  const [address, prefix, ...rest] = text.split('/');
+  const [address = '', prefix, ...rest] = text.split('/');
   const family = isIP(address);
   if (family === 0 || rest.length > 0) return false;
   if (prefix === undefined) return true;

@@ -13,7 +13,6 @@ import {
   hostPort,
   method,
   name,
-  notSupportedYet,
   oneOrMany,
   regexSource,
   size,

@@ -70,7 +70,7 @@ test('durations, sizes and addresses are converted', () => {
   );
   assert.deepEqual(config.admin, { address: { host: '::1', port: 9091 }, token: 's3cret' });
   assert.equal(config.log.level, 'debug');
-  const [listener] = config.listeners;
+  const listener = config.listeners[0]!;
   assert.equal(listener.maxConnections, 0);
   assert.deepEqual(listener.limits, { maxHeaderBytes: 32768, maxUriLength: 2048, maxHeaders: 50, maxBodyBytes: 0 });
   assert.deepEqual(listener.timeouts, { header: 250, keepAlive: 60_000, clientIdle: 90_000, idle: 600_000, clientHello: 5_000 });
@@ -109,8 +109,8 @@ test('route matches are normalized: lists, lower-cased hosts and header names, u
       '  api: { backends: [ { address: 127.0.0.1:9001 } ] }',
     ),
   );
-  const [first, second, last] = config.listeners[0].routes;
-  assert.deepEqual(first.match, {
+  const [first, second, last] = config.listeners[0]!.routes;
+  assert.deepEqual(first!.match, {
     host: ['api.example.com', '*.example.org'],
     pathPrefix: '/api/',
     method: ['GET'],
@@ -119,8 +119,8 @@ test('route matches are normalized: lists, lower-cased hosts and header names, u
     cookie: { session: { present: false } },
     clientIp: ['10.0.0.0/8'],
   });
-  assert.deepEqual(second.match, { path: '/exact', pathRegex: '^/v[0-9]+/', method: ['GET', 'POST'] });
-  assert.deepEqual(last.match, {});
+  assert.deepEqual(second!.match, { path: '/exact', pathRegex: '^/v[0-9]+/', method: ['GET', 'POST'] });
+  assert.deepEqual(last!.match, {});
 });
 
 test('JSON configs are read too', () => {
