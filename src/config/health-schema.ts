@@ -2,9 +2,9 @@
 // panic threshold. Defaults are noted beside each field; docs/health.md explains them.
 import { z } from 'zod';
 import type { HealthCheckConfig } from './types.js';
+import { HEALTH_CHECK_TYPES, HEALTH_INITIAL_STATES } from './enums.js';
 import { count, describeValue, duration, method, regexSource } from './values.js';
 
-export const HEALTH_CHECK_TYPES = ['tcp', 'http', 'tls', 'grpc'] as const;
 const HTTP_ONLY = ['method', 'path', 'host', 'expectStatus', 'bodyRegex'] as const;
 
 const RANGE = /^(\d{3})(?:\s*-\s*(\d{3}))?$/;
@@ -41,7 +41,7 @@ export const healthCheckSchema = z
     jitter: duration(0), // 0: a random 0..jitter added to each interval
     healthyThreshold: count(2, 1), // 2 consecutive successes: up (rise)
     unhealthyThreshold: count(3, 1), // 3 consecutive failures: down (fall)
-    initialState: z.enum(['healthy', 'unhealthy']).default('healthy'), // healthy until the first result says otherwise
+    initialState: z.enum(HEALTH_INITIAL_STATES).default('healthy'), // healthy until the first result says otherwise
     port: z.number().int().min(1).max(65535).optional(), // the backend's port
     method: method.optional(), // http: GET
     path: z.string().startsWith('/', 'expected a path starting with "/"').optional(), // http: /

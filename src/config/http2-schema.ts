@@ -1,9 +1,8 @@
 // HTTP/2 and gRPC settings: a listener's `http2` (downstream) and a service's `protocol` (upstream).
 // docs/http2-grpc.md explains them.
 import { z } from 'zod';
+import { UPSTREAM_PROTOCOLS } from './enums.js';
 import { count, duration, size } from './values.js';
-
-export const UPSTREAM_PROTOCOLS = ['http1', 'h2'] as const;
 
 /** `http2` of an http or https listener; `enabled` defaults to true on https and false (h2c is opt-in) on http. */
 export const listenerHttp2Schema = z.strictObject({

@@ -2,6 +2,7 @@
 // beside each field; docs/websocket-sticky-circuit.md explains them.
 import { z } from 'zod';
 import type { CircuitBreakerConfig, StickyConfig } from './types.js';
+import { SAME_SITE_VALUES } from './enums.js';
 import { count, describeValue, duration } from './values.js';
 
 /** Cookie names are RFC 6265 tokens. */
@@ -13,7 +14,7 @@ const cookieSticky = z.strictObject({
     .regex(COOKIE_NAME, { error: (issue) => `expected a cookie name (letters, digits, "-", "_"), got ${describeValue(issue.input)}` })
     .default('FULCRUM_SRV'), // FULCRUM_SRV
   maxAge: duration(3_600_000), // 1h; 0 = a session cookie (no Max-Age)
-  sameSite: z.enum(['Lax', 'Strict', 'None']).default('Lax'), // Lax
+  sameSite: z.enum(SAME_SITE_VALUES).default('Lax'), // Lax
   httpOnly: z.boolean().default(true), // true
   secure: z.union([z.boolean(), z.literal('auto')]).default('auto'), // auto: Secure on https listeners
   path: z.string().startsWith('/', 'expected a path starting with "/"').default('/'), // /

@@ -1,8 +1,9 @@
 // The `middlewares:` map: one named middleware per entry, each of exactly one kind. Strict objects
 // with their defaults beside each field; docs/middlewares.md explains them.
 import { z } from 'zod';
-import { COMPRESS_ALGORITHMS, type HeaderOps, type MiddlewareSpec } from './middleware-types.js';
-import { cidr, count, describeValue, duration, regexSource, size } from './values.js';
+import { COMPRESS_ALGORITHMS, RATE_LIMIT_KEYS, REDIRECT_STATUSES, ROUTED_PROTOCOLS } from './enums.js';
+import type { HeaderOps, MiddlewareSpec } from './middleware-types.js';
+import { cidr, count, describeValue, duration, formsPattern, listed, regexSource, size } from './values.js';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Fields that frame the message or belong to one connection: never set by a rule. */
@@ -49,8 +50,8 @@ const rate = z.union([z.number(), z.string()]).transform((value, ctx) => {
 
 const rateLimitKey = z
   .string()
-  .regex(/^(client-ip|route|header:[!#$%&'*+\-.^_`|~0-9A-Za-z]+)$/, {
-    error: (issue) => `expected client-ip, route or header:NAME, got ${describeValue(issue.input)}`,
+  .regex(formsPattern(RATE_LIMIT_KEYS, TOKEN), {
+    error: (issue) => `expected ${listed(RATE_LIMIT_KEYS)}, got ${describeValue(issue.input)}`,
   })
   .transform((key) => key.toLowerCase());
 
@@ -107,9 +108,9 @@ const rewriteSchema = z.union(
 
 const redirectSchema = z
   .strictObject({
-    status: z.union([z.literal(301), z.literal(302), z.literal(307), z.literal(308)], { error: 'expected 301, 302, 307 or 308' }).default(302), // 302
+    status: z.literal(REDIRECT_STATUSES, { error: `expected ${listed(REDIRECT_STATUSES)}` }).default(302), // 302
     to: z.string().min(1).optional(), // a URL template: {scheme} {host} {port} {path}
-    scheme: z.enum(['http', 'https']).optional(), // the request's
+    scheme: z.enum(ROUTED_PROTOCOLS).optional(), // the request's
     host: z.string().regex(/^[A-Za-z0-9.-]+$/, 'expected a host name').optional(), // the request's
     port: z.number().int().min(1).max(65535).optional(), // the request's (none in the Location when it is the scheme's default)
     path: path.optional(), // the request's; may contain {path}

@@ -13,8 +13,9 @@ export interface RateLimitConfig {
   maxConnectionsPerClient: number;
 }
 
-export const COMPRESS_ALGORITHMS = ['br', 'gzip'] as const;
-export type CompressAlgorithm = (typeof COMPRESS_ALGORITHMS)[number];
+import type { CompressAlgorithm, RedirectStatus } from './enums.js';
+
+export type { CompressAlgorithm, RedirectStatus };
 
 /** `compress`: gzip / brotli negotiated from Accept-Encoding. */
 export interface CompressConfig {
@@ -41,8 +42,6 @@ export interface HeadersConfig {
 }
 
 export type RewriteConfig = { stripPrefix: string } | { regex: string; replacement: string };
-
-export type RedirectStatus = 301 | 302 | 307 | 308;
 
 /**
  * `redirect`: either `to` (a template with {scheme} {host} {port} {path}) or any of scheme/host/port/path

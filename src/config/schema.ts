@@ -3,7 +3,7 @@
 // (noted beside each field) and converts durations to ms, sizes to bytes, addresses to {host, port}.
 // Cross-references (a route's service exists, ...) are checked in semantic.ts.
 import { z } from 'zod';
-import { ACCESS_LOG_FIELDS, ALGORITHMS } from './types.js';
+import { ACCESS_LOG_FIELDS, ALGORITHMS, LOG_LEVELS, PROTOCOLS, RETRY_CONDITIONS } from './enums.js';
 import {
   cidr,
   count,
@@ -33,11 +33,8 @@ import {
   sniPattern,
 } from './transport-schema.js';
 
-export const PROTOCOLS = ['http', 'https', 'tcp', 'tls', 'udp'] as const;
 /** What the runtime implements today; the others validate but are refused with "not supported yet". */
-export const SUPPORTED_PROTOCOLS: ReadonlySet<string> = new Set(PROTOCOLS);
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-export const RETRY_CONDITIONS = ['connect-failure', 'timeout', '5xx'] as const;
+const SUPPORTED_PROTOCOLS: ReadonlySet<string> = new Set(PROTOCOLS);
 
 const matchSchema = z.strictObject({
   host: oneOrMany(hostPattern, 'a host name').optional(), // exact or *.example.com

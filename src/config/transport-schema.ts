@@ -2,10 +2,8 @@
 // redirects to https and the settings of L4 listeners. File paths are checked (exist, parse) in
 // files.ts, which knows the config file's folder.
 import { z } from 'zod';
+import { PROXY_PROTOCOL_VERSIONS, TLS_VERSIONS } from './enums.js';
 import { cidr, count, duration, hostPattern, oneOrMany } from './values.js';
-
-export const TLS_VERSIONS = ['TLSv1.2', 'TLSv1.3'] as const;
-export const PROXY_PROTOCOL_VERSIONS = ['v1', 'v2'] as const;
 
 const certificateSchema = z.strictObject({ cert: z.string().min(1), key: z.string().min(1) });
 

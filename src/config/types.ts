@@ -2,23 +2,19 @@
 // and durations/sizes are converted. Everything at runtime reads these shapes; the
 // YAML/JSON a user writes is described by schema.ts.
 import type { MiddlewareConfig } from './middleware-types.js';
+import type {
+  AccessLogField,
+  AlgorithmName,
+  HealthCheckType,
+  LogLevel,
+  Protocol,
+  ProxyProtocolVersion,
+  RetryCondition,
+  UpstreamProtocol,
+} from './enums.js';
 
-export type Protocol = 'http' | 'https' | 'tcp' | 'tls' | 'udp';
-
-export const ALGORITHMS = [
-  'round-robin',
-  'weighted-round-robin',
-  'least-connections',
-  'least-requests',
-  'least-response-time',
-  'random',
-  'power-of-two',
-  'ip-hash',
-  'consistent-hash',
-  'maglev',
-  'resource',
-] as const;
-export type AlgorithmName = (typeof ALGORITHMS)[number];
+export { ACCESS_LOG_FIELDS, ALGORITHMS } from './enums.js';
+export type { AccessLogField, AlgorithmName, HealthCheckType, LogLevel, Protocol, ProxyProtocolVersion, RetryCondition, UpstreamProtocol };
 
 export interface HostPort {
   host: string;
@@ -82,8 +78,6 @@ export interface ServiceTlsConfig {
   insecureSkipVerify: boolean;
 }
 
-export type ProxyProtocolVersion = 'v1' | 'v2';
-
 /** HTTP/2 from clients (docs/http2-grpc.md): over TLS by ALPN, or h2c with prior knowledge on plain listeners. */
 export interface ListenerHttp2Config {
   enabled: boolean; // https: true; http (h2c): false
@@ -92,9 +86,6 @@ export interface ListenerHttp2Config {
   maxResetsPerWindow: number; // client RST_STREAMs in resetWindow before GOAWAY(ENHANCE_YOUR_CALM)
   resetWindow: number; // ms
 }
-
-/** How Fulcrum speaks to a service's backends: HTTP/1.1 (pooled keep-alive) or HTTP/2 (multiplexed, trailers relayed: gRPC). */
-export type UpstreamProtocol = 'http1' | 'h2';
 
 export interface ListenerConfig {
   name: string;
@@ -129,15 +120,13 @@ export interface ServiceTimeouts {
 
 export interface RetryPolicy {
   attempts: number; // extra attempts after the first, on other backends
-  on: Array<'connect-failure' | 'timeout' | '5xx'>;
+  on: RetryCondition[];
 }
 
 export interface UpstreamKeepAlive {
   maxIdle: number; // idle sockets kept per backend
   idleTimeout: number; // ms an idle pooled socket is kept (below the usual 5 s of backends)
 }
-
-export type HealthCheckType = 'tcp' | 'http' | 'tls' | 'grpc';
 
 /** Active health checks (docs/health.md). Times in ms. */
 export interface HealthCheckConfig {
@@ -243,17 +232,11 @@ export interface FulcrumConfig {
   middlewares: Map<string, MiddlewareConfig>;
   reload: ReloadSettings;
   log: {
-    level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+    level: LogLevel;
     /** one JSON line per request / L4 connection; null = off */
     access: AccessLogConfig | null;
   };
 }
-
-export const ACCESS_LOG_FIELDS = [
-  'time', 'listener', 'route', 'service', 'backend', 'clientIp', 'method', 'host', 'path',
-  'protocol', 'status', 'durationMs', 'bytesIn', 'bytesOut', 'requestId', 'userAgent', 'referer',
-] as const;
-export type AccessLogField = (typeof ACCESS_LOG_FIELDS)[number];
 
 export interface AccessLogConfig {
   /** 'stdout', 'stderr' or a file path (appended) */

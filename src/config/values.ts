@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { parseDuration, parseSize } from './units.js';
 import { isValidCidr, parseHostPort } from './net.js';
+import { HASH_KEYS } from './enums.js';
 import type { ValueMatch } from './types.js';
 
 /** How a value a user wrote is quoted back in a message: strings quoted, lists and objects named. */
@@ -97,11 +98,24 @@ export const method = z
   .regex(/^[A-Za-z]+$/, { error: (issue) => `expected an HTTP method like "GET", got ${describeValue(issue.input)}` })
   .transform((m) => m.toUpperCase());
 
+/** `a, b or c`: the choices of an enumeration, as a message lists them. */
+export function listed(choices: readonly (string | number)[]): string {
+  const words = choices.map(String);
+  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
+}
+
+/** A whole-string pattern for forms like `client-ip` or `header:NAME`, NAME matching `namePattern`. */
+export function formsPattern(forms: readonly string[], namePattern: RegExp): RegExp {
+  const name = namePattern.source.replace(/^\^|\$$/g, '');
+  const alternatives = forms.map((form) => form.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:NAME$/, `:${name}`));
+  return new RegExp(`^(${alternatives.join('|')})$`);
+}
+
 /** client-ip | header:NAME | cookie:NAME | query:NAME | path; header names are lower-cased. */
 export const hashKey = z
   .string()
-  .regex(/^(client-ip|path|(header|cookie|query):[^\s:]+)$/, {
-    error: (issue) => `expected client-ip, header:NAME, cookie:NAME, query:NAME or path, got ${describeValue(issue.input)}`,
+  .regex(formsPattern(HASH_KEYS, /[^\s:]+/), {
+    error: (issue) => `expected ${listed(HASH_KEYS)}, got ${describeValue(issue.input)}`,
   })
   .transform((key) => (key.startsWith('header:') ? key.toLowerCase() : key));
 
