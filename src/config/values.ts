@@ -52,6 +52,9 @@ export const hostPort = z.string().transform((text, ctx) => {
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 export const name = z.string().regex(NAME_PATTERN, 'expected a name of letters, digits, "-", "_" or "." (starting with a letter or digit)');
 
+export const lowerCaseKeys = <V>(record: Record<string, V>): Record<string, V> =>
+  Object.fromEntries(Object.entries(record).map(([key, value]) => [key.toLowerCase(), value]));
+
 /** A single value or a list of them, always a list afterwards. */
 export const oneOrMany = <T extends z.ZodType>(item: T, what: string) =>
   z
