@@ -52,6 +52,6 @@ export function createListener(
     case 'udp':
       return new UdpListener(config, services, logger);
     default:
-      throw new Error(`listener ${config.name}: protocol '${config.protocol}' is not supported yet`);
+      throw new Error(`listener ${(config as ListenerConfig).name}: protocol '${(config as ListenerConfig).protocol}' is not supported yet`);
   }
 }

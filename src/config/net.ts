@@ -1,6 +1,10 @@
 // Network values in the config: `host:port` addresses and CIDR blocks.
 import { isIP } from 'node:net';
-import type { HostPort } from './types.js';
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
 
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 

@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { parseDuration, parseSize } from './units.js';
 import { isValidCidr, parseHostPort } from './net.js';
 import { HASH_KEYS } from './enums.js';
-import type { ValueMatch } from './types.js';
 
 /** How a value a user wrote is quoted back in a message: strings quoted, lists and objects named. */
 export function describeValue(value: unknown): string {
@@ -80,7 +79,7 @@ export const regexSource = z.string().refine(
 /** A header/query/cookie condition: `"value"` (exact), `{ regex: "..." }` or `{ present: true|false }`. */
 export const valueMatch = z.union(
   [
-    z.string().transform((exact): ValueMatch => ({ exact })),
+    z.string().transform((exact) => ({ exact })),
     z.strictObject({ regex: regexSource }),
     z.strictObject({ present: z.boolean() }),
   ],
@@ -102,9 +101,9 @@ export const method = z
   .transform((m) => m.toUpperCase());
 
 /** `a, b or c`: the choices of an enumeration, as a message lists them. */
-export function listed(choices: readonly (string | number)[]): string {
+export function listed(choices: readonly (string | number)[], conjunction: 'or' | 'and' = 'or'): string {
   const words = choices.map(String);
-  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
+  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} ${conjunction} ${words.at(-1)}`;
 }
 
 /** A whole-string pattern for forms like `client-ip` or `header:NAME`, NAME matching `namePattern`. */
@@ -121,10 +120,4 @@ export const hashKey = z
     error: (issue) => `expected ${listed(HASH_KEYS)}, got ${describeValue(issue.input)}`,
   })
   .transform((key) => (key.startsWith('header:') ? key.toLowerCase() : key));
-
-/** Accepted by the schema but refused until the runtime implements it. */
-export const notSupportedYet = <T extends z.ZodType>(schema: T, message: string) =>
-  schema.superRefine((_value, ctx) => {
-    ctx.addIssue({ code: 'custom', message });
-  });
 

@@ -1,6 +1,6 @@
 // A tcp listener: every accepted connection becomes a TcpSession to a backend of the service.
 import net from 'node:net';
-import type { ListenerConfig } from '../config/types.js';
+import type { ListenerConfig, TcpListenerConfig } from '../config/types.js';
 import type { RunningListener } from '../listener-factory.js';
 import { CidrSet } from '../net/cidr.js';
 import type { Logger } from '../observe/logger.js';
@@ -20,11 +20,11 @@ export class TcpListener implements RunningListener, TcpSessionHost {
   private readonly trusted: CidrSet | null;
 
   constructor(
-    private readonly config: ListenerConfig,
+    private readonly config: TcpListenerConfig,
     services: ReadonlyMap<string, Service>,
     private readonly logger: Logger,
   ) {
-    const service = services.get(config.service ?? '');
+    const service = services.get(config.service);
     if (service === undefined) throw new Error(`listener ${config.name}: unknown service '${config.service}'`);
     this.service = service;
     this.idleMs = config.timeouts.idle;

@@ -1,7 +1,7 @@
 // A tls listener: reads the ClientHello without terminating TLS, picks a service by SNI and
 // ALPN, and then passes every byte through untouched (the ClientHello included).
 import net from 'node:net';
-import type { ListenerConfig } from '../config/types.js';
+import type { TlsListenerConfig } from '../config/types.js';
 import type { RunningListener } from '../listener-factory.js';
 import { CidrSet } from '../net/cidr.js';
 import type { Logger } from '../observe/logger.js';
@@ -23,7 +23,7 @@ export class TlsPassthroughListener implements RunningListener, TcpSessionHost {
   private readonly trusted: CidrSet | null;
 
   constructor(
-    private readonly config: ListenerConfig,
+    private readonly config: TlsListenerConfig,
     services: ReadonlyMap<string, Service>,
     private readonly logger: Logger,
   ) {

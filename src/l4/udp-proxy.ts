@@ -6,7 +6,7 @@ import dgram from 'node:dgram';
 import { isIPv6, type AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { PickContext } from '../balancing/balancer.js';
-import type { ListenerConfig } from '../config/types.js';
+import type { UdpListenerConfig } from '../config/types.js';
 import { deadlines, type HasDeadline } from '../http/deadlines.js';
 import type { RunningListener } from '../listener-factory.js';
 import type { Logger } from '../observe/logger.js';
@@ -25,11 +25,11 @@ export class UdpListener implements RunningListener {
   private readonly service: Service;
 
   constructor(
-    readonly config: ListenerConfig,
+    readonly config: UdpListenerConfig,
     services: ReadonlyMap<string, Service>,
     private readonly logger: Logger,
   ) {
-    const service = services.get(config.service ?? '');
+    const service = services.get(config.service);
     if (service === undefined) throw new Error(`listener ${config.name}: unknown service '${config.service}'`);
     this.service = service;
     this.socket = dgram.createSocket({ type: isIPv6(config.address.host) ? 'udp6' : 'udp4' });

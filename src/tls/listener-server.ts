@@ -3,7 +3,7 @@
 // has `acceptProxyProtocol`, the reading of the PROXY header from a trusted proxy.
 import net from 'node:net';
 import tls from 'node:tls';
-import type { ListenerConfig } from '../config/types.js';
+import type { ListenerConfig, RoutedListenerConfig } from '../config/types.js';
 import type { ConnectionInfo } from '../http/listener-state.js';
 import { acceptProxyHeader } from '../l4/proxy-accept.js';
 import { unmapped } from '../l4/proxy-protocol.js';
@@ -27,7 +27,7 @@ export interface ListenerServer {
   dispose(): void;
 }
 
-export function createListenerServer(config: ListenerConfig, onConnection: ConnectionHandler, log: ServerLog): ListenerServer {
+export function createListenerServer(config: RoutedListenerConfig, onConnection: ConnectionHandler, log: ServerLog): ListenerServer {
   const tlsConfig = config.protocol === 'https' ? config.tls : undefined;
   let inner: net.Server;
   let store: CertificateStore | null = null;
