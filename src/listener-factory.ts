@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { ListenerConfig } from './config/types.js';
+import type { ListenerConfig, RoutedListenerConfig } from './config/types.js';
 import { HttpListener } from './http/listener.js';
 import { TcpListener } from './l4/tcp-listener.js';
 import { sameValue } from './config/diff.js';
@@ -54,7 +54,7 @@ export function createListener(
     case 'udp':
       return new UdpListener(config, services, logger);
     default:
-      throw new Error(`listener ${config.name}: protocol '${config.protocol}' is not supported yet`);
+      throw new Error(`listener ${(config as ListenerConfig).name}: protocol '${(config as ListenerConfig).protocol}' is not supported yet`);
   }
 }
 
@@ -65,7 +65,7 @@ export function createListener(
  * speaks HTTP/2, and its prepareUpdate swaps none of those. Every tcp, tls and udp setting swaps.
  */
 export function needsRebind(from: ListenerConfig, to: ListenerConfig): boolean {
-  if (to.protocol !== 'http' && to.protocol !== 'https') return false;
+  if ((to.protocol !== 'http' && to.protocol !== 'https') || (from.protocol !== 'http' && from.protocol !== 'https')) return false;
   return (
     !sameValue(serverTls(from), serverTls(to)) ||
     !sameValue(from.acceptProxyProtocol, to.acceptProxyProtocol) ||
@@ -74,8 +74,8 @@ export function needsRebind(from: ListenerConfig, to: ListenerConfig): boolean {
 }
 
 /** The TLS settings the server is built from (hsts is added per response, from the swapped state). */
-function serverTls(config: ListenerConfig): unknown {
-  if (config.tls === undefined) return undefined;
+function serverTls(config: RoutedListenerConfig): unknown {
+  if (config.protocol !== 'https') return undefined;
   const { hsts: _hsts, ...server } = config.tls;
   return server;
 }

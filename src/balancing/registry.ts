@@ -1,4 +1,4 @@
-import type { AlgorithmName } from '../config/types.js';
+import type { AlgorithmName } from '../config/enums.js';
 import type { BalancerFactory } from './balancer.js';
 import { ConsistentHash } from './consistent-hash.js';
 import { IpHash } from './ip-hash.js';

@@ -1,14 +1,13 @@
 import { loadConfigFile, formatConfigError } from '../config/index.js';
+import { LOG_LEVELS, isLogLevel } from '../config/enums.js';
 import { Fulcrum } from '../fulcrum.js';
 import { createLogger } from '../observe/logger.js';
 import { AdminServer } from '../admin/server.js';
 import { reloadAndLog, reloadOnChange, reloadOnSignal } from './reload-triggers.js';
 
-const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
-
 /** `fulcrum start -c FILE`: validate, then run until SIGINT/SIGTERM; SIGHUP (and, with --watch, a change to FILE) reloads. */
 export async function startCommand(configPath: string, options: { logLevel?: string; watch?: boolean }): Promise<void> {
-  if (options.logLevel !== undefined && !LOG_LEVELS.includes(options.logLevel)) {
+  if (options.logLevel !== undefined && !isLogLevel(options.logLevel)) {
     throw new Error(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${options.logLevel}"`);
   }
   const result = await loadConfigFile(configPath);

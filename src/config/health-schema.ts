@@ -1,13 +1,13 @@
 // The health part of a service's config: active checks, outlier detection, slow start and the
 // panic threshold. Defaults are noted beside each field; docs/health.md explains them.
 import { z } from 'zod';
-import type { HealthCheckConfig } from './types.js';
+import { HEALTH_CHECK_TYPES, HEALTH_INITIAL_STATES } from './enums.js';
 import { count, describeValue, duration, method, regexSource } from './values.js';
 
-export const HEALTH_CHECK_TYPES = ['tcp', 'http', 'tls', 'grpc'] as const;
 const HTTP_ONLY = ['method', 'path', 'host', 'expectStatus', 'bodyRegex'] as const;
 
 const RANGE = /^(\d{3})(?:\s*-\s*(\d{3}))?$/;
+const defaultExpectStatus = (): Array<[number, number]> => [[200, 399]];
 
 /** `200-399`, `200`, or a list of them: inclusive status ranges. */
 const statusRange = z.union([z.number(), z.string()]).transform((value, ctx): [number, number] => {
@@ -41,7 +41,7 @@ export const healthCheckSchema = z
     jitter: duration(0), // 0: a random 0..jitter added to each interval
     healthyThreshold: count(2, 1), // 2 consecutive successes: up (rise)
     unhealthyThreshold: count(3, 1), // 3 consecutive failures: down (fall)
-    initialState: z.enum(['healthy', 'unhealthy']).default('healthy'), // healthy until the first result says otherwise
+    initialState: z.enum(HEALTH_INITIAL_STATES).default('healthy'), // healthy until the first result says otherwise
     port: z.number().int().min(1).max(65535).optional(), // the backend's port
     method: method.optional(), // http: GET
     path: z.string().startsWith('/', 'expected a path starting with "/"').optional(), // http: /
@@ -70,26 +70,16 @@ export const healthCheckSchema = z
       ctx.addIssue({ code: 'custom', path: ['service'], message: `'service' is for grpc checks; this check is ${check.type}` });
     }
   })
-  .transform(
-    (check): HealthCheckConfig => ({
-      type: check.type,
-      interval: check.interval,
-      timeout: check.timeout,
-      downInterval: check.downInterval ?? check.interval,
-      jitter: check.jitter,
-      healthyThreshold: check.healthyThreshold,
-      unhealthyThreshold: check.unhealthyThreshold,
-      initialState: check.initialState,
-      ...(check.port !== undefined && { port: check.port }),
-      method: check.method ?? 'GET',
-      path: check.path ?? '/',
-      ...(check.host !== undefined && { host: check.host }),
-      expectStatus: check.expectStatus ?? [[200, 399]],
-      ...(check.bodyRegex !== undefined && { bodyRegex: check.bodyRegex }),
-      ...(check.sni !== undefined && { sni: check.sni }),
-      ...(check.type === 'grpc' && { grpcService: check.service ?? '' }),
-    }),
-  );
+  // The http fields get their defaults here rather than in the shape: the check above must see whether
+  // they were written. `service` is named grpcService at runtime (a check has no service of its own).
+  .transform(({ service, ...check }) => ({
+    ...check,
+    downInterval: check.downInterval ?? check.interval,
+    method: check.method ?? 'GET',
+    path: check.path ?? '/',
+    expectStatus: check.expectStatus ?? defaultExpectStatus(),
+    ...(check.type === 'grpc' && { grpcService: service ?? '' }),
+  }));
 
 export const passiveHealthSchema = z
   .strictObject({

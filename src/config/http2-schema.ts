@@ -1,18 +1,18 @@
 // HTTP/2 and gRPC settings: a listener's `http2` (downstream) and a service's `protocol` (upstream).
 // docs/http2-grpc.md explains them.
 import { z } from 'zod';
+import { UPSTREAM_PROTOCOLS } from './enums.js';
 import { count, duration, size } from './values.js';
 
-export const UPSTREAM_PROTOCOLS = ['http1', 'h2'] as const;
-
 /** `http2` of an http or https listener; `enabled` defaults to true on https and false (h2c is opt-in) on http. */
-export const listenerHttp2Schema = z.strictObject({
-  enabled: z.boolean().optional(), // https: true (offered by ALPN); http: false (h2c with prior knowledge when true)
-  maxConcurrentStreams: count(100, 1), // 100 streams at once per connection
-  maxHeaderListSize: size(16 * 1024), // 16kb of header fields per request (names + values + 32 each)
-  maxResetsPerWindow: count(100, 1), // 100 client RST_STREAMs per resetWindow, then GOAWAY (rapid reset)
-  resetWindow: duration(10_000), // 10s
-});
+export const listenerHttp2Schema = (enabledByDefault: boolean) =>
+  z.strictObject({
+    enabled: z.boolean().default(enabledByDefault), // https: true (offered by ALPN); http: false (h2c with prior knowledge when true)
+    maxConcurrentStreams: count(100, 1), // 100 streams at once per connection
+    maxHeaderListSize: size(16 * 1024), // 16kb of header fields per request (names + values + 32 each)
+    maxResetsPerWindow: count(100, 1), // 100 client RST_STREAMs per resetWindow, then GOAWAY (rapid reset)
+    resetWindow: duration(10_000), // 10s
+  });
 
 /** `protocol` of a service: how Fulcrum talks to its backends. */
 export const upstreamProtocolSchema = z.enum(UPSTREAM_PROTOCOLS);

@@ -39,9 +39,14 @@ export function createErrorMap(allowedKeys: WeakMap<object, string[]>) {
         return `expected ${expected}, got ${describeValue(issue.input)}`;
       }
       case 'invalid_value':
-        return `expected ${issue.values.map((v) => String(v)).join(' | ')}, got ${describeValue(issue.input)}${
-          typeof issue.input === 'string' ? didYouMean(issue.input, issue.values.map(String)) : ''
-        }`;
+        return expectedOneOf(issue.values, issue.input);
+      case 'invalid_union': {
+        // a union told apart by one key (a listener's `protocol`) whose value is none of the options
+        const { discriminator, options, input } = issue as { discriminator?: string; options?: unknown; input?: unknown };
+        if (discriminator === undefined || !Array.isArray(options)) return undefined;
+        const value = typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[discriminator] : undefined;
+        return expectedOneOf(options.filter((option) => option !== undefined), value);
+      }
       case 'too_small':
         if (issue.origin === 'array') return `expected at least ${issue.minimum} item(s)`;
         if (issue.origin === 'string') return `expected at least ${issue.minimum} character(s)`;
@@ -63,6 +68,11 @@ export function createErrorMap(allowedKeys: WeakMap<object, string[]>) {
   };
 }
 
+function expectedOneOf(values: readonly unknown[], input: unknown): string {
+  const choices = values.map(String);
+  return `expected ${choices.join(' | ')}, got ${describeValue(input)}${typeof input === 'string' ? didYouMean(input, choices) : ''}`;
+}
+
 export function fromZodIssues(issues: readonly z.core.$ZodIssue[], allowedKeys: WeakMap<object, string[]>, prefix: PathSegment[] = []): ConfigIssue[] {
   return issues.flatMap((issue): ConfigIssue[] => {
     const path = [...prefix, ...issue.path.filter((s): s is PathSegment => typeof s !== 'symbol')];
@@ -78,8 +88,8 @@ export function fromZodIssues(issues: readonly z.core.$ZodIssue[], allowedKeys: 
       case 'invalid_union': {
         // `host: [a.com, 5]` fails both as a string and as a list; the list is what was meant, so
         // report its problem ("[1]: expected a string") rather than "expected one of ...".
-        const meant = issue.errors.filter((branch) => !branch.every((i) => i.code === 'invalid_type' && i.path.length === 0));
-        if (meant.length === 1) return fromZodIssues(meant[0], allowedKeys, path);
+        const [meant, ...others] = issue.errors.filter((branch) => !branch.every((i) => i.code === 'invalid_type' && i.path.length === 0));
+        if (meant !== undefined && others.length === 0) return fromZodIssues(meant, allowedKeys, path);
         return [{ path, message: issue.message }];
       }
       case 'invalid_type': {

@@ -1,7 +1,8 @@
 // The L7 session features of a service: sticky sessions and circuit breaking. Defaults are noted
 // beside each field; docs/websocket-sticky-circuit.md explains them.
 import { z } from 'zod';
-import type { CircuitBreakerConfig, StickyConfig } from './types.js';
+import { SAME_SITE_VALUES } from './enums.js';
+import { needed } from './key-rules.js';
 import { count, describeValue, duration } from './values.js';
 
 /** Cookie names are RFC 6265 tokens. */
@@ -13,7 +14,7 @@ const cookieSticky = z.strictObject({
     .regex(COOKIE_NAME, { error: (issue) => `expected a cookie name (letters, digits, "-", "_"), got ${describeValue(issue.input)}` })
     .default('FULCRUM_SRV'), // FULCRUM_SRV
   maxAge: duration(3_600_000), // 1h; 0 = a session cookie (no Max-Age)
-  sameSite: z.enum(['Lax', 'Strict', 'None']).default('Lax'), // Lax
+  sameSite: z.enum(SAME_SITE_VALUES).default('Lax'), // Lax
   httpOnly: z.boolean().default(true), // true
   secure: z.union([z.boolean(), z.literal('auto')]).default('auto'), // auto: Secure on https listeners
   path: z.string().startsWith('/', 'expected a path starting with "/"').default('/'), // /
@@ -35,9 +36,9 @@ export const stickySchema = z
       ctx.addIssue({ code: 'custom', path: ['cookie', 'secure'], message: 'SameSite=None needs Secure (browsers drop the cookie otherwise)' });
     }
   })
-  .transform(
-    (sticky): StickyConfig =>
-      sticky.cookie !== undefined ? { kind: 'cookie', ...sticky.cookie } : { kind: 'clientIp', ttl: sticky.clientIp!.ttl },
+  // exactly one of them, checked above
+  .transform((sticky) =>
+    sticky.cookie !== undefined ? { kind: 'cookie' as const, ...sticky.cookie } : { kind: 'clientIp' as const, ttl: needed(sticky.clientIp).ttl },
   );
 
 const ratio = z
@@ -62,5 +63,4 @@ export const circuitBreakerSchema = z
     if (breaker.errorRatio > 0 || breaker.latency > 0) {
       if (breaker.openFor === 0) ctx.addIssue({ code: 'custom', path: ['openFor'], message: 'openFor must be above 0 when the breaker can trip' });
     }
-  })
-  .transform((breaker): CircuitBreakerConfig => breaker);
+  });

@@ -7,7 +7,7 @@ import { formatPath, type ConfigError } from './errors.js';
 import { locate } from './positions.js';
 import { validateConfig } from './validate.js';
 import { toFulcrumConfig } from './normalize.js';
-import { configDir } from './transport-normalize.js';
+import { configDir } from './paths.js';
 
 export type LoadResult = { ok: true; config: FulcrumConfig } | { ok: false; errors: ConfigError[] };
 

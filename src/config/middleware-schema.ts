@@ -1,8 +1,9 @@
 // The `middlewares:` map: one named middleware per entry, each of exactly one kind. Strict objects
 // with their defaults beside each field; docs/middlewares.md explains them.
 import { z } from 'zod';
-import { COMPRESS_ALGORITHMS, type HeaderOps, type MiddlewareSpec } from './middleware-types.js';
-import { cidr, count, describeValue, duration, regexSource, size } from './values.js';
+import { COMPRESS_ALGORITHMS, RATE_LIMIT_KEYS, REDIRECT_STATUSES, ROUTED_PROTOCOLS } from './enums.js';
+import { needed } from './key-rules.js';
+import { cidr, count, describeValue, duration, formsPattern, listed, lowerCaseKeys, regexSource, size } from './values.js';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Fields that frame the message or belong to one connection: never set by a rule. */
@@ -33,7 +34,7 @@ const headerOps = z
     add: headerMap.default({}), // none: appended, existing fields kept
     remove: z.array(headerName).default([]), // none
   })
-  .transform((ops): HeaderOps => ({ set: Object.entries(ops.set), add: Object.entries(ops.add), remove: ops.remove }))
+  .transform((ops) => ({ set: Object.entries(ops.set), add: Object.entries(ops.add), remove: ops.remove })) // names as written, matched case-insensitively
   .prefault({});
 
 /** `100/s`, `6000/m`, `10/h` or a number (per second) -> tokens per second. */
@@ -49,8 +50,8 @@ const rate = z.union([z.number(), z.string()]).transform((value, ctx) => {
 
 const rateLimitKey = z
   .string()
-  .regex(/^(client-ip|route|header:[!#$%&'*+\-.^_`|~0-9A-Za-z]+)$/, {
-    error: (issue) => `expected client-ip, route or header:NAME, got ${describeValue(issue.input)}`,
+  .regex(formsPattern(RATE_LIMIT_KEYS, TOKEN), {
+    error: (issue) => `expected ${listed(RATE_LIMIT_KEYS)}, got ${describeValue(issue.input)}`,
   })
   .transform((key) => key.toLowerCase());
 
@@ -67,11 +68,11 @@ const rateLimitSchema = z
     }
     if (limit.rate === undefined && limit.burst !== undefined) ctx.addIssue({ code: 'custom', path: ['burst'], message: "'burst' needs 'rate'" });
   })
-  .transform((limit) => ({
-    rate: limit.rate ?? 0,
-    burst: limit.burst ?? (limit.rate === undefined ? 0 : Math.max(1, Math.ceil(limit.rate))),
-    key: limit.key,
-    maxConnectionsPerClient: limit.maxConnectionsPerClient,
+  // tokens per second (0: no token bucket, only the connection cap); burst: requests allowed at once after an idle period
+  .transform(({ rate, burst, ...limit }) => ({
+    ...limit,
+    rate: rate ?? 0,
+    burst: burst ?? (rate === undefined ? 0 : Math.max(1, Math.ceil(rate))),
   }));
 
 export const DEFAULT_COMPRESS_TYPES = [
@@ -107,9 +108,9 @@ const rewriteSchema = z.union(
 
 const redirectSchema = z
   .strictObject({
-    status: z.union([z.literal(301), z.literal(302), z.literal(307), z.literal(308)], { error: 'expected 301, 302, 307 or 308' }).default(302), // 302
+    status: z.literal(REDIRECT_STATUSES, { error: `expected ${listed(REDIRECT_STATUSES)}` }).default(302), // 302
     to: z.string().min(1).optional(), // a URL template: {scheme} {host} {port} {path}
-    scheme: z.enum(['http', 'https']).optional(), // the request's
+    scheme: z.enum(ROUTED_PROTOCOLS).optional(), // the request's
     host: z.string().regex(/^[A-Za-z0-9.-]+$/, 'expected a host name').optional(), // the request's
     port: z.number().int().min(1).max(65535).optional(), // the request's (none in the Location when it is the scheme's default)
     path: path.optional(), // the request's; may contain {path}
@@ -127,8 +128,11 @@ const redirectSchema = z
 
 const staticSchema = z.strictObject({
   root: z.string().min(1), // required: relative to the config file's folder
-  index: z.union([z.string().min(1), z.array(z.string().min(1)), z.literal(false)]).default(['index.html']), // index.html; false = none
-  maxAge: duration(0), // 0: no Cache-Control
+  index: z // files tried for a directory, in order: index.html; false = none (404)
+    .union([z.string().min(1), z.array(z.string().min(1)), z.literal(false)])
+    .transform((index) => (index === false ? [] : typeof index === 'string' ? [index] : index))
+    .default(['index.html']),
+  maxAge: duration(0), // 0: no Cache-Control (max-age in ms)
   immutable: z.boolean().default(false), // false
 });
 
@@ -142,61 +146,71 @@ const accessSchema = z
   .superRefine((access, ctx) => {
     if (access.allow.length === 0 && access.deny.length === 0) ctx.addIssue({ code: 'custom', message: "'access' needs 'allow' or 'deny'" });
   });
+type AccessRule = z.output<typeof accessSchema>;
 
 const regexList = z.union([regexSource, z.array(regexSource).min(1)]).transform((value) => (Array.isArray(value) ? value : [value]));
 
 const denySchema = z
   .strictObject({
-    path: regexList.optional(), // matched against the path as sent and percent-decoded
-    query: regexList.optional(), // matched against the query as sent and percent-decoded
-    headers: z.record(z.string(), regexList).optional(), // header name -> regex, tested on every value
+    path: regexList.default([]), // matched against the path as sent and percent-decoded
+    query: regexList.default([]), // matched against the query as sent and percent-decoded
+    headers: z.record(z.string(), regexList).transform(lowerCaseKeys).optional(), // header name -> regex, tested on every value
     status: z.number().int().min(400).max(499).default(403), // 403
   })
   .superRefine((deny, ctx) => {
-    if (deny.path === undefined && deny.query === undefined && deny.headers === undefined) {
+    // a written list has at least one regex, so an empty one was left out
+    if (deny.path.length === 0 && deny.query.length === 0 && deny.headers === undefined) {
       ctx.addIssue({ code: 'custom', message: "a deny rule needs 'path', 'query' or 'headers'" });
     }
   })
-  .transform((deny) => ({
-    path: deny.path ?? [],
-    query: deny.query ?? [],
-    headers: Object.fromEntries(Object.entries(deny.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
-    status: deny.status,
-  }));
+  .transform(({ headers = {}, ...deny }) => ({ ...deny, headers }));
 
-const KINDS = ['rateLimit', 'compress', 'headers', 'rewrite', 'redirect', 'static', 'ipAllow', 'ipDeny', 'access', 'deny'] as const;
+/** Every kind as written; ipAllow and ipDeny are shorthands of access. */
+const kinds = {
+  rateLimit: rateLimitSchema,
+  compress: compressSchema,
+  headers: headersSchema,
+  rewrite: rewriteSchema,
+  redirect: redirectSchema,
+  static: staticSchema,
+  ipAllow: z.array(cidr).min(1).transform((allow): AccessRule => ({ allow, deny: [] })),
+  ipDeny: z.array(cidr).min(1).transform((deny): AccessRule => ({ allow: [], deny })),
+  access: accessSchema,
+  deny: denySchema,
+};
+const KINDS = Object.keys(kinds) as Array<keyof typeof kinds>;
+
+const spec = <K extends string, S>(kind: K, settings: S) => ({ kind, settings });
 
 /** One named middleware: exactly one of the kinds. The name is added by normalize. */
 export const middlewareSchema = z
   .strictObject({
-    rateLimit: rateLimitSchema.optional(),
-    compress: compressSchema.optional(),
-    headers: headersSchema.optional(),
-    rewrite: rewriteSchema.optional(),
-    redirect: redirectSchema.optional(),
-    static: staticSchema.optional(),
-    ipAllow: z.array(cidr).min(1).optional(),
-    ipDeny: z.array(cidr).min(1).optional(),
-    access: accessSchema.optional(),
-    deny: denySchema.optional(),
+    rateLimit: kinds.rateLimit.optional(),
+    compress: kinds.compress.optional(),
+    headers: kinds.headers.optional(),
+    rewrite: kinds.rewrite.optional(),
+    redirect: kinds.redirect.optional(),
+    static: kinds.static.optional(),
+    ipAllow: kinds.ipAllow.optional(),
+    ipDeny: kinds.ipDeny.optional(),
+    access: kinds.access.optional(),
+    deny: kinds.deny.optional(),
   })
   .superRefine((middleware, ctx) => {
-    const kinds = KINDS.filter((kind) => middleware[kind] !== undefined);
-    if (kinds.length === 0) ctx.addIssue({ code: 'custom', message: `expected one middleware kind: ${KINDS.join(', ')}` });
-    else if (kinds.length > 1) ctx.addIssue({ code: 'custom', path: [kinds[1]!], message: `one kind per middleware: this one is already '${kinds[0]}' (define '${kinds[1]}' under another name)` });
+    const [first, second] = KINDS.filter((kind) => middleware[kind] !== undefined);
+    if (first === undefined) ctx.addIssue({ code: 'custom', message: `expected one middleware kind: ${KINDS.join(', ')}` });
+    else if (second !== undefined) ctx.addIssue({ code: 'custom', path: [second], message: `one kind per middleware: this one is already '${first}' (define '${second}' under another name)` });
   })
-  .transform((m): MiddlewareSpec => {
-    if (m.rateLimit) return { kind: 'rateLimit', settings: m.rateLimit };
-    if (m.compress) return { kind: 'compress', settings: m.compress };
-    if (m.headers) return { kind: 'headers', settings: m.headers };
-    if (m.rewrite) return { kind: 'rewrite', settings: m.rewrite };
-    if (m.redirect) return { kind: 'redirect', settings: m.redirect };
-    if (m.static) {
-      const s = m.static;
-      return { kind: 'static', settings: { root: s.root, index: s.index === false ? [] : typeof s.index === 'string' ? [s.index] : s.index, maxAge: s.maxAge, immutable: s.immutable } };
-    }
-    if (m.ipAllow) return { kind: 'access', settings: { allow: m.ipAllow, deny: [] } };
-    if (m.ipDeny) return { kind: 'access', settings: { allow: [], deny: m.ipDeny } };
-    if (m.access) return { kind: 'access', settings: m.access };
-    return { kind: 'deny', settings: m.deny! };
+  // exactly one kind, checked above
+  .transform((m) => {
+    if (m.rateLimit) return spec('rateLimit', m.rateLimit);
+    if (m.compress) return spec('compress', m.compress);
+    if (m.headers) return spec('headers', m.headers);
+    if (m.rewrite) return spec('rewrite', m.rewrite);
+    if (m.redirect) return spec('redirect', m.redirect);
+    if (m.static) return spec('static', m.static);
+    if (m.ipAllow) return spec('access', m.ipAllow);
+    if (m.ipDeny) return spec('access', m.ipDeny);
+    if (m.access) return spec('access', m.access);
+    return spec('deny', needed(m.deny));
   });

@@ -1,6 +1,10 @@
 // Network values in the config: `host:port` addresses and CIDR blocks.
 import { isIP } from 'node:net';
-import type { HostPort } from './types.js';
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
 
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
@@ -31,7 +35,7 @@ export function formatHostPort({ host, port }: HostPort): string {
 
 /** `10.0.0.0/8`, `fd00::/8`, or a single address (a /32 or /128). */
 export function isValidCidr(text: string): boolean {
-  const [address, prefix, ...rest] = text.split('/');
+  const [address = '', prefix, ...rest] = text.split('/');
   const family = isIP(address);
   if (family === 0 || rest.length > 0) return false;
   if (prefix === undefined) return true;

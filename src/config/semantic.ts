@@ -1,6 +1,7 @@
 // Checks that need more than one field: references between listeners, routes, services and
-// middlewares, and rules about the shape of a listener as a whole. They read the raw document
-// (not zod's output) so that they run, and report, even when the schema found other errors.
+// middlewares, and names or addresses used twice. (What each kind of listener takes and needs is in
+// listener-schema.ts.) They read the raw document (not zod's output) so that they run, and report,
+// even when the schema found other errors.
 import type { ConfigIssue, PathSegment } from './issues.js';
 import { formatHostPort, isLoopback, parseHostPort } from './net.js';
 import { didYouMean } from './suggest.js';
@@ -11,8 +12,6 @@ const isRecord = (value: unknown): value is Raw => typeof value === 'object' && 
 const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 const keysOf = (value: unknown): string[] => (isRecord(value) ? Object.keys(value) : []);
 
-const ROUTED = new Set(['http', 'https']);
-const FORWARDED = new Set(['tcp', 'tls', 'udp']);
 const WILDCARDS = new Set(['0.0.0.0', '::']);
 
 export function checkSemantics(raw: unknown): ConfigIssue[] {
@@ -46,23 +45,6 @@ export function checkSemantics(raw: unknown): ConfigIssue[] {
         if (clash) report(at('address'), `address ${formatHostPort(parsed.value)} overlaps listeners[${clash.index}] (same port)`);
         else seenAddresses.push({ index: i, host, port, udp });
       }
-    }
-
-    const protocol = listener.protocol ?? 'http';
-    if (typeof protocol === 'string' && ROUTED.has(protocol)) {
-      const redirectOnly = protocol === 'http' && listener.redirectToHttps !== undefined && listener.redirectToHttps !== false;
-      if (listener.routes === undefined) {
-        if (!redirectOnly) report(at(), `an ${protocol} listener needs 'routes' (at least one)`);
-      }
-      else if (Array.isArray(listener.routes) && listener.routes.length === 0) report(at('routes'), `an ${protocol} listener needs at least one route`);
-      if (protocol === 'https' && listener.tls === undefined) report(at(), `an https listener needs 'tls' (its certificates)`);
-      if (listener.service !== undefined) report(at('service'), `an ${protocol} listener sends requests through 'routes'; 'service' is for tcp, tls and udp listeners`);
-    }
-    if (typeof protocol === 'string' && FORWARDED.has(protocol)) {
-      // a tls (passthrough) listener may route by SNI/ALPN; 'service' is then its default
-      const routedTls = protocol === 'tls' && listener.routes !== undefined;
-      if (listener.service === undefined && !routedTls) report(at(), `a ${protocol} listener needs 'service'${protocol === 'tls' ? " (or 'routes' by sni/alpn)" : ''}`);
-      if (listener.routes !== undefined && protocol !== 'tls') report(at('routes'), `a ${protocol} listener has no routes; use 'service'`);
     }
 
     checkServiceReference(listener.service, at('service'), names.services, report);

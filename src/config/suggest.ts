@@ -1,16 +1,22 @@
 // "Did you mean ...?" for misspelled keys, names and enum values.
 
 export function levenshtein(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  // row[j]: the edits from the first i characters of `a` to the first j of `b`, one row per i
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  let distance = b.length;
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, substitution);
+    let left = i;
+    let diagonal = i - 1;
+    const next = [left];
+    for (const [j, above] of row.slice(1).entries()) {
+      left = Math.min(above + 1, left + 1, diagonal + (a[i - 1] === b[j] ? 0 : 1));
+      next.push(left);
+      diagonal = above;
     }
-    previous = current;
+    row = next;
+    distance = left;
   }
-  return previous[b.length];
+  return distance;
 }
 
 /** The candidate closest to `word`, if it is close enough to be a plausible typo. */

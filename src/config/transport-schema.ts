@@ -1,11 +1,9 @@
-// The parts of the contract about transport: TLS on listeners and towards backends, PROXY protocol,
-// redirects to https and the settings of L4 listeners. File paths are checked (exist, parse) in
-// files.ts, which knows the config file's folder.
+// The parts of the contract about transport: TLS on listeners and towards backends, PROXY protocol
+// and redirects to https. File paths are checked (exist, parse) in pem-files.ts, which knows the
+// config file's folder.
 import { z } from 'zod';
-import { cidr, count, duration, hostPattern, oneOrMany } from './values.js';
-
-export const TLS_VERSIONS = ['TLSv1.2', 'TLSv1.3'] as const;
-export const PROXY_PROTOCOL_VERSIONS = ['v1', 'v2'] as const;
+import { PROXY_PROTOCOL_VERSIONS, TLS_VERSIONS } from './enums.js';
+import { cidr, count, duration, hostPattern } from './values.js';
 
 const certificateSchema = z.strictObject({ cert: z.string().min(1), key: z.string().min(1) });
 
@@ -29,12 +27,13 @@ export const listenerTlsSchema = z.strictObject({
     .optional(),
 });
 
-/** `redirectToHttps` of an http listener: `true` (port 443) or `{ port }`. */
-export const redirectToHttpsSchema = z
-  .union([z.boolean(), z.strictObject({ port: count(443, 1).refine((p) => p <= 65535, 'expected a port ≤ 65535') })], {
-    error: 'expected true or { port: N }',
-  })
-  .transform((value) => (value === false ? undefined : value === true ? { port: 443 } : value));
+/** `redirectToHttps` as written: `true` (port 443), `false` (off) or `{ port }`. */
+export const redirectToHttpsValue = z.union([z.boolean(), z.strictObject({ port: count(443, 1).refine((p) => p <= 65535, 'expected a port ≤ 65535') })], {
+  error: 'expected true or { port: N }',
+});
+
+/** `redirectToHttps` of an http listener, as the port to redirect to (none when off). */
+export const redirectToHttpsSchema = redirectToHttpsValue.transform((value) => (value === false ? undefined : value === true ? { port: 443 } : value));
 
 /** `acceptProxyProtocol` of a listener: PROXY v1/v2 headers are read from these sources only. */
 export const acceptProxyProtocolSchema = z.strictObject({
@@ -51,13 +50,3 @@ export const serviceTlsSchema = z.strictObject({
 });
 
 export const proxyProtocolSchema = z.enum(PROXY_PROTOCOL_VERSIONS);
-
-/** A tls (passthrough) listener's route condition: the ClientHello's SNI and ALPN. */
-export const sniPattern = oneOrMany(hostPattern, 'a host name');
-export const alpnList = oneOrMany(z.string().min(1).max(255), 'an ALPN protocol id');
-
-/** Listener settings used by tcp, tls and udp listeners (ignored by http ones). */
-export const l4ListenerFields = {
-  sessionTimeout: duration(30_000), // udp: 30s without a datagram either way ends a client's session
-  maxSessions: count(10_000, 1), // udp: 10000 client sessions at once; new clients beyond are dropped
-};

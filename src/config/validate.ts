@@ -3,7 +3,7 @@
 import { configSchema, type ParsedConfig } from './schema.js';
 import { createErrorMap, fromZodIssues, type ConfigIssue } from './issues.js';
 import { checkSemantics } from './semantic.js';
-import { checkTransport } from './transport-checks.js';
+import { checkPemFiles } from './pem-files.js';
 
 export type ValidationResult = { ok: true; value: ParsedConfig } | { ok: false; issues: ConfigIssue[] };
 
@@ -12,7 +12,7 @@ export function validateConfig(raw: unknown, baseDir = process.cwd()): Validatio
   if (raw === null || raw === undefined) return { ok: false, issues: [{ path: [], message: 'the configuration is empty' }] };
   const allowedKeys = new WeakMap<object, string[]>();
   const parsed = configSchema.safeParse(raw, { reportInput: true, error: createErrorMap(allowedKeys) });
-  const issues = [...(parsed.success ? [] : fromZodIssues(parsed.error.issues, allowedKeys)), ...checkSemantics(raw), ...checkTransport(raw, baseDir)];
+  const issues = [...(parsed.success ? [] : fromZodIssues(parsed.error.issues, allowedKeys)), ...checkSemantics(raw), ...checkPemFiles(raw, baseDir)];
   if (issues.length > 0 || !parsed.success) return { ok: false, issues };
   return { ok: true, value: parsed.data };
 }

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { parseDuration, parseSize } from './units.js';
 import { isValidCidr, parseHostPort } from './net.js';
-import type { ValueMatch } from './types.js';
+import { HASH_KEYS } from './enums.js';
 
 /** How a value a user wrote is quoted back in a message: strings quoted, lists and objects named. */
 export function describeValue(value: unknown): string {
@@ -51,6 +51,9 @@ export const hostPort = z.string().transform((text, ctx) => {
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 export const name = z.string().regex(NAME_PATTERN, 'expected a name of letters, digits, "-", "_" or "." (starting with a letter or digit)');
 
+export const lowerCaseKeys = <V>(record: Record<string, V>): Record<string, V> =>
+  Object.fromEntries(Object.entries(record).map(([key, value]) => [key.toLowerCase(), value]));
+
 /** A single value or a list of them, always a list afterwards. */
 export const oneOrMany = <T extends z.ZodType>(item: T, what: string) =>
   z
@@ -76,7 +79,7 @@ export const regexSource = z.string().refine(
 /** A header/query/cookie condition: `"value"` (exact), `{ regex: "..." }` or `{ present: true|false }`. */
 export const valueMatch = z.union(
   [
-    z.string().transform((exact): ValueMatch => ({ exact })),
+    z.string().transform((exact) => ({ exact })),
     z.strictObject({ regex: regexSource }),
     z.strictObject({ present: z.boolean() }),
   ],
@@ -97,17 +100,24 @@ export const method = z
   .regex(/^[A-Za-z]+$/, { error: (issue) => `expected an HTTP method like "GET", got ${describeValue(issue.input)}` })
   .transform((m) => m.toUpperCase());
 
+/** `a, b or c`: the choices of an enumeration, as a message lists them. */
+export function listed(choices: readonly (string | number)[], conjunction: 'or' | 'and' = 'or'): string {
+  const words = choices.map(String);
+  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} ${conjunction} ${words.at(-1)}`;
+}
+
+/** A whole-string pattern for forms like `client-ip` or `header:NAME`, NAME matching `namePattern`. */
+export function formsPattern(forms: readonly string[], namePattern: RegExp): RegExp {
+  const name = namePattern.source.replace(/^\^|\$$/g, '');
+  const alternatives = forms.map((form) => form.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:NAME$/, `:${name}`));
+  return new RegExp(`^(${alternatives.join('|')})$`);
+}
+
 /** client-ip | header:NAME | cookie:NAME | query:NAME | path; header names are lower-cased. */
 export const hashKey = z
   .string()
-  .regex(/^(client-ip|path|(header|cookie|query):[^\s:]+)$/, {
-    error: (issue) => `expected client-ip, header:NAME, cookie:NAME, query:NAME or path, got ${describeValue(issue.input)}`,
+  .regex(formsPattern(HASH_KEYS, /[^\s:]+/), {
+    error: (issue) => `expected ${listed(HASH_KEYS)}, got ${describeValue(issue.input)}`,
   })
   .transform((key) => (key.startsWith('header:') ? key.toLowerCase() : key));
-
-/** Accepted by the schema but refused until the runtime implements it. */
-export const notSupportedYet = <T extends z.ZodType>(schema: T, message: string) =>
-  schema.superRefine((_value, ctx) => {
-    ctx.addIssue({ code: 'custom', message });
-  });
 

@@ -1,4 +1,4 @@
-import type { ListenerConfig } from '../config/types.js';
+import type { RoutedListenerConfig } from '../config/types.js';
 import type { CidrSet } from '../net/cidr.js';
 import type { Service } from '../pool/service.js';
 import type { ClientConnection } from './client-connection.js';
@@ -19,7 +19,7 @@ export interface RouteTarget {
 
 /** What a client connection needs from its listener; swapped as a whole on reload. */
 export interface HttpListenerState {
-  config: ListenerConfig;
+  config: RoutedListenerConfig;
   router: Router<RouteTarget>;
   trusted: CidrSet;
   proto: 'http' | 'https';

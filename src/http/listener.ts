@@ -1,5 +1,5 @@
 import net from 'node:net';
-import type { ListenerConfig } from '../config/types.js';
+import type { RoutedListenerConfig } from '../config/types.js';
 import { CidrSet } from '../net/cidr.js';
 import type { Service } from '../pool/service.js';
 import { ClientConnection } from './client-connection.js';
@@ -24,7 +24,7 @@ export class HttpListener {
   private readonly h2: H2Frontend | null;
 
   constructor(
-    config: ListenerConfig,
+    config: RoutedListenerConfig,
     services: ReadonlyMap<string, Service>,
     onRefusal?: (error: HttpParseError, peerIp: string) => void,
     log?: ServerLog,
@@ -56,7 +56,7 @@ export class HttpListener {
    * the function that swaps it in. Connections read their state per request, so the swap is
    * atomic for them: a request runs on one state or the other, never a mix.
    */
-  prepareUpdate(config: ListenerConfig, services: ReadonlyMap<string, Service>): () => void {
+  prepareUpdate(config: RoutedListenerConfig, services: ReadonlyMap<string, Service>): () => void {
     const current = this.state;
     const next = buildState(config, services, current.connections, this.observers, this.store, current.onRefusal);
     return () => {
@@ -106,7 +106,7 @@ export class HttpListener {
 }
 
 function buildState(
-  config: ListenerConfig,
+  config: RoutedListenerConfig,
   services: ReadonlyMap<string, Service>,
   connections: Set<ClientConnection>,
   observers: Observers,
@@ -137,7 +137,7 @@ function buildState(
     observers,
     store,
     onRefusal,
-    redirectToHttpsPort: config.redirectToHttps?.port ?? 0,
+    redirectToHttpsPort: config.protocol === 'http' ? (config.redirectToHttps?.port ?? 0) : 0,
     hsts: hstsField(config),
   };
 }

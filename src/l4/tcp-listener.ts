@@ -2,7 +2,7 @@
 // A reload swaps what new connections start with (service, idle timeout, PROXY protocol, limit)
 // and keeps the socket; live sessions go on with what they started with.
 import net from 'node:net';
-import type { ListenerConfig } from '../config/types.js';
+import type { TcpListenerConfig } from '../config/types.js';
 import type { RunningListener } from '../listener-factory.js';
 import { CidrSet } from '../net/cidr.js';
 import type { Logger } from '../observe/logger.js';
@@ -15,7 +15,7 @@ import { TcpSession } from './tcp-proxy.js';
 
 /** What a new connection starts with; replaced whole by a reload. */
 interface TcpListenerState {
-  readonly config: ListenerConfig;
+  readonly config: TcpListenerConfig;
   readonly service: Service;
   readonly trusted: CidrSet | null;
 }
@@ -26,7 +26,7 @@ export class TcpListener implements RunningListener {
   private state: TcpListenerState;
 
   constructor(
-    config: ListenerConfig,
+    config: TcpListenerConfig,
     services: ReadonlyMap<string, Service>,
     private readonly logger: Logger,
   ) {
@@ -42,7 +42,7 @@ export class TcpListener implements RunningListener {
     return address;
   }
 
-  prepareUpdate(config: ListenerConfig, services: ReadonlyMap<string, Service>): () => void {
+  prepareUpdate(config: TcpListenerConfig, services: ReadonlyMap<string, Service>): () => void {
     const next = buildState(config, services);
     return () => {
       this.state = next;
@@ -91,8 +91,8 @@ export class TcpListener implements RunningListener {
   }
 }
 
-function buildState(config: ListenerConfig, services: ReadonlyMap<string, Service>): TcpListenerState {
-  const service = services.get(config.service ?? '');
+function buildState(config: TcpListenerConfig, services: ReadonlyMap<string, Service>): TcpListenerState {
+  const service = services.get(config.service);
   if (service === undefined) throw new Error(`listener ${config.name}: unknown service '${config.service}'`);
   return { config, service, trusted: config.acceptProxyProtocol ? new CidrSet(config.acceptProxyProtocol.trusted) : null };
 }

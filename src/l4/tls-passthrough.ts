@@ -3,7 +3,7 @@
 // the routes, timeouts, PROXY protocol and limit for new connections and keeps the socket; a
 // ClientHello that completes after the swap is routed by the new routes, live sessions go on.
 import net from 'node:net';
-import type { ListenerConfig } from '../config/types.js';
+import type { TlsListenerConfig } from '../config/types.js';
 import type { RunningListener } from '../listener-factory.js';
 import { CidrSet } from '../net/cidr.js';
 import { PROXY_HEADER_TIMEOUT, applyMaxConnections, listenOn } from '../net/listen.js';
@@ -18,7 +18,7 @@ import { TlsRouter } from './tls-routes.js';
 
 /** What a new connection starts with; replaced whole by a reload. */
 interface TlsListenerState {
-  readonly config: ListenerConfig;
+  readonly config: TlsListenerConfig;
   readonly router: TlsRouter;
   readonly trusted: CidrSet | null;
 }
@@ -31,7 +31,7 @@ export class TlsPassthroughListener implements RunningListener {
   private state: TlsListenerState;
 
   constructor(
-    config: ListenerConfig,
+    config: TlsListenerConfig,
     services: ReadonlyMap<string, Service>,
     private readonly logger: Logger,
   ) {
@@ -47,7 +47,7 @@ export class TlsPassthroughListener implements RunningListener {
     return address;
   }
 
-  prepareUpdate(config: ListenerConfig, services: ReadonlyMap<string, Service>): () => void {
+  prepareUpdate(config: TlsListenerConfig, services: ReadonlyMap<string, Service>): () => void {
     const next = buildState(config, services);
     return () => {
       this.state = next;
@@ -149,7 +149,7 @@ export class TlsPassthroughListener implements RunningListener {
   }
 }
 
-function buildState(config: ListenerConfig, services: ReadonlyMap<string, Service>): TlsListenerState {
+function buildState(config: TlsListenerConfig, services: ReadonlyMap<string, Service>): TlsListenerState {
   const resolve = (name: string): Service => {
     const service = services.get(name);
     if (service === undefined) throw new Error(`listener ${config.name}: unknown service '${name}'`);

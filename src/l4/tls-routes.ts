@@ -1,6 +1,6 @@
 // Routes of a tls (passthrough) listener: first match on the ClientHello's SNI (exact or
 // `*.example.com`) and ALPN (any offered), then `service` as the default.
-import type { RouteConfig } from '../config/types.js';
+import type { TlsRouteConfig } from '../config/types.js';
 import type { Service } from '../pool/service.js';
 
 interface TlsRoute {
@@ -15,7 +15,7 @@ interface TlsRoute {
 export class TlsRouter {
   private readonly routes: TlsRoute[];
 
-  constructor(routes: readonly RouteConfig[], fallback: Service | undefined, resolve: (name: string) => Service) {
+  constructor(routes: readonly TlsRouteConfig[], fallback: Service | undefined, resolve: (name: string) => Service) {
     this.routes = routes.map((route) => {
       const names = route.match.sni ?? [];
       return {

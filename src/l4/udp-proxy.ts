@@ -8,7 +8,7 @@ import dgram from 'node:dgram';
 import { isIPv6, type AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { PickContext } from '../balancing/balancer.js';
-import type { ListenerConfig } from '../config/types.js';
+import type { UdpListenerConfig } from '../config/types.js';
 import { deadlines, type HasDeadline } from '../net/deadlines.js';
 import type { RunningListener } from '../listener-factory.js';
 import type { Logger } from '../observe/logger.js';
@@ -22,7 +22,7 @@ const MAX_QUEUED = 64;
 
 /** What a new session starts with; replaced whole by a reload. */
 interface UdpListenerState {
-  readonly config: ListenerConfig;
+  readonly config: UdpListenerConfig;
   readonly service: Service;
 }
 
@@ -35,7 +35,7 @@ export class UdpListener implements RunningListener {
   private readonly sweep: RemovedBackendSweep<UdpSession>;
 
   constructor(
-    config: ListenerConfig,
+    config: UdpListenerConfig,
     services: ReadonlyMap<string, Service>,
     private readonly logger: Logger,
   ) {
@@ -46,7 +46,7 @@ export class UdpListener implements RunningListener {
     this.socket.on('error', (error) => this.logger.warn({ listener: this.state.config.name, err: error }, 'udp listener error'));
   }
 
-  prepareUpdate(config: ListenerConfig, services: ReadonlyMap<string, Service>): () => void {
+  prepareUpdate(config: UdpListenerConfig, services: ReadonlyMap<string, Service>): () => void {
     const next = buildState(config, services);
     return () => {
       this.state = next;
@@ -94,8 +94,8 @@ export class UdpListener implements RunningListener {
   };
 }
 
-function buildState(config: ListenerConfig, services: ReadonlyMap<string, Service>): UdpListenerState {
-  const service = services.get(config.service ?? '');
+function buildState(config: UdpListenerConfig, services: ReadonlyMap<string, Service>): UdpListenerState {
+  const service = services.get(config.service);
   if (service === undefined) throw new Error(`listener ${config.name}: unknown service '${config.service}'`);
   return { config, service };
 }

@@ -31,8 +31,8 @@ const warned = new WeakSet<ServiceConfig>();
 
 /** Said loudly, once per service config, when a listener starts sending traffic to it. */
 export function warnInsecureBackends(listener: ListenerConfig, services: ReadonlyMap<string, { config: ServiceConfig }>, logger: Logger): void {
-  const names = new Set<string>(listener.routes.map((r) => r.service));
-  if (listener.service !== undefined) names.add(listener.service);
+  const names = new Set<string>('routes' in listener ? listener.routes.map((r) => r.service) : []);
+  if ('service' in listener && listener.service !== undefined) names.add(listener.service);
   for (const name of names) {
     const config = services.get(name)?.config;
     if (config?.tls?.insecureSkipVerify !== true || warned.has(config)) continue;

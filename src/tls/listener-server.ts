@@ -3,7 +3,7 @@
 // has `acceptProxyProtocol`, the reading of the PROXY header from a trusted proxy.
 import net from 'node:net';
 import tls from 'node:tls';
-import type { ListenerConfig } from '../config/types.js';
+import type { RoutedListenerConfig } from '../config/types.js';
 import type { ConnectionInfo } from '../net/connection-info.js';
 import { acceptProxyHeader } from '../net/proxy-accept.js';
 import { unmapped } from '../net/proxy-protocol.js';
@@ -27,7 +27,7 @@ export interface ListenerServer {
   dispose(): void;
 }
 
-export function createListenerServer(config: ListenerConfig, onConnection: ConnectionHandler, log: ServerLog): ListenerServer {
+export function createListenerServer(config: RoutedListenerConfig, onConnection: ConnectionHandler, log: ServerLog): ListenerServer {
   const tlsConfig = config.protocol === 'https' ? config.tls : undefined;
   let inner: net.Server;
   let store: CertificateStore | null = null;
@@ -106,7 +106,7 @@ function peerKey(socket: net.Socket): string {
 }
 
 /** The Strict-Transport-Security field line of a listener ('' without hsts). */
-export function hstsField(config: ListenerConfig): string {
+export function hstsField(config: RoutedListenerConfig): string {
   const hsts = config.protocol === 'https' ? config.tls?.hsts : undefined;
   if (hsts === undefined) return '';
   return `Strict-Transport-Security: max-age=${Math.floor(hsts.maxAge / 1000)}${hsts.includeSubDomains ? '; includeSubDomains' : ''}${hsts.preload ? '; preload' : ''}\r\n`;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { parseConfigText } from '../../src/config/load.js';
 import type { ConfigError } from '../../src/config/errors.js';
-import type { FulcrumConfig } from '../../src/config/types.js';
+import type { FulcrumConfig, ListenerOf, Protocol } from '../../src/config/types.js';
 
 export const SOURCE = 'test.yaml';
 
@@ -19,6 +19,13 @@ export function expectErrors(text: string): ConfigError[] {
   const result = parseConfigText(text, SOURCE);
   assert.equal(result.ok, false, 'expected the config to be rejected');
   return result.ok ? [] : result.errors;
+}
+
+/** The listener at `index`, asserted to be of `protocol` (so a test reads what that kind has). */
+export function listenerAt<P extends Protocol>(config: FulcrumConfig, index: number, protocol: P): ListenerOf<P> {
+  const listener = config.listeners[index];
+  assert.equal(listener?.protocol, protocol, `listeners[${index}] is ${listener?.protocol ?? 'missing'}, not ${protocol}`);
+  return listener as ListenerOf<P>;
 }
 
 /** Asserts there is an error at `path`, at line:column, whose message contains `fragment`. */

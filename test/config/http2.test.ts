@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertError, expectErrors, expectValid, minimal, yaml } from './helpers.js';
+import { assertError, expectErrors, expectValid, listenerAt, minimal, yaml } from './helpers.js';
 
 test('http2 defaults: on for https (ALPN), off for http (h2c is opt-in), bounded settings', () => {
   const config = expectValid(minimal());
-  assert.deepEqual(config.listeners[0]!.http2, {
+  assert.deepEqual(listenerAt(config, 0, 'http').http2, {
     enabled: false,
     maxConcurrentStreams: 100,
     maxHeaderListSize: 16 * 1024,
@@ -18,7 +18,7 @@ test('http2 settings and a service protocol are read and converted', () => {
   const config = expectValid(
     minimal(['    http2: { enabled: true, maxConcurrentStreams: 16, maxHeaderListSize: 8kb, maxResetsPerWindow: 10, resetWindow: 2s }'], ['    protocol: h2']),
   );
-  assert.deepEqual(config.listeners[0]!.http2, { enabled: true, maxConcurrentStreams: 16, maxHeaderListSize: 8192, maxResetsPerWindow: 10, resetWindow: 2000 });
+  assert.deepEqual(listenerAt(config, 0, 'http').http2, { enabled: true, maxConcurrentStreams: 16, maxHeaderListSize: 8192, maxResetsPerWindow: 10, resetWindow: 2000 });
   assert.equal(config.services.get('api')!.protocol, 'h2');
 });
 

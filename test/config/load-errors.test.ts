@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfigText, loadConfigFile } from '../../src/config/load.js';
-import { formatConfigError } from '../../src/config/errors.js';
+import { formatConfigError, type ConfigError } from '../../src/config/errors.js';
 import { assertError, expectErrors, minimal, yaml } from './helpers.js';
 
 test('an unknown key names the key and suggests the closest allowed one', () => {
@@ -49,7 +49,7 @@ test('a bad address is reported at the value, formatted like compiler output', (
   const errors = expectErrors(text);
   assertError(errors, 'services.api.backends[1].address', '9:18', 'expected host:port');
   assert.equal(
-    formatConfigError(errors[0]),
+    formatConfigError(errors[0]!),
     'test.yaml:9:18 services.api.backends[1].address: expected host:port (e.g. 127.0.0.1:8080 or [::1]:8080), got "10.0.0.1"',
   );
 });
@@ -202,10 +202,11 @@ test('service checks: backends, algorithm, hashKey, duplicates, middleware kinds
 test('YAML syntax errors carry a position', () => {
   const errors = expectErrors(yaml('listeners:', '  - name: web', '    address: [127.0.0.1:0', 'services: {}'));
   assert.equal(errors.length, 1);
-  assert.equal(errors[0].path, '');
-  assert.match(errors[0].message, /^YAML syntax error: /);
-  assert.equal(`${errors[0].line}:${errors[0].column}`, '4:1');
-  assert.match(formatConfigError(errors[0]), /^test\.yaml:4:1 YAML syntax error: /);
+  const [syntax] = errors as [ConfigError];
+  assert.equal(syntax.path, '');
+  assert.match(syntax.message, /^YAML syntax error: /);
+  assert.equal(`${syntax.line}:${syntax.column}`, '4:1');
+  assert.match(formatConfigError(syntax), /^test\.yaml:4:1 YAML syntax error: /);
 
   const duplicate = expectErrors(yaml('listeners: []', 'listeners: []'));
   assertError(duplicate, '', '2:1', 'Map keys must be unique');
@@ -241,7 +242,7 @@ test('an empty document, a non-object and a missing file are errors, not excepti
   assertError(expectErrors('- a\n- b\n'), '', '1:1', 'expected an object, got a list');
   const missing = await loadConfigFile('/nonexistent/fulcrum.yaml');
   assert.equal(missing.ok, false);
-  assert.match(missing.ok ? '' : missing.errors[0].message, /file not found/);
+  assert.match(missing.ok ? '' : missing.errors[0]!.message, /file not found/);
   assert.equal(parseConfigText('listeners: [', 'x.yaml').ok, false);
 });
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfigText, loadConfigFile } from '../../src/config/load.js';
-import { expectValid, minimal, yaml } from './helpers.js';
+import { expectValid, listenerAt, minimal, yaml } from './helpers.js';
 
 test('a minimal config gets every default', () => {
   const config = expectValid(minimal());
@@ -20,8 +20,6 @@ test('a minimal config gets every default', () => {
     limits: { maxHeaderBytes: 16 * 1024, maxUriLength: 8 * 1024, maxHeaders: 100, maxBodyBytes: 100 * 1024 * 1024 },
     timeouts: { header: 10_000, keepAlive: 60_000, clientIdle: 60_000, idle: 600_000, clientHello: 5_000 },
     trustedProxies: [],
-    sessionTimeout: 30_000,
-    maxSessions: 10_000,
     http2: { enabled: false, maxConcurrentStreams: 100, maxHeaderListSize: 16 * 1024, maxResetsPerWindow: 100, resetWindow: 10_000 },
   });
 
@@ -70,7 +68,7 @@ test('durations, sizes and addresses are converted', () => {
   );
   assert.deepEqual(config.admin, { address: { host: '::1', port: 9091 }, token: 's3cret' });
   assert.equal(config.log.level, 'debug');
-  const [listener] = config.listeners;
+  const listener = listenerAt(config, 0, 'http');
   assert.equal(listener.maxConnections, 0);
   assert.deepEqual(listener.limits, { maxHeaderBytes: 32768, maxUriLength: 2048, maxHeaders: 50, maxBodyBytes: 0 });
   assert.deepEqual(listener.timeouts, { header: 250, keepAlive: 60_000, clientIdle: 90_000, idle: 600_000, clientHello: 5_000 });
@@ -109,8 +107,8 @@ test('route matches are normalized: lists, lower-cased hosts and header names, u
       '  api: { backends: [ { address: 127.0.0.1:9001 } ] }',
     ),
   );
-  const [first, second, last] = config.listeners[0].routes;
-  assert.deepEqual(first.match, {
+  const [first, second, last] = listenerAt(config, 0, 'http').routes;
+  assert.deepEqual(first!.match, {
     host: ['api.example.com', '*.example.org'],
     pathPrefix: '/api/',
     method: ['GET'],
@@ -119,8 +117,8 @@ test('route matches are normalized: lists, lower-cased hosts and header names, u
     cookie: { session: { present: false } },
     clientIp: ['10.0.0.0/8'],
   });
-  assert.deepEqual(second.match, { path: '/exact', pathRegex: '^/v[0-9]+/', method: ['GET', 'POST'] });
-  assert.deepEqual(last.match, {});
+  assert.deepEqual(second!.match, { path: '/exact', pathRegex: '^/v[0-9]+/', method: ['GET', 'POST'] });
+  assert.deepEqual(last!.match, {});
 });
 
 test('JSON configs are read too', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
-import { assertError, expectErrors, expectValid, yaml } from './helpers.js';
+import { assertError, expectErrors, expectValid, listenerAt, yaml } from './helpers.js';
 
 const withMiddlewares = (...lines: string[]) =>
   yaml(
@@ -76,7 +76,7 @@ test('a route carries its resolved chain, in its order', () => {
       '  gz: { compress: { algorithms: [gzip] } }',
     ),
   );
-  const [first, second] = config.listeners[0]!.routes;
+  const [first, second] = listenerAt(config, 0, 'http').routes;
   assert.deepEqual(first!.chain!.map((m) => m.name), ['gz', 'limit']);
   assert.equal(second!.chain, undefined);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfigText } from '../../src/config/load.js';
-import { assertError, expectErrors, expectValid, yaml } from './helpers.js';
+import { assertError, expectErrors, expectValid, listenerAt, yaml } from './helpers.js';
 import { TestCa, tempDir, type CertFiles } from '../helpers/pki.js';
 
 let pki: { dir: string; remove(): void };
@@ -38,7 +38,7 @@ test('an https listener: certificates, versions, client auth and HSTS, paths mad
       ...services,
     ),
   );
-  const tls = config.listeners[0]!.tls!;
+  const tls = listenerAt(config, 0, 'https').tls;
   assert.equal(tls.certificates.length, 2);
   assert.equal(tls.minVersion, 'TLSv1.3');
   assert.deepEqual(tls.clientAuth, { ca: ca.cert, required: false, verifyDepth: 2 });
@@ -60,7 +60,7 @@ test('relative certificate paths are read from the config file\'s folder', () =>
   );
   const result = parseConfigText(text, join(pki.dir, 'fulcrum.yaml'));
   assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
-  const tls = result.config.listeners[0]!.tls!;
+  const tls = listenerAt(result.config, 0, 'https').tls;
   assert.deepEqual(tls, {
     certificates: [{ cert: site.cert, key: site.key }],
     minVersion: 'TLSv1.2',
@@ -124,16 +124,16 @@ test('l4 listeners, PROXY protocol, redirects and backend TLS', () => {
       `    tls: { ca: ${ca.cert}, servername: backend.test, cert: ${site.cert}, key: ${site.key} }`,
     ),
   );
-  const [web, web2, db, pass, dns] = config.listeners;
-  assert.deepEqual(web!.redirectToHttps, { port: 443 });
-  assert.deepEqual(web!.routes, []);
-  assert.deepEqual(web2!.redirectToHttps, { port: 8443 });
-  assert.equal(db!.timeouts.idle, 30_000);
-  assert.deepEqual(db!.acceptProxyProtocol, { trusted: ['10.0.0.0/8'] });
-  assert.equal(pass!.timeouts.clientHello, 2_000);
-  assert.deepEqual(pass!.routes[0]!.match, { sni: ['*.a.test'], alpn: ['h2', 'http/1.1'] });
-  assert.equal(dns!.sessionTimeout, 5_000);
-  assert.equal(dns!.maxSessions, 100);
+  const [web, web2, db, pass, dns] = [listenerAt(config, 0, 'http'), listenerAt(config, 1, 'http'), listenerAt(config, 2, 'tcp'), listenerAt(config, 3, 'tls'), listenerAt(config, 4, 'udp')];
+  assert.deepEqual(web.redirectToHttps, { port: 443 });
+  assert.deepEqual(web.routes, []);
+  assert.deepEqual(web2.redirectToHttps, { port: 8443 });
+  assert.equal(db.timeouts.idle, 30_000);
+  assert.deepEqual(db.acceptProxyProtocol, { trusted: ['10.0.0.0/8'] });
+  assert.equal(pass.timeouts.clientHello, 2_000);
+  assert.deepEqual(pass.routes[0]!.match, { sni: ['*.a.test'], alpn: ['h2', 'http/1.1'] });
+  assert.equal(dns.sessionTimeout, 5_000);
+  assert.equal(dns.maxSessions, 100);
   assert.equal(config.services.get('api')!.proxyProtocol, 'v2');
   assert.deepEqual(config.services.get('tcp')!.tls, {
     insecureSkipVerify: false,

@@ -8,7 +8,7 @@ import { negotiate } from '../../src/http/middleware/compress.js';
 import { RouteStats } from '../../src/observe/traffic-stats.js';
 import { MemoryStore } from '../../src/state/memory-store.js';
 import type { MiddlewareConfig } from '../../src/config/middleware-types.js';
-import { expectValid } from '../config/helpers.js';
+import { expectValid, listenerAt } from '../config/helpers.js';
 
 const context = () => ({ store: new MemoryStore(), routeId: 'web/0', stats: new RouteStats('web', '0', 'api') });
 
@@ -17,7 +17,7 @@ function chainOf(middlewares: string, route: string): MiddlewareConfig[] | undef
     ['listeners:', '  - name: web', '    address: 127.0.0.1:0', '    routes:', `      - { middlewares: ${route}, service: api }`,
       'services:', '  api: { backends: [ { address: 127.0.0.1:9001 } ] }', 'middlewares:', middlewares].join('\n') + '\n',
   );
-  return config.listeners[0]!.routes[0]!.chain;
+  return listenerAt(config, 0, 'http').routes[0]!.chain;
 }
 
 test('a route without middlewares compiles to null: the data path pays nothing', () => {

@@ -1,5 +1,5 @@
-// Checks of the transport settings that zod can't make alone: certificate, key and CA files exist
-// and parse (reported at the key that names them), and which listener kinds each setting belongs to.
+// Checks of the TLS settings that zod can't make alone: certificate, key and CA files exist and
+// parse, and a key belongs to its certificate (reported at the key that names the file).
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -11,9 +11,7 @@ type Report = (path: PathSegment[], message: string) => void;
 const isRecord = (value: unknown): value is Raw => typeof value === 'object' && value !== null && !Array.isArray(value);
 const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
-const TLS_ROUTE_KEYS = new Set(['sni', 'alpn']);
-
-export function checkTransport(raw: unknown, baseDir: string): ConfigIssue[] {
+export function checkPemFiles(raw: unknown, baseDir: string): ConfigIssue[] {
   if (!isRecord(raw)) return [];
   const issues: ConfigIssue[] = [];
   const report: Report = (path, message) => issues.push({ path, message });
@@ -22,29 +20,8 @@ export function checkTransport(raw: unknown, baseDir: string): ConfigIssue[] {
   asArray(raw.listeners).forEach((listener, i) => {
     if (!isRecord(listener)) return;
     const at = (...rest: PathSegment[]) => ['listeners', i, ...rest];
-    const protocol = typeof listener.protocol === 'string' ? listener.protocol : 'http';
-
-    if (listener.tls !== undefined && protocol !== 'https') {
-      report(at('tls'), protocol === 'tls'
-        ? "a tls listener passes TLS through without terminating it, so it has no certificates; use protocol: https to terminate"
-        : `'tls' is for https listeners (this one is ${protocol})`);
-    }
-    if (listener.redirectToHttps !== undefined && protocol !== 'http') report(at('redirectToHttps'), `'redirectToHttps' is for http listeners (this one is ${protocol})`);
-    if (listener.acceptProxyProtocol !== undefined && protocol === 'udp') report(at('acceptProxyProtocol'), 'PROXY protocol is not read on udp listeners');
-    for (const key of ['sessionTimeout', 'maxSessions']) {
-      if (listener[key] !== undefined && protocol !== 'udp') report(at(key), `'${key}' is for udp listeners (this one is ${protocol})`);
-    }
-    asArray(listener.routes).forEach((route, j) => {
-      if (!isRecord(route) || !isRecord(route.match)) return;
-      for (const key of Object.keys(route.match)) {
-        const tlsKey = TLS_ROUTE_KEYS.has(key);
-        if (protocol === 'tls' && !tlsKey) report(at('routes', j, 'match', key), `a tls listener routes by 'sni' and 'alpn' only (it never sees HTTP)`);
-        if (protocol !== 'tls' && tlsKey) report(at('routes', j, 'match', key), `'${key}' matches on tls (passthrough) listeners only`);
-      }
-    });
-
     const tls = listener.tls;
-    if (protocol === 'https' && isRecord(tls)) {
+    if (listener.protocol === 'https' && isRecord(tls)) {
       asArray(tls.certificates).forEach((pair, j) => {
         if (isRecord(pair)) files.pair(pair, at('tls', 'certificates', j));
       });

@@ -1,0 +1,56 @@
+// The routes of a listener, as written. An http or https listener matches requests (host, path,
+// method, headers, ...); a tls (passthrough) listener matches the ClientHello (sni, alpn). Each
+// refuses the other's conditions, saying why. First match wins; a route without match is the default.
+import { z } from 'zod';
+import { ignored, refusedEach, withoutUnused } from './key-rules.js';
+import { cidr, hostPattern, lowerCaseKeys, method, name, oneOrMany, regexSource, valueMatch } from './values.js';
+
+/** What a request is matched by. */
+const requestConditions = {
+  host: oneOrMany(hostPattern, 'a host name'), // exact or *.example.com
+  path: z.string().startsWith('/', 'expected a path starting with "/"'),
+  pathPrefix: z.string().startsWith('/', 'expected a path prefix starting with "/"'),
+  pathRegex: regexSource,
+  method: oneOrMany(method, 'an HTTP method'),
+  headers: z.record(z.string(), valueMatch).transform(lowerCaseKeys), // names lower-cased
+  query: z.record(z.string(), valueMatch),
+  cookie: z.record(z.string(), valueMatch),
+  clientIp: oneOrMany(cidr, 'a CIDR'),
+};
+
+/** What a ClientHello is matched by. */
+const helloConditions = {
+  sni: oneOrMany(hostPattern, 'a host name'), // the server name: exact or *.example.com
+  alpn: oneOrMany(z.string().min(1).max(255), 'an ALPN protocol id'), // one of the offered protocols
+};
+
+const optional = <S extends Record<string, z.ZodType>>(shape: S) =>
+  Object.fromEntries(Object.entries(shape).map(([key, schema]) => [key, schema.optional()])) as { [K in keyof S]: z.ZodOptional<S[K]> };
+
+export const httpMatchSchema = z
+  .strictObject({
+    ...optional(requestConditions),
+    ...refusedEach(helloConditions, (key) => `'${key}' matches on tls (passthrough) listeners only`),
+  })
+  .transform(withoutUnused);
+
+export const tlsMatchSchema = z
+  .strictObject({
+    ...optional(helloConditions),
+    ...refusedEach(requestConditions, () => "a tls listener routes by 'sni' and 'alpn' only (it never sees HTTP)"),
+  })
+  .transform(withoutUnused);
+
+export const httpRouteSchema = z.strictObject({
+  match: httpMatchSchema.default({}), // none: the default route, matches everything
+  middlewares: z.array(name).default([]), // applied in order (semantic.ts checks the names)
+  service: name,
+});
+
+export const tlsRouteSchema = z
+  .strictObject({
+    match: tlsMatchSchema.default({}), // none: matches every ClientHello
+    service: name,
+    middlewares: ignored(z.array(name)), // always accepted, never applied: the bytes pass through
+  })
+  .transform(withoutUnused);
