@@ -22,18 +22,26 @@ export interface Peer {
 
 /**
  * The real client address: the peer itself, or behind a trusted proxy the right-most
- * X-Forwarded-For entry that is not itself a trusted proxy.
+ * X-Forwarded-For entry that is not itself a trusted proxy. Every X-Forwarded-For line counts,
+ * as one list (RFC 9110 5.3): a proxy that adds its own line after the client's must not leave
+ * the client's spoofed one as the answer.
  */
 export function clientAddress(head: RequestHead, peer: Peer, trusted: CidrSet): string {
   if (!peer.trusted) return peer.ip;
-  const xff = head.fields.get('x-forwarded-for');
-  if (xff === undefined) return peer.ip;
-  const hops = xff.split(',');
-  for (let i = hops.length - 1; i >= 0; i--) {
-    const hop = hops[i]!.trim();
-    if (hop.length > 0 && !trusted.has(hop)) return hop;
+  const { lower, values } = head.fields;
+  let leftmost = '';
+  for (let f = lower.length - 1; f >= 0; f--) {
+    if (lower[f] !== 'x-forwarded-for') continue;
+    const hops = values[f]!.split(',');
+    for (let i = hops.length - 1; i >= 0; i--) {
+      const hop = hops[i]!.trim();
+      if (hop.length === 0) continue;
+      if (!trusted.has(hop)) return hop;
+      leftmost = hop;
+    }
   }
-  return hops[0]!.trim() || peer.ip;
+  // every hop is a trusted proxy: the first of them is the nearest thing to a client
+  return leftmost || peer.ip;
 }
 
 /** What a serialiser does with one field of the request. */

@@ -81,6 +81,17 @@ test('a trusted proxy: X-Forwarded-For and Forwarded are appended to, its proto 
   assert.ok(fates.every(([name, fate]) => name === 'Host' || fate === Fate.Drop), 'the incoming copies are never relayed as such');
 });
 
+test('the client address behind a trusted proxy reads every X-Forwarded-For line as one list', () => {
+  const proxy = peer('10.0.0.2');
+  // the client spoofed a first line; its proxy added the real address on a line of its own
+  const twoLines = h1(['GET / HTTP/1.1', 'Host: a', 'X-Forwarded-For: 6.6.6.6', 'X-Forwarded-For: 203.0.113.7, 10.9.9.9']);
+  assert.equal(clientAddress(twoLines, proxy, PROXIES), '203.0.113.7');
+  const allTrusted = h1(['GET / HTTP/1.1', 'Host: a', 'X-Forwarded-For: 10.1.1.1', 'X-Forwarded-For: , 10.2.2.2']);
+  assert.equal(clientAddress(allTrusted, proxy, PROXIES), '10.1.1.1', 'all trusted: the left-most');
+  assert.equal(clientAddress(h1(['GET / HTTP/1.1', 'Host: a', 'X-Forwarded-For: ']), proxy, PROXIES), '10.0.0.2', 'empty: the peer');
+  assert.equal(clientAddress(twoLines, peer('192.0.2.9'), PROXIES), '192.0.2.9', 'an untrusted peer is the client, whatever it says');
+});
+
 test('a trusted proxy that sent no forwarding fields gets the connection’s', () => {
   const { values } = decide(h1(['GET / HTTP/1.1', 'Host: a.test']), peer('10.0.0.2', { proto: 'https' }));
   assert.equal(values.xForwardedFor, '10.0.0.2');
