@@ -54,6 +54,7 @@ export function parseOptions(argv: string[]): BenchOptions {
         options.baseline = next();
         break;
       case '-h':
+      // biome-ignore lint/suspicious/noFallthroughSwitchClause: process.exit() does not return
       case '--help':
         console.log(USAGE);
         process.exit(0);

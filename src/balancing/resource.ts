@@ -37,6 +37,7 @@ export class ResourceBalancer implements Balancer {
       // inline rather than loadAdjustedWeight(), whose returned double would be boxed per backend
       let weight = backend.effectiveWeight();
       const load = backend.reportedLoad;
+      // biome-ignore lint/suspicious/noSelfCompare: `load === load` is the NaN test (no report yet), without a call on the hot path
       if (load === load && now - backend.reportedAt <= ttl) weight *= load < 1 - LOAD_WEIGHT_FLOOR ? 1 - load : LOAD_WEIGHT_FLOOR;
       if (!(weight > 0)) continue;
       current[i]! += weight;

@@ -14,6 +14,7 @@ function port(value: string): number {
 }
 
 /** Runs a command; an error becomes one clean line on stderr and exit code 1, never a stack trace. */
+// biome-ignore lint/suspicious/noConfusingVoidType: an action resolves to an exit code or to nothing (a `() => Promise<void>`)
 function run(action: () => Promise<number | void>): Promise<void> {
   return action().then(
     (code) => {

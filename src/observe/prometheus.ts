@@ -46,9 +46,9 @@ export async function renderPrometheus(stats: TrafficStatsRegistry, services: It
   const sent = new Family('fulcrum_sent_bytes_total', 'counter', 'Bytes sent to clients');
   const rateLimited = new Family('fulcrum_rate_limited_requests_total', 'counter', 'Requests refused by a rate limit');
   for (const route of stats.routes.values()) {
-    const routeLabels = `listener="${escape(route.listener)}",route="${escape(route.route)}",service="${escape(route.service)}"`;
+    const routeLabels = `listener="${escapeLabel(route.listener)}",route="${escapeLabel(route.route)}",service="${escapeLabel(route.service)}"`;
     for (const counters of route.byBackend.values()) {
-      const labels = `${routeLabels},backend="${escape(counters.backend?.id ?? '')}"`;
+      const labels = `${routeLabels},backend="${escapeLabel(counters.backend?.id ?? '')}"`;
       for (let c = 0; c < CLASSES.length; c++) {
         if (counters.byClass[c]! > 0) requests.sample(`${labels},code="${CLASSES[c]}"`, counters.byClass[c]!);
       }
@@ -63,7 +63,7 @@ export async function renderPrometheus(stats: TrafficStatsRegistry, services: It
   const accepted = new Family('fulcrum_connections_total', 'counter', 'Client connections accepted');
   const refused = new Family('fulcrum_requests_refused_total', 'counter', 'Requests refused as malformed or over a limit');
   for (const listener of stats.listeners.values()) {
-    const labels = `listener="${escape(listener.listener)}"`;
+    const labels = `listener="${escapeLabel(listener.listener)}"`;
     connections.sample(labels, listener.active);
     accepted.sample(labels, listener.accepted);
     refused.sample(labels, listener.refused);
@@ -72,7 +72,7 @@ export async function renderPrometheus(stats: TrafficStatsRegistry, services: It
   const retries = new Family('fulcrum_retries_total', 'counter', 'Requests sent again to another backend after a failure');
   const noBackend = new Family('fulcrum_no_backend_total', 'counter', 'Requests answered 503 because no backend was available');
   for (const service of stats.services.values()) {
-    const labels = `service="${escape(service.service)}"`;
+    const labels = `service="${escapeLabel(service.service)}"`;
     retries.sample(labels, service.retries);
     noBackend.sample(labels, service.noBackend);
   }
@@ -86,7 +86,7 @@ export async function renderPrometheus(stats: TrafficStatsRegistry, services: It
   const ejections = new Family('fulcrum_backend_ejections_total', 'counter', 'Times passive health checking ejected the backend');
   for (const service of services) {
     for (const backend of service.backends) {
-      const labels = `service="${escape(service.name)}",backend="${escape(backend.id)}"`;
+      const labels = `service="${escapeLabel(service.name)}",backend="${escapeLabel(backend.id)}"`;
       up.sample(labels, backend.healthy && !backend.ejected ? 1 : 0);
       weight.sample(labels, backend.weight);
       effective.sample(labels, backend.effectiveWeight());
@@ -114,7 +114,7 @@ function renderHistogram(family: Family, labels: string, counters: RequestCounte
   family.sample(labels, cumulative, '_count');
 }
 
-function escape(value: string): string {
+function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 

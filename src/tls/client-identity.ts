@@ -17,6 +17,7 @@ export function clientIdentity(socket: TLSSocket, clientAuth: NonNullable<Listen
   if (!socket.authorized) return { ok: false, reason: `client certificate not trusted: ${String(socket.authorizationError)}` };
   const depth = chainDepth(socket);
   if (depth > clientAuth.verifyDepth) return { ok: false, reason: `client certificate chain depth ${depth} exceeds verifyDepth ${clientAuth.verifyDepth}` };
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point (they must not reach a header)
   const subject = cert.subject.split('\n').join(',').replace(/[\x00-\x1f\x7f]/g, '');
   return { ok: true, headers: `X-Client-Cert-Subject: ${subject}\r\nX-Client-Cert-Fingerprint: ${cert.fingerprint256}\r\n` };
 }

@@ -18,7 +18,7 @@ describe('parseLoadHeader', () => {
 describe('resource', () => {
   it('shares traffic by headroom: weight × (1 − load)', (t) => {
     const list = backends([1, 1, 2]);
-    let now = 1_000;
+    const now = 1_000;
     const balancer = make('resource', list, { now: () => now });
     recordLoadReport(list[0]!, 0.5, now); // 0.5
     recordLoadReport(list[1]!, 0, now); // 1

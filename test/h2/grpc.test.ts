@@ -41,7 +41,7 @@ type Ctor = new (address: string, credentials: grpc.ChannelCredentials) => grpc.
 
 let dir: ReturnType<typeof tempDir>;
 let EchoClient: Ctor;
-let servers: grpc.Server[] = [];
+const servers: grpc.Server[] = [];
 let fulcrum: Fulcrum;
 let port: number;
 /** backend name -> what its health service answers */

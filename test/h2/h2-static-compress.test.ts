@@ -46,7 +46,7 @@ before(async () => {
       res.end(text.slice(3000));
     } else res.writeHead(404).end();
   });
-  h2Backend = http2.createServer((req, res) => {
+  h2Backend = http2.createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end(text);
   });

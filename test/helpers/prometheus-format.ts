@@ -91,7 +91,7 @@ function checkHistograms(types: Map<string, string>, samples: Sample[]): void {
   }
 }
 
-export function valueOf(exposition: Exposition, name: string, labels: Record<string, string>): number | undefined {
+export function sampleValue(exposition: Exposition, name: string, labels: Record<string, string>): number | undefined {
   const found = exposition.samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
   return found?.value;
 }

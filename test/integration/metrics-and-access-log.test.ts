@@ -7,7 +7,7 @@ import { request } from 'undici';
 import { startHttpBackend, type HttpBackend } from '../helpers/http-backend.js';
 import { startFulcrum, yaml } from '../helpers/fulcrum.js';
 import { startAdmin } from '../helpers/admin.js';
-import { parseExposition, valueOf } from '../helpers/prometheus-format.js';
+import { parseExposition, sampleValue } from '../helpers/prometheus-format.js';
 import type { Fulcrum } from '../../src/fulcrum.js';
 import type { AdminServer } from '../../src/admin/server.js';
 
@@ -65,24 +65,24 @@ describe('/metrics and the access log', () => {
     const exposition = parseExposition(await res.body.text());
 
     const series = { listener: 'web', route: '0', service: 'app', backend: backend.address };
-    assert.equal(valueOf(exposition, 'fulcrum_requests_total', { ...series, code: '2xx' }), 10);
-    assert.equal(valueOf(exposition, 'fulcrum_requests_total', { ...series, code: '4xx' }), 2);
-    assert.equal(valueOf(exposition, 'fulcrum_request_duration_seconds_count', series), 12);
-    assert.ok(valueOf(exposition, 'fulcrum_request_duration_seconds_sum', series)! > 0);
+    assert.equal(sampleValue(exposition, 'fulcrum_requests_total', { ...series, code: '2xx' }), 10);
+    assert.equal(sampleValue(exposition, 'fulcrum_requests_total', { ...series, code: '4xx' }), 2);
+    assert.equal(sampleValue(exposition, 'fulcrum_request_duration_seconds_count', series), 12);
+    assert.ok(sampleValue(exposition, 'fulcrum_request_duration_seconds_sum', series)! > 0);
     // 12 responses of 100 body bytes plus their heads
-    assert.ok(valueOf(exposition, 'fulcrum_sent_bytes_total', series)! > 1200);
-    assert.ok(valueOf(exposition, 'fulcrum_received_bytes_total', series)! > 12 * 20);
+    assert.ok(sampleValue(exposition, 'fulcrum_sent_bytes_total', series)! > 1200);
+    assert.ok(sampleValue(exposition, 'fulcrum_received_bytes_total', series)! > 12 * 20);
     // answered by Fulcrum itself: no backend label value
-    assert.equal(valueOf(exposition, 'fulcrum_requests_total', { route: '1', service: 'down', backend: '', code: '5xx' }), 1);
-    assert.equal(valueOf(exposition, 'fulcrum_no_backend_total', { service: 'down' }), 1);
+    assert.equal(sampleValue(exposition, 'fulcrum_requests_total', { route: '1', service: 'down', backend: '', code: '5xx' }), 1);
+    assert.equal(sampleValue(exposition, 'fulcrum_no_backend_total', { service: 'down' }), 1);
     assert.equal(exposition.types.get('fulcrum_requests_total'), 'counter');
     assert.equal(exposition.types.get('fulcrum_request_duration_seconds'), 'histogram');
 
-    assert.equal(valueOf(exposition, 'fulcrum_backend_up', { service: 'app', backend: backend.address }), 1);
-    assert.equal(valueOf(exposition, 'fulcrum_backend_weight', { service: 'down', backend: backend.address }), 0);
-    assert.equal(valueOf(exposition, 'fulcrum_backend_inflight_requests', { service: 'app', backend: backend.address }), 0);
-    assert.ok(valueOf(exposition, 'fulcrum_connections_total', { listener: 'web' })! >= 1);
-    assert.ok(valueOf(exposition, 'fulcrum_process_cpu_seconds_total', {})! > 0, 'process metrics are exposed');
+    assert.equal(sampleValue(exposition, 'fulcrum_backend_up', { service: 'app', backend: backend.address }), 1);
+    assert.equal(sampleValue(exposition, 'fulcrum_backend_weight', { service: 'down', backend: backend.address }), 0);
+    assert.equal(sampleValue(exposition, 'fulcrum_backend_inflight_requests', { service: 'app', backend: backend.address }), 0);
+    assert.ok(sampleValue(exposition, 'fulcrum_connections_total', { listener: 'web' })! >= 1);
+    assert.ok(sampleValue(exposition, 'fulcrum_process_cpu_seconds_total', {})! > 0, 'process metrics are exposed');
   });
 
   test('writes one JSON line per request with the configured fields', async () => {

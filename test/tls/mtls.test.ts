@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import { parseConfigText, formatConfigError } from '../../src/config/index.js';
 import { Fulcrum } from '../../src/fulcrum.js';
-import { startHttpBackend, type HttpBackend } from '../helpers/http-backend.js';
+import { startHttpBackend } from '../helpers/http-backend.js';
 import { TestCa, tempDir, type CertFiles } from '../helpers/pki.js';
 import { run } from '../helpers/l4.js';
 import { captureLogger } from '../helpers/capture-logger.js';
