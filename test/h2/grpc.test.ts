@@ -37,7 +37,7 @@ interface Msg {
   text: string;
 }
 
-type Ctor = new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client & Record<string, (...args: unknown[]) => unknown>;
+type Ctor = new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client & Record<'Unary' | 'ClientStream' | 'ServerStream' | 'Bidi', (...args: unknown[]) => unknown>;
 
 let dir: ReturnType<typeof tempDir>;
 let EchoClient: Ctor;
@@ -123,7 +123,7 @@ after(async () => {
   dir?.remove();
 });
 
-function client(): grpc.Client & Record<string, (...args: unknown[]) => unknown> {
+function client(): InstanceType<Ctor> {
   return new EchoClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
 }
 
