@@ -13,8 +13,19 @@ export type Outcome = 'success' | 'failure' | 'connect-failure' | 'timeout' | 'c
 
 /**
  * A balancing algorithm, built from the current backend list and rebuilt when
- * membership or weights change. It sees backends only through `available()` and
- * `effectiveWeight()`, and it never does I/O or sets timers.
+ * membership or weights change. It never does I/O or sets timers.
+ *
+ * What an algorithm may read on a Backend:
+ * - `available()` and `effectiveWeight()` (both at once: `isEligible()`). Health, ejection,
+ *   panic, draining and the connection limit reach it only through `available()`, slow start
+ *   only through `effectiveWeight()`; it reads none of those fields itself.
+ * - `weight` (configured) and `id`, to lay out hash tables (ip-hash, consistent-hash, maglev)
+ *   and to size the weighted sampler.
+ * - the data path's counters: `active` (least-connections) and `inflight` (least-requests,
+ *   least-response-time, power-of-two, the hash algorithms' bounded load).
+ * - samples: `latencyEwma` / `latencyAt` (least-response-time, which also writes them in
+ *   `onEnd`) and `reportedLoad` / `reportedAt` (resource; written by `recordLoadReport`).
+ * - `backendAvailabilityEpoch()`, to know when availability may have changed.
  *
  * `pick` does not allocate: the caller keeps the list of backends it already tried
  * for this request (empty on the first attempt) and asks again after a failure,

@@ -91,9 +91,12 @@ export class Backend {
   private _slowStartFactor = 1;
 
   // --- counters written by the data path ---
-  /** connections in use to this backend (L4) or leased upstream sockets (L7) */
+  /**
+   * work in progress on this backend, raised by Service.startOn: an L4 connection, an HTTP/1.1
+   * request (one leased upstream socket each) or an HTTP/2 stream; plus each open WebSocket tunnel
+   */
   active = 0;
-  /** requests sent and not yet answered (streams count separately on multiplexed protocols) */
+  /** the same as `active` without the WebSocket tunnels: requests (streams on HTTP/2) and L4 connections not yet ended */
   inflight = 0;
   /** requests ever started, for stats */
   total = 0;
@@ -122,7 +125,9 @@ export class Backend {
   /**
    * Whether the backend may take a new request now: healthy and not ejected (or the service
    * is in panic mode), not draining, not at weight 0 and not at its connection limit.
-   * Algorithms see backends only through this.
+   * Algorithms see health, ejection, panic, draining and maxConnections only through this
+   * (and slow start only through effectiveWeight()); they also read weight, id, the counters
+   * and the latency and load samples: the list is on Balancer (src/balancing/balancer.ts).
    */
   available(): boolean {
     return (

@@ -105,8 +105,8 @@ export class Service {
   private stickyConfig: ServiceConfig['sticky'];
 
   /**
-   * A request (L7) or connection (L4) starts on `backend`: the counters every algorithm
-   * reads go up first, then the balancer hears of it.
+   * A request (L7) or connection (L4) starts on `backend`: the counters (`active`, `inflight`,
+   * `total`) go up first, then the balancer hears of it (load-aware algorithms re-read them).
    */
   startOn(backend: Backend): void {
     backend.active++;
