@@ -9,6 +9,8 @@ export const CLIENT_CERT_HEADERS = ['x-client-cert-subject', 'x-client-cert-fing
 export type ClientIdentity = { ok: true; headers: string } | { ok: false; reason: string };
 
 const NONE: ClientIdentity = { ok: true, headers: '' };
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point (they must not reach a header)
+const CONTROL_CHARACTERS = /[\x00-\x1f\x7f]/g;
 
 export function clientIdentity(socket: TLSSocket, clientAuth: NonNullable<ListenerTlsConfig['clientAuth']>): ClientIdentity {
   const cert = socket.getPeerX509Certificate();
@@ -17,8 +19,7 @@ export function clientIdentity(socket: TLSSocket, clientAuth: NonNullable<Listen
   if (!socket.authorized) return { ok: false, reason: `client certificate not trusted: ${String(socket.authorizationError)}` };
   const depth = chainDepth(socket);
   if (depth > clientAuth.verifyDepth) return { ok: false, reason: `client certificate chain depth ${depth} exceeds verifyDepth ${clientAuth.verifyDepth}` };
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point (they must not reach a header)
-  const subject = cert.subject.split('\n').join(',').replace(/[\x00-\x1f\x7f]/g, '');
+  const subject = cert.subject.split('\n').join(',').replace(CONTROL_CHARACTERS, '');
   return { ok: true, headers: `X-Client-Cert-Subject: ${subject}\r\nX-Client-Cert-Fingerprint: ${cert.fingerprint256}\r\n` };
 }
 
