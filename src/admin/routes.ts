@@ -44,7 +44,7 @@ const routes: Route[] = [
     methods: {
       GET: ({ fulcrum }, p) => {
         const service = findService(fulcrum, p.service!);
-        return [200, { backends: service.backends.map((b) => backendView(service, b, fulcrum.drains)) }];
+        return [200, { backends: service.backends.map((b) => backendView(b, fulcrum.drains)) }];
       },
       POST: async ({ fulcrum }, p, req) => {
         const service = findService(fulcrum, p.service!);
@@ -52,7 +52,7 @@ const routes: Route[] = [
         onlyFields(body, ['address', 'weight', 'maxConnections']);
         if (body.address === undefined) throw new AdminError(400, `address: required, e.g. {"address": "10.0.0.5:8080", "weight": 1}`);
         const backend = addBackend(fulcrum, service.name, body as { address: string; weight?: number; maxConnections?: number });
-        return [201, backendView(service, backend, fulcrum.drains)];
+        return [201, backendView(backend, fulcrum.drains)];
       },
     },
   },
@@ -61,7 +61,7 @@ const routes: Route[] = [
     methods: {
       GET: ({ fulcrum }, p) => {
         const service = findService(fulcrum, p.service!);
-        return [200, backendView(service, findBackend(service, p.backend!), fulcrum.drains)];
+        return [200, backendView(findBackend(service, p.backend!), fulcrum.drains)];
       },
       PATCH: async ({ fulcrum }, p, req) => {
         const service = findService(fulcrum, p.service!);
@@ -69,13 +69,13 @@ const routes: Route[] = [
         const body = await readJsonObject(req);
         onlyFields(body, ['weight', 'drain']);
         const backend = updateBackend(fulcrum, service.name, p.backend!, body as { weight?: number; drain?: boolean });
-        return [200, backendView(service, backend, fulcrum.drains)];
+        return [200, backendView(backend, fulcrum.drains)];
       },
       DELETE: ({ fulcrum }, p) => {
         const service = findService(fulcrum, p.service!);
         const backend = removeBackend(fulcrum, service.name, p.backend!);
         // 202: it is draining; it leaves for good once idle or at the drain timeout
-        return [202, backendView(service, backend, fulcrum.drains)];
+        return [202, backendView(backend, fulcrum.drains)];
       },
     },
   },

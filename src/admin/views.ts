@@ -18,13 +18,13 @@ export function serviceView(fulcrum: Fulcrum, service: Service): object {
     name: service.name,
     algorithm: service.config.algorithm,
     drainTimeoutMs: service.config.drainTimeout,
-    backends: service.backends.map((b) => backendView(service, b, fulcrum.drains)),
+    backends: service.backends.map((b) => backendView(b, fulcrum.drains)),
     // removed from the config, still finishing their requests
-    removing: fulcrum.drains.retiring(service.name).map((d) => backendView(service, d.backend, fulcrum.drains, d)),
+    removing: fulcrum.drains.retiring(service.name).map((d) => backendView(d.backend, fulcrum.drains, d)),
   };
 }
 
-export function backendView(service: Service, backend: Backend, drains: Drains, drain: Drain | undefined = drains.get(backend)): object {
+export function backendView(backend: Backend, drains: Drains, drain: Drain | undefined = drains.get(backend)): object {
   const health = backend as Backend & HealthFields;
   return {
     address: backend.id,
