@@ -6,7 +6,10 @@ import { startProcess, type Managed } from './processes.js';
 
 export async function startHaproxy(haproxyBin: string, dir: string, port: number, backendPorts: number[], mode: 'http' | 'tcp' = 'http'): Promise<Managed> {
   mkdirSync(dir, { recursive: true });
-  const conf = mode === 'tcp' ? tcpConfig(dir, port, backendPorts) : `global
+  const conf =
+    mode === 'tcp'
+      ? tcpConfig(dir, port, backendPorts)
+      : `global
   nbthread 1
   maxconn 4096
   pidfile ${join(dir, 'haproxy.pid')}

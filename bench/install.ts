@@ -66,7 +66,11 @@ export function toolVersions(tools: Partial<Tools>): Record<string, string> {
     const out = spawnSync(file, args, { encoding: 'utf8' });
     return `${out.stdout ?? ''}${out.stderr ?? ''}`;
   };
-  const firstLine = (s: string): string => s.split('\n').find((l) => l.trim())?.trim() ?? 'unknown';
+  const firstLine = (s: string): string =>
+    s
+      .split('\n')
+      .find((l) => l.trim())
+      ?.trim() ?? 'unknown';
   if (tools.nginx) versions.nginx = firstLine(run(tools.nginx, ['-v']));
   if (tools.haproxy) versions.haproxy = firstLine(run(tools.haproxy, ['-v']));
   if (tools.wrk) versions.wrk = firstLine(run(tools.wrk, ['-v']));

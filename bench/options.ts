@@ -41,7 +41,10 @@ export function parseOptions(argv: string[]): BenchOptions {
         options.durationSec = positiveInt(flag, next().replace(/s$/, ''));
         break;
       case '--only': {
-        const names = next().split(',').map((s) => s.trim()).filter(Boolean);
+        const names = next()
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
         for (const name of names) {
           if (!(TARGET_NAMES as readonly string[]).includes(name)) {
             throw new Error(`unknown target "${name}" (known: ${TARGET_NAMES.join(', ')})`);

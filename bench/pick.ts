@@ -22,10 +22,7 @@ const keys = Array.from({ length: KEYS }, (_, i) => `10.${(i >> 8) & 255}.${i & 
 const latencies = Float64Array.from({ length: KEYS }, (_, i) => 5 + (i % 50));
 
 function fleet(n: number): Backend[] {
-  return Array.from(
-    { length: n },
-    (_, i) => new Backend({ address: { host: `10.1.${i >> 8}.${i & 255}`, port: 8080 }, weight: 1 + (i % 4), maxConnections: 0 }),
-  );
+  return Array.from({ length: n }, (_, i) => new Backend({ address: { host: `10.1.${i >> 8}.${i & 255}`, port: 8080 }, weight: 1 + (i % 4), maxConnections: 0 }));
 }
 
 type Loop = (balancer: Balancer, ctx: PickContext, keys: string[], latencies: Float64Array, n: number) => number;
@@ -34,7 +31,11 @@ type Loop = (balancer: Balancer, ctx: PickContext, keys: string[], latencies: Fl
 // don't turn megamorphic from another's and skew its figure.
 function compileLoops(): { pick: Loop; cycle: Loop } {
   const pick = new Function(
-    'balancer', 'ctx', 'keys', 'latencies', 'n',
+    'balancer',
+    'ctx',
+    'keys',
+    'latencies',
+    'n',
     `const empty = [];
      let sink = 0;
      for (let i = 0; i < n; i++) {
@@ -47,7 +48,11 @@ function compileLoops(): { pick: Loop; cycle: Loop } {
      return sink;`,
   ) as Loop;
   const cycle = new Function(
-    'balancer', 'ctx', 'keys', 'latencies', 'n',
+    'balancer',
+    'ctx',
+    'keys',
+    'latencies',
+    'n',
     `const empty = [];
      const open = new Array(${IN_FLIGHT}).fill(undefined);
      let sink = 0;

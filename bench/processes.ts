@@ -21,12 +21,7 @@ export interface Managed {
 const live = new Set<Managed>();
 const OUTPUT_KEEP = 8192;
 
-export function startProcess(
-  name: string,
-  command: string,
-  args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
-): Managed {
+export function startProcess(name: string, command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Managed {
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: options.env ?? process.env,

@@ -91,7 +91,11 @@ export function computeRatios(targets: TargetResult[]): Ratios {
     };
   }
   // before/after: this checkout's Fulcrum against the --baseline one
-  for (const [now, before] of [['fulcrum', 'base'], ['fulcrum-tcp', 'base-tcp'], ['fulcrum-h2', 'base-h2']] as const) {
+  for (const [now, before] of [
+    ['fulcrum', 'base'],
+    ['fulcrum-tcp', 'base-tcp'],
+    ['fulcrum-h2', 'base-h2'],
+  ] as const) {
     const a = byName.get(now);
     const b = byName.get(before);
     if (a && b) ratios[`${now}/${before}`] = { reqPerSec: divide(a.reqPerSec, b.reqPerSec), reqPerCpuSecond: divide(a.reqPerCpuSecond, b.reqPerCpuSecond) };
@@ -104,8 +108,7 @@ function divide(a?: number, b?: number): number | undefined {
 }
 
 const fmtInt = (n?: number): string => (n === undefined ? '-' : Math.round(n).toLocaleString('en-US'));
-const fmtLatency = (ms?: number): string =>
-  ms === undefined ? '-' : ms < 1 ? `${Math.round(ms * 1000)} µs` : `${ms.toFixed(2)} ms`;
+const fmtLatency = (ms?: number): string => (ms === undefined ? '-' : ms < 1 ? `${Math.round(ms * 1000)} µs` : `${ms.toFixed(2)} ms`);
 const fmtCpu = (s?: number): string => (s === undefined ? '-' : s.toFixed(2));
 const fmtRatio = (r?: number): string => (r === undefined ? '-' : `${r.toFixed(2)}×`);
 
@@ -115,14 +118,7 @@ function rows(report: BenchReport): string[][] {
   return report.targets.map((t) =>
     t.error
       ? [t.name, 'failed', '-', '-', '-', '-']
-      : [
-          t.name,
-          fmtInt(t.median.reqPerSec),
-          fmtLatency(t.median.p50Ms),
-          fmtLatency(t.median.p99Ms),
-          fmtCpu(t.median.cpuSeconds),
-          fmtInt(t.median.reqPerCpuSecond),
-        ],
+      : [t.name, fmtInt(t.median.reqPerSec), fmtLatency(t.median.p50Ms), fmtLatency(t.median.p99Ms), fmtCpu(t.median.cpuSeconds), fmtInt(t.median.reqPerCpuSecond)],
   );
 }
 
@@ -140,35 +136,28 @@ export function consoleTable(report: BenchReport): string {
 
 /** First line, and the last line when the error carries a process's output. */
 function briefError(error: string): string {
-  const lines = error.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = error
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.length > 1 ? `${lines[0]} … ${lines[lines.length - 1]}` : (lines[0] ?? '');
 }
 
 export function ratioLines(report: BenchReport): string {
   const pairs = Object.entries(report.ratios);
   if (pairs.length === 0) return 'ratios: need fulcrum and nginx and/or haproxy in the same run';
-  return pairs
-    .map(([pair, r]) => `${pair}: req/s ${fmtRatio(r.reqPerSec)}, req per CPU-s ${fmtRatio(r.reqPerCpuSecond)}`)
-    .join('\n');
+  return pairs.map(([pair, r]) => `${pair}: req/s ${fmtRatio(r.reqPerSec)}, req per CPU-s ${fmtRatio(r.reqPerCpuSecond)}`).join('\n');
 }
 
 export function markdown(report: BenchReport): string {
   const s = report.settings;
-  const lines = [
-    `| ${HEADERS.join(' | ')} |`,
-    `| ${HEADERS.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
-    ...rows(report).map((r) => `| ${r.join(' | ')} |`),
-  ];
-  const ratios = Object.entries(report.ratios).map(
-    ([pair, r]) => `${pair}: ${fmtRatio(r.reqPerSec)} req/s, ${fmtRatio(r.reqPerCpuSecond)} req per CPU-s`,
-  );
+  const lines = [`| ${HEADERS.join(' | ')} |`, `| ${HEADERS.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`, ...rows(report).map((r) => `| ${r.join(' | ')} |`)];
+  const ratios = Object.entries(report.ratios).map(([pair, r]) => `${pair}: ${fmtRatio(r.reqPerSec)} req/s, ${fmtRatio(r.reqPerCpuSecond)} req per CPU-s`);
   const note =
     `HTTP/1.1 \`GET /\`, ${s.bodyBytes}-byte body, 3 nginx backends, all on 127.0.0.1; ` +
     `median of ${s.rounds} rounds of ${s.durationSec} s (wrk -c${s.connections.throughput} for req/s, -c${s.connections.latency} for latency); ` +
     `${report.machine.cpus} cores (${report.machine.model}) shared by wrk, backends and proxy; ${report.date.slice(0, 10)}.` +
-    (report.targets.some((t) => t.name.endsWith('-h2'))
-      ? ' *-h2 rows: h2c with prior knowledge from h2load (-c50 -m10 for req/s, -c1 -m1 for latency), HTTP/1.1 to the backends.'
-      : '');
+    (report.targets.some((t) => t.name.endsWith('-h2')) ? ' *-h2 rows: h2c with prior knowledge from h2load (-c50 -m10 for req/s, -c1 -m1 for latency), HTTP/1.1 to the backends.' : '');
   return [...lines, '', ...(ratios.length ? [ratios.join('; ') + '.', ''] : []), `<sub>${note}</sub>`].join('\n');
 }
 

@@ -11,17 +11,7 @@ import { freePorts } from './net.js';
 import { BODY_BYTES, startBackends, startNginxProxy } from './nginx.js';
 import { parseOptions, type BenchOptions, type TargetName } from './options.js';
 import { describeExit, installCleanupHandlers, removeOnExit, removeTempDirs, stopAll, type Managed } from './processes.js';
-import {
-  computeRatios,
-  consoleTable,
-  markdown,
-  ratioLines,
-  summarize,
-  writeJson,
-  type BenchReport,
-  type RoundSample,
-  type TargetResult,
-} from './report.js';
+import { computeRatios, consoleTable, markdown, ratioLines, summarize, writeJson, type BenchReport, type RoundSample, type TargetResult } from './report.js';
 import type { Target } from './target.js';
 import { runWrk } from './wrk.js';
 import { runH2load } from './h2load.js';
@@ -89,9 +79,7 @@ async function startTarget(
 async function measure(tools: Partial<Tools>, target: Target, round: number, durationSec: number): Promise<RoundSample> {
   const cpuBefore = target.proxyPid !== undefined ? treeCpuSeconds(target.proxyPid) : undefined;
   const h2 = isH2(target.name);
-  const load = h2
-    ? await runH2load(tools.h2load!, target.port, { ...THROUGHPUT, streams: H2_STREAMS, durationSec })
-    : await runWrk(tools.wrk!, target.port, { ...THROUGHPUT, durationSec });
+  const load = h2 ? await runH2load(tools.h2load!, target.port, { ...THROUGHPUT, streams: H2_STREAMS, durationSec }) : await runWrk(tools.wrk!, target.port, { ...THROUGHPUT, durationSec });
   const cpuAfter = target.proxyPid !== undefined ? treeCpuSeconds(target.proxyPid) : undefined;
   const lat = h2
     ? await runH2load(tools.h2load!, target.port, { ...LATENCY, streams: 1, durationSec, latency: true })

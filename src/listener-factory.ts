@@ -27,13 +27,7 @@ export interface RunningListener {
 }
 
 /** Builds the listener for a config entry; one case per protocol. */
-export function createListener(
-  config: ListenerConfig,
-  services: ReadonlyMap<string, Service>,
-  logger: Logger,
-  observers?: Observers,
-  store?: StateStore,
-): RunningListener {
+export function createListener(config: ListenerConfig, services: ReadonlyMap<string, Service>, logger: Logger, observers?: Observers, store?: StateStore): RunningListener {
   switch (config.protocol) {
     case 'http':
     case 'https':
@@ -66,11 +60,7 @@ export function createListener(
  */
 export function needsRebind(from: ListenerConfig, to: ListenerConfig): boolean {
   if ((to.protocol !== 'http' && to.protocol !== 'https') || (from.protocol !== 'http' && from.protocol !== 'https')) return false;
-  return (
-    !sameValue(serverTls(from), serverTls(to)) ||
-    !sameValue(from.acceptProxyProtocol, to.acceptProxyProtocol) ||
-    (from.http2?.enabled ?? false) !== (to.http2?.enabled ?? false)
-  );
+  return !sameValue(serverTls(from), serverTls(to)) || !sameValue(from.acceptProxyProtocol, to.acceptProxyProtocol) || (from.http2?.enabled ?? false) !== (to.http2?.enabled ?? false);
 }
 
 /** The TLS settings the server is built from (hsts is added per response, from the swapped state). */

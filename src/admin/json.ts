@@ -54,5 +54,6 @@ export async function readJsonObject(req: http.IncomingMessage): Promise<Record<
 /** Refuse fields the endpoint does not know, naming the ones it does. */
 export function onlyFields(body: Record<string, unknown>, allowed: readonly string[]): void {
   const unknown = Object.keys(body).filter((k) => !allowed.includes(k));
-  if (unknown.length > 0) throw new AdminError(400, `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; expected ${allowed.map((k) => `'${k}'`).join(', ')}`);
+  if (unknown.length > 0)
+    throw new AdminError(400, `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; expected ${allowed.map((k) => `'${k}'`).join(', ')}`);
 }

@@ -12,7 +12,7 @@ import type { BreakerRefusal, CircuitBreaker } from '../pool/circuit-breaker.js'
 import type { Service } from '../pool/service.js';
 import { isPromise } from '../state/state-store.js';
 import { admitAttempt } from './breaker-admission.js';
-import { Failure, mayResendOnFreshConnection, mayRetryElsewhere, type ResendFacts } from './retry-policy.js';
+import { type Failure, mayResendOnFreshConnection, mayRetryElsewhere, type ResendFacts } from './retry-policy.js';
 
 export { Failure } from './retry-policy.js';
 export { LOAD_HEADER };

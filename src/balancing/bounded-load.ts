@@ -82,12 +82,7 @@ export class BoundedLoad {
  * eligible backend from a key-determined start that the bound admits, else the first
  * eligible one at all. Rare (most backends down or tried), so O(n) is fine here.
  */
-export function scanFrom(
-  backends: readonly Backend[],
-  start: number,
-  tried: readonly Backend[],
-  bounded: BoundedLoad,
-): Backend | undefined {
+export function scanFrom(backends: readonly Backend[], start: number, tried: readonly Backend[], bounded: BoundedLoad): Backend | undefined {
   const n = backends.length;
   let fallback: Backend | undefined;
   for (let k = 0; k < n; k++) {

@@ -39,8 +39,6 @@ export function compileHashKey(spec: string): HashKeyFunction {
     case 'query':
       return (req) => req.query(name) || req.clientIp;
     default:
-      throw new Error(
-        `hashKey '${spec}' is not one of client-ip, path, header:NAME, cookie:NAME, query:NAME`,
-      );
+      throw new Error(`hashKey '${spec}' is not one of client-ip, path, header:NAME, cookie:NAME, query:NAME`);
   }
 }

@@ -27,10 +27,7 @@ function run(action: () => Promise<number | void>): Promise<void> {
   );
 }
 
-const program = new Command()
-  .name('fulcrum')
-  .description('An L4/L7 load balancer and reverse proxy you can read, program and watch')
-  .showHelpAfterError();
+const program = new Command().name('fulcrum').description('An L4/L7 load balancer and reverse proxy you can read, program and watch').showHelpAfterError();
 
 program
   .command('start')
@@ -38,9 +35,7 @@ program
   .option('-c, --config <file>', 'configuration file (YAML or JSON)', DEFAULT_CONFIG)
   .option('--log-level <level>', 'override log.level (trace, debug, info, warn, error, fatal, silent)')
   .option('--watch', 'reload when the configuration file changes (also: reload.watch in the file); SIGHUP always reloads')
-  .action((options: { config: string; logLevel?: string; watch?: boolean }) =>
-    run(() => startCommand(options.config, { logLevel: options.logLevel, watch: options.watch })),
-  );
+  .action((options: { config: string; logLevel?: string; watch?: boolean }) => run(() => startCommand(options.config, { logLevel: options.logLevel, watch: options.watch })));
 
 program
   .command('check')

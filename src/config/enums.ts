@@ -61,7 +61,22 @@ export function isLogLevel(value: string): value is LogLevel {
 }
 
 export const ACCESS_LOG_FIELDS = [
-  'time', 'listener', 'route', 'service', 'backend', 'clientIp', 'method', 'host', 'path',
-  'protocol', 'status', 'durationMs', 'bytesIn', 'bytesOut', 'requestId', 'userAgent', 'referer',
+  'time',
+  'listener',
+  'route',
+  'service',
+  'backend',
+  'clientIp',
+  'method',
+  'host',
+  'path',
+  'protocol',
+  'status',
+  'durationMs',
+  'bytesIn',
+  'bytesOut',
+  'requestId',
+  'userAgent',
+  'referer',
 ] as const;
 export type AccessLogField = (typeof ACCESS_LOG_FIELDS)[number];

@@ -45,7 +45,10 @@ export function createErrorMap(allowedKeys: WeakMap<object, string[]>) {
         const { discriminator, options, input } = issue as { discriminator?: string; options?: unknown; input?: unknown };
         if (discriminator === undefined || !Array.isArray(options)) return undefined;
         const value = typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[discriminator] : undefined;
-        return expectedOneOf(options.filter((option) => option !== undefined), value);
+        return expectedOneOf(
+          options.filter((option) => option !== undefined),
+          value,
+        );
       }
       case 'too_small':
         if (issue.origin === 'array') return `expected at least ${issue.minimum} item(s)`;

@@ -37,9 +37,7 @@ export const stickySchema = z
     }
   })
   // exactly one of them, checked above
-  .transform((sticky) =>
-    sticky.cookie !== undefined ? { kind: 'cookie' as const, ...sticky.cookie } : { kind: 'clientIp' as const, ttl: needed(sticky.clientIp).ttl },
-  );
+  .transform((sticky) => (sticky.cookie !== undefined ? { kind: 'cookie' as const, ...sticky.cookie } : { kind: 'clientIp' as const, ttl: needed(sticky.clientIp).ttl }));
 
 const ratio = z
   .number({ error: (issue) => `expected a ratio between 0 and 1 like 0.5, got ${describeValue(issue.input)}` })

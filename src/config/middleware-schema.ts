@@ -58,7 +58,11 @@ const rateLimitKey = z
 const rateLimitSchema = z
   .strictObject({
     rate: rate.optional(), // none: no token bucket (then maxConnectionsPerClient is required)
-    burst: z.number({ error: (issue) => `expected a whole number ≥ 1, got ${describeValue(issue.input)}` }).int().min(1).optional(), // = rate rounded up (one second's worth)
+    burst: z
+      .number({ error: (issue) => `expected a whole number ≥ 1, got ${describeValue(issue.input)}` })
+      .int()
+      .min(1)
+      .optional(), // = rate rounded up (one second's worth)
     key: rateLimitKey.default('client-ip'), // client-ip; header:NAME falls back to the client IP when absent
     maxConnectionsPerClient: count(0), // 0: no cap on concurrent connections per client
   })
@@ -76,9 +80,22 @@ const rateLimitSchema = z
   }));
 
 export const DEFAULT_COMPRESS_TYPES = [
-  'text/html', 'text/plain', 'text/css', 'text/javascript', 'text/xml', 'text/csv', 'text/markdown',
-  'application/json', 'application/javascript', 'application/xml', 'application/xhtml+xml', 'application/rss+xml',
-  'application/atom+xml', 'application/manifest+json', 'application/wasm', 'image/svg+xml',
+  'text/html',
+  'text/plain',
+  'text/css',
+  'text/javascript',
+  'text/xml',
+  'text/csv',
+  'text/markdown',
+  'application/json',
+  'application/javascript',
+  'application/xml',
+  'application/xhtml+xml',
+  'application/rss+xml',
+  'application/atom+xml',
+  'application/manifest+json',
+  'application/wasm',
+  'image/svg+xml',
 ];
 
 const mediaType = z
@@ -91,7 +108,12 @@ const compressSchema = z.strictObject({
   minSize: size(1024), // 1kb: smaller known lengths are sent as they are
   types: z.array(mediaType).min(1).default(DEFAULT_COMPRESS_TYPES), // text, JSON, JS, XML, SVG, wasm (see docs)
   gzipLevel: z.number().int().min(1).max(9).default(5), // 5
-  brotliQuality: z.number().int().min(4, 'brotli runs at quality 4 or 5 (11 is far too slow for a proxy)').max(5, 'brotli runs at quality 4 or 5 (11 is far too slow for a proxy)').default(4), // 4
+  brotliQuality: z
+    .number()
+    .int()
+    .min(4, 'brotli runs at quality 4 or 5 (11 is far too slow for a proxy)')
+    .max(5, 'brotli runs at quality 4 or 5 (11 is far too slow for a proxy)')
+    .default(4), // 4
 });
 
 const headersSchema = z.strictObject({
@@ -101,17 +123,19 @@ const headersSchema = z.strictObject({
 
 const path = z.string().startsWith('/', 'expected a path starting with "/"');
 
-const rewriteSchema = z.union(
-  [z.strictObject({ stripPrefix: path }), z.strictObject({ regex: regexSource, replacement: z.string() })],
-  { error: 'expected { stripPrefix: /prefix } or { regex: "...", replacement: "..." }' },
-);
+const rewriteSchema = z.union([z.strictObject({ stripPrefix: path }), z.strictObject({ regex: regexSource, replacement: z.string() })], {
+  error: 'expected { stripPrefix: /prefix } or { regex: "...", replacement: "..." }',
+});
 
 const redirectSchema = z
   .strictObject({
     status: z.literal(REDIRECT_STATUSES, { error: `expected ${listed(REDIRECT_STATUSES)}` }).default(302), // 302
     to: z.string().min(1).optional(), // a URL template: {scheme} {host} {port} {path}
     scheme: z.enum(ROUTED_PROTOCOLS).optional(), // the request's
-    host: z.string().regex(/^[A-Za-z0-9.-]+$/, 'expected a host name').optional(), // the request's
+    host: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+$/, 'expected a host name')
+      .optional(), // the request's
     port: z.number().int().min(1).max(65535).optional(), // the request's (none in the Location when it is the scheme's default)
     path: path.optional(), // the request's; may contain {path}
     keepQuery: z.boolean().default(true), // true: the request's query is appended
@@ -173,8 +197,14 @@ const kinds = {
   rewrite: rewriteSchema,
   redirect: redirectSchema,
   static: staticSchema,
-  ipAllow: z.array(cidr).min(1).transform((allow): AccessRule => ({ allow, deny: [] })),
-  ipDeny: z.array(cidr).min(1).transform((deny): AccessRule => ({ allow: [], deny })),
+  ipAllow: z
+    .array(cidr)
+    .min(1)
+    .transform((allow): AccessRule => ({ allow, deny: [] })),
+  ipDeny: z
+    .array(cidr)
+    .min(1)
+    .transform((deny): AccessRule => ({ allow: [], deny })),
   access: accessSchema,
   deny: denySchema,
 };
@@ -199,7 +229,8 @@ export const middlewareSchema = z
   .superRefine((middleware, ctx) => {
     const [first, second] = KINDS.filter((kind) => middleware[kind] !== undefined);
     if (first === undefined) ctx.addIssue({ code: 'custom', message: `expected one middleware kind: ${KINDS.join(', ')}` });
-    else if (second !== undefined) ctx.addIssue({ code: 'custom', path: [second], message: `one kind per middleware: this one is already '${first}' (define '${second}' under another name)` });
+    else if (second !== undefined)
+      ctx.addIssue({ code: 'custom', path: [second], message: `one kind per middleware: this one is already '${first}' (define '${second}' under another name)` });
   })
   // exactly one kind, checked above
   .transform((m) => {

@@ -14,7 +14,7 @@ export type ParsedAddress = { ok: true; value: HostPort } | { ok: false; message
 export function parseHostPort(text: string): ParsedAddress {
   const expected = `expected host:port (e.g. 127.0.0.1:8080 or [::1]:8080), got ${JSON.stringify(text)}`;
   const bracketed = /^\[([^\]]+)\]:(\d+)$/.exec(text);
-  const plain = /^([^:\[\]]+):(\d+)$/.exec(text);
+  const plain = /^([^:[\]]+):(\d+)$/.exec(text);
   const [, host, portText] = bracketed ?? plain ?? [];
   if (host === undefined) {
     const unbracketedV6 = text.split(':').length > 2 && !text.startsWith('[');

@@ -11,12 +11,8 @@ type Middlewares = ReadonlyMap<string, MiddlewareConfig>;
 
 export function toFulcrumConfig(parsed: ParsedConfig, source: string): FulcrumConfig {
   const baseDir = configDir(source);
-  const middlewares = new Map(
-    Object.entries(parsed.middlewares).map(([name, spec]): [string, MiddlewareConfig] => [name, { name, ...middlewareWithAbsolutePaths(spec, baseDir) }]),
-  );
-  const services = new Map(
-    Object.entries(parsed.services).map(([name, service]): [string, ServiceConfig] => [name, { name, ...serviceWithAbsolutePaths(service, baseDir) }]),
-  );
+  const middlewares = new Map(Object.entries(parsed.middlewares).map(([name, spec]): [string, MiddlewareConfig] => [name, { name, ...middlewareWithAbsolutePaths(spec, baseDir) }]));
+  const services = new Map(Object.entries(parsed.services).map(([name, service]): [string, ServiceConfig] => [name, { name, ...serviceWithAbsolutePaths(service, baseDir) }]));
   const listeners = parsed.listeners.map((listener) => withChains(listenerWithAbsolutePaths(listener, baseDir), middlewares));
   return { ...parsed, source, listeners, services, middlewares };
 }

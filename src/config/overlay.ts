@@ -132,7 +132,9 @@ export class RuntimeOverlay {
         }
         if (change.weight !== undefined) {
           if (inFile.weight !== change.weight.fileWeight) {
-            result.conflicts.push(`${change.service}: ${change.address} weight ${change.weight.value}: the file changed its weight (${change.weight.fileWeight} → ${inFile.weight}); the file wins`);
+            result.conflicts.push(
+              `${change.service}: ${change.address} weight ${change.weight.value}: the file changed its weight (${change.weight.fileWeight} → ${inFile.weight}); the file wins`,
+            );
             delete change.weight;
             if (!change.drain) {
               this.changes.delete(k);

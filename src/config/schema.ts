@@ -28,7 +28,10 @@ export const configSchema = z.strictObject({
       access: z
         .strictObject({
           destination: z.string().min(1).default('stdout'),
-          fields: z.array(z.enum(ACCESS_LOG_FIELDS)).min(1).default([...ACCESS_LOG_FIELDS]), // all
+          fields: z
+            .array(z.enum(ACCESS_LOG_FIELDS))
+            .min(1)
+            .default([...ACCESS_LOG_FIELDS]), // all
         })
         .nullable()
         .default(null),

@@ -39,9 +39,7 @@ export function checkSemantics(raw: unknown): ConfigIssue[] {
       const udp = listener.protocol === 'udp';
       if (parsed.ok && parsed.value.port !== 0) {
         const { host, port } = parsed.value;
-        const clash = seenAddresses.find(
-          (other) => other.port === port && other.udp === udp && (other.host === host || WILDCARDS.has(other.host) || WILDCARDS.has(host)),
-        );
+        const clash = seenAddresses.find((other) => other.port === port && other.udp === udp && (other.host === host || WILDCARDS.has(other.host) || WILDCARDS.has(host)));
         if (clash) report(at('address'), `address ${formatHostPort(parsed.value)} overlaps listeners[${clash.index}] (same port)`);
         else seenAddresses.push({ index: i, host, port, udp });
       }

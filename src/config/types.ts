@@ -7,15 +7,7 @@ import type { Protocol } from './enums.js';
 import type { healthCheckSchema, passiveHealthSchema } from './health-schema.js';
 import type { listenerHttp2Schema } from './http2-schema.js';
 import type { circuitBreakerSchema, stickySchema } from './l7-schema.js';
-import type {
-  httpListenerSchema,
-  httpsListenerSchema,
-  limitsSchema,
-  listenerTimeoutsSchema,
-  tcpListenerSchema,
-  tlsListenerSchema,
-  udpListenerSchema,
-} from './listener-schema.js';
+import type { httpListenerSchema, httpsListenerSchema, limitsSchema, listenerTimeoutsSchema, tcpListenerSchema, tlsListenerSchema, udpListenerSchema } from './listener-schema.js';
 import type { MiddlewareConfig } from './middleware-types.js';
 import type { httpMatchSchema, httpRouteSchema, tlsMatchSchema, tlsRouteSchema } from './route-schema.js';
 import type { ParsedConfig } from './schema.js';

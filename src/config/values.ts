@@ -51,14 +51,11 @@ export const hostPort = z.string().transform((text, ctx) => {
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 export const name = z.string().regex(NAME_PATTERN, 'expected a name of letters, digits, "-", "_" or "." (starting with a letter or digit)');
 
-export const lowerCaseKeys = <V>(record: Record<string, V>): Record<string, V> =>
-  Object.fromEntries(Object.entries(record).map(([key, value]) => [key.toLowerCase(), value]));
+export const lowerCaseKeys = <V>(record: Record<string, V>): Record<string, V> => Object.fromEntries(Object.entries(record).map(([key, value]) => [key.toLowerCase(), value]));
 
 /** A single value or a list of them, always a list afterwards. */
 export const oneOrMany = <T extends z.ZodType>(item: T, what: string) =>
-  z
-    .union([item, z.array(item)], { error: `expected ${what} or a list of them` })
-    .transform((value) => (Array.isArray(value) ? value : [value]) as Array<z.output<T>>);
+  z.union([item, z.array(item)], { error: `expected ${what} or a list of them` }).transform((value) => (Array.isArray(value) ? value : [value]) as Array<z.output<T>>);
 
 export const cidr = z.string().refine(isValidCidr, {
   error: (issue) => `expected a CIDR like "10.0.0.0/8" or an IP address, got ${describeValue(issue.input)}`,
@@ -77,14 +74,9 @@ export const regexSource = z.string().refine(
 );
 
 /** A header/query/cookie condition: `"value"` (exact), `{ regex: "..." }` or `{ present: true|false }`. */
-export const valueMatch = z.union(
-  [
-    z.string().transform((exact) => ({ exact })),
-    z.strictObject({ regex: regexSource }),
-    z.strictObject({ present: z.boolean() }),
-  ],
-  { error: 'expected a string (exact match), { regex: "..." } or { present: true|false }' },
-);
+export const valueMatch = z.union([z.string().transform((exact) => ({ exact })), z.strictObject({ regex: regexSource }), z.strictObject({ present: z.boolean() })], {
+  error: 'expected a string (exact match), { regex: "..." } or { present: true|false }',
+});
 
 /** `api.example.com` or `*.example.com`, lower-cased. */
 export const hostPattern = z
@@ -120,4 +112,3 @@ export const hashKey = z
     error: (issue) => `expected ${listed(HASH_KEYS)}, got ${describeValue(issue.input)}`,
   })
   .transform((key) => (key.startsWith('header:') ? key.toLowerCase() : key));
-

@@ -93,7 +93,8 @@ function decodeStatus(frame: Buffer): number {
     const key = message[i++]!;
     if (key === 0x08) return readVarint(message, i);
     if ((key & 7) === 0) while (i < message.length && message[i++]! & 0x80);
-    else if ((key & 7) === 2) i += readVarint(message, i) + 1; // length-delimited (lengths < 128 here)
+    else if ((key & 7) === 2)
+      i += readVarint(message, i) + 1; // length-delimited (lengths < 128 here)
     else return 0;
   }
   return 0;

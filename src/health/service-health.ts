@@ -135,10 +135,7 @@ export class ServiceHealth extends EventEmitter {
     backend.healthReason = reason;
     backend.healthSince = Date.now();
     this.slowStart.cancel(backend);
-    this.logger?.warn(
-      { serviceName: this.serviceName, backend: backend.id, reason, ejectedForMs: durationMs, ejections: backend.ejections },
-      'backend ejected',
-    );
+    this.logger?.warn({ serviceName: this.serviceName, backend: backend.id, reason, ejectedForMs: durationMs, ejections: backend.ejections }, 'backend ejected');
     this.emitEvent({ kind: 'ejected', backend, reason });
     this.updatePanic();
   };
@@ -159,9 +156,7 @@ export class ServiceHealth extends EventEmitter {
     for (const backend of this.backends) backend.panic = panic;
     if (panic === this.panic) return;
     this.panic = panic;
-    const reason = panic
-      ? `fewer than ${threshold}% of backends are healthy: balancing over all of them`
-      : `at least ${threshold}% of backends are healthy again`;
+    const reason = panic ? `fewer than ${threshold}% of backends are healthy: balancing over all of them` : `at least ${threshold}% of backends are healthy again`;
     if (panic) this.logger?.warn({ serviceName: this.serviceName, threshold }, `panic mode: ${reason}`);
     else this.logger?.info({ serviceName: this.serviceName, threshold }, `panic mode over: ${reason}`);
     this.emitEvent({ kind: panic ? 'panic' : 'calm', backend: null, reason });

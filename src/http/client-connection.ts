@@ -378,5 +378,4 @@ function httpsLocation(head: RequestHead, port: number): string {
   return 'Location: https://' + host + (port === 443 ? '' : ':' + port) + head.target + '\r\n';
 }
 
-
 function noop(): void {}

@@ -109,7 +109,7 @@ export function isConnectionSpecific(lowerName: string): boolean {
   return kind === Kind.ConnectionSpecific || kind === Kind.Te;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:\-]{1,200}$/;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,200}$/;
 
 /**
  * The forwarding fields of one request. A serialiser calls `begin`, then `field` for every

@@ -31,8 +31,7 @@ export function upstreamRequestHead(head: RequestHead, peer: Peer, clientIp: str
   decision.finish(head, peer, clientIp);
   out += 'X-Forwarded-For: ' + decision.xForwardedFor + '\r\nX-Forwarded-Proto: ' + decision.xForwardedProto + '\r\n';
   if (decision.xForwardedHost !== '') out += 'X-Forwarded-Host: ' + decision.xForwardedHost + '\r\n';
-  out +=
-    'X-Real-IP: ' + decision.xRealIp + '\r\nForwarded: ' + decision.forwarded + '\r\nX-Request-ID: ' + decision.requestId + '\r\nVia: ' + decision.via + '\r\n';
+  out += 'X-Real-IP: ' + decision.xRealIp + '\r\nForwarded: ' + decision.forwarded + '\r\nX-Request-ID: ' + decision.requestId + '\r\nVia: ' + decision.via + '\r\n';
   if (peer.certHeaders !== '') out += peer.certHeaders;
   // the one upgrade relayed: Connection and Upgrade are hop-by-hop, so they are re-emitted here
   if (head.websocket) out += 'Connection: Upgrade\r\nUpgrade: websocket\r\n';

@@ -1,4 +1,4 @@
-import net from 'node:net';
+import type net from 'node:net';
 import type { RoutedListenerConfig } from '../config/types.js';
 import { CidrSet } from '../net/cidr.js';
 import type { Service } from '../pool/service.js';

@@ -9,12 +9,7 @@ const HSTS_FIELD = 'strict-transport-security';
  * or framing fields; not X-Backend-Load when the service's algorithm reads it (`hideLoadReport`);
  * not the backend's Strict-Transport-Security when the listener sets its own (`replaceHsts`).
  */
-export function relaysResponseField(
-  lowerName: string,
-  connectionTokens: readonly string[] | null,
-  hideLoadReport: boolean,
-  replaceHsts: boolean,
-): boolean {
+export function relaysResponseField(lowerName: string, connectionTokens: readonly string[] | null, hideLoadReport: boolean, replaceHsts: boolean): boolean {
   if (isHopByHop(lowerName, connectionTokens)) return false;
   if (hideLoadReport && lowerName === LOAD_HEADER) return false;
   return !(replaceHsts && lowerName === HSTS_FIELD);

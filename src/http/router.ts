@@ -81,7 +81,8 @@ function hostCondition(hosts: readonly string[]): Condition {
   const exact = new Set<string>();
   const suffixes: string[] = [];
   for (const host of hosts) {
-    if (host.startsWith('*.')) suffixes.push(host.slice(1)); // "*.example.com" -> ".example.com"
+    if (host.startsWith('*.'))
+      suffixes.push(host.slice(1)); // "*.example.com" -> ".example.com"
     else exact.add(host);
   }
   return (head) => {

@@ -2,10 +2,7 @@
 // TLS (RFC 8446 4.1.2, RFC 6066 3, RFC 7301 3.1). The bytes are only looked at, never changed:
 // the whole ClientHello is passed on untouched. Every length is checked against what contains it.
 
-export type ClientHelloResult =
-  | { kind: 'incomplete' }
-  | { kind: 'error'; reason: string }
-  | { kind: 'ok'; sni: string | null; alpn: string[] };
+export type ClientHelloResult = { kind: 'incomplete' } | { kind: 'error'; reason: string } | { kind: 'ok'; sni: string | null; alpn: string[] };
 
 const RECORD_HEADER = 5;
 const HANDSHAKE = 0x16;

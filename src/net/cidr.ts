@@ -41,7 +41,7 @@ export class CidrSet {
     if (v4 !== null) {
       if (this.v4.length === 0) return false;
       const n = ipv4ToNumber(v4);
-      for (const range of this.v4) if (((n & range.mask) >>> 0) === range.base) return true;
+      for (const range of this.v4) if ((n & range.mask) >>> 0 === range.base) return true;
       return false;
     }
     if (this.v6.length === 0 || !isIPv6(ip)) return false;

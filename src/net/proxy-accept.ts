@@ -26,13 +26,7 @@ export function socketAddresses(socket: net.Socket): ProxiedAddresses {
  * Reads the header; `done` gets the addresses with the socket paused, or is never called when
  * the source is untrusted, the header malformed or late (the socket is destroyed and `refused` told why).
  */
-export function acceptProxyHeader(
-  socket: net.Socket,
-  trusted: CidrSet,
-  timeoutMs: number,
-  done: (accepted: Accepted) => void,
-  refused: (reason: string) => void,
-): void {
+export function acceptProxyHeader(socket: net.Socket, trusted: CidrSet, timeoutMs: number, done: (accepted: Accepted) => void, refused: (reason: string) => void): void {
   const peer = unmapped(socket.remoteAddress ?? '');
   if (!trusted.has(peer)) {
     socket.destroy();

@@ -176,7 +176,10 @@ function writeIPv6(out: Buffer, at: number, ip: string): void {
   let text = ip;
   const lastColon = text.lastIndexOf(':');
   if (text.slice(lastColon + 1).includes('.')) {
-    const v4 = text.slice(lastColon + 1).split('.').map(Number) as [number, number, number, number];
+    const v4 = text
+      .slice(lastColon + 1)
+      .split('.')
+      .map(Number) as [number, number, number, number];
     text = `${text.slice(0, lastColon + 1)}${((v4[0] << 8) | v4[1]).toString(16)}:${((v4[2] << 8) | v4[3]).toString(16)}`;
   }
   const [head, tail] = text.split('::') as [string, string | undefined];

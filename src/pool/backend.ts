@@ -130,12 +130,7 @@ export class Backend {
    * and the latency and load samples: the list is on Balancer (src/balancing/balancer.ts).
    */
   available(): boolean {
-    return (
-      ((this._healthy && !this._ejected) || this._panic) &&
-      !this.draining &&
-      this.weight > 0 &&
-      (this.maxConnections === 0 || this.active < this.maxConnections)
-    );
+    return ((this._healthy && !this._ejected) || this._panic) && !this.draining && this.weight > 0 && (this.maxConnections === 0 || this.active < this.maxConnections);
   }
 
   /** The weight algorithms should use: the configured weight, scaled down during slow start. */

@@ -50,7 +50,10 @@ export class CookieSticky implements StickyPolicy {
 
   /** The cookie value for `backend` (22 characters of base64url). */
   tokenOf(backend: Backend): string {
-    return createHmac('sha256', this.secret).update(this.service + '\n' + backend.id).digest('base64url').slice(0, 22);
+    return createHmac('sha256', this.secret)
+      .update(this.service + '\n' + backend.id)
+      .digest('base64url')
+      .slice(0, 22);
   }
 
   lookup(cookieHeader: string | undefined): Backend | undefined {
@@ -110,7 +113,11 @@ export class ClientIpSticky implements StickyPolicy {
 
   lookup(_cookieHeader: string | undefined, clientIp: string): MaybePromise<Backend | undefined> {
     const id = this.store.get(this.prefix + clientIp);
-    if (isPromise(id)) return id.then((value) => (value === undefined ? undefined : this.byId.get(value)), () => undefined);
+    if (isPromise(id))
+      return id.then(
+        (value) => (value === undefined ? undefined : this.byId.get(value)),
+        () => undefined,
+      );
     return id === undefined ? undefined : this.byId.get(id);
   }
 

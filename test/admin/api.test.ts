@@ -156,7 +156,10 @@ describe('admin API', () => {
     assert.equal(removed.status, 202);
     assert.equal(removed.body.address, c.address);
     const api = (await call('GET', '/services/api')).body;
-    assert.deepEqual(api.backends.map((x: { address: string }) => x.address), [a.address, b.address]);
+    assert.deepEqual(
+      api.backends.map((x: { address: string }) => x.address),
+      [a.address, b.address],
+    );
     for (let i = 0; i < 6; i++) assert.notEqual((await get('/')).split(' ')[0], 'c');
     assert.equal((await call('DELETE', `/services/api/backends/${c.address}`)).status, 404);
     await call('DELETE', `/services/api/backends/${a.address}`);

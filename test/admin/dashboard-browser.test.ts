@@ -41,7 +41,7 @@ async function startDemo(): Promise<Demo> {
     const timer = setTimeout(() => reject(new Error(`the demo printed no banner in 15 s:\n${out}\n${err}`)), 15_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d;
-      if (out.includes('Ctrl-C stops everything')) (clearTimeout(timer), resolve());
+      if (out.includes('Ctrl-C stops everything')) clearTimeout(timer), resolve();
     });
     child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`the demo exited (${code}):\n${out}\n${err}`))));
   });
@@ -116,7 +116,7 @@ describe('dashboard in a browser', { skip, timeout: 120_000 }, () => {
       assert.match((await row.locator('.badge').first().textContent()) ?? '', /healthy|unknown/);
       assert.match((await row.locator('[data-field="errors"]').textContent()) ?? '', /%$/);
     }
-    assert.equal(await page.locator('.chart canvas').count() >= 2, true, 'the charts are drawn');
+    assert.equal((await page.locator('.chart canvas').count()) >= 2, true, 'the charts are drawn');
 
     // drain bravo through the UI
     const bravo = demo.backends.get('bravo')!;

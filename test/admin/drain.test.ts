@@ -105,7 +105,10 @@ describe('draining', () => {
     assert.equal(removed.status, 202);
     assert.equal(removed.body.drain.reason, 'removed');
     const listed = (await adminCall(url, 'GET', '/api/v1/services/api')).body;
-    assert.deepEqual(listed.removing.map((b: { address: string }) => b.address), [slow.address]);
+    assert.deepEqual(
+      listed.removing.map((b: { address: string }) => b.address),
+      [slow.address],
+    );
     await closed;
     const elapsed = Date.now() - started;
     assert.ok(elapsed >= 500 && elapsed < 1500, `closed after ${elapsed} ms (drainTimeout 600ms)`);

@@ -26,7 +26,10 @@ async function readSnapshots(body: ReadableStream<Uint8Array>, count: number): P
       buffer = buffer.slice(end + 2);
       const lines = block.split('\n');
       if (!lines.includes('event: snapshot')) continue;
-      const data = lines.filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+      const data = lines
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => l.slice(6))
+        .join('\n');
       out.push({ at: Date.now(), data: JSON.parse(data) });
     }
   }
@@ -94,7 +97,13 @@ describe('admin events (SSE)', () => {
       assert.equal(snapshot.services.length, 1);
       const [api] = snapshot.services;
       assert.equal(api.name, 'api');
-      assert.deepEqual(api.backends.map((x: any) => [x.address, x.weight]), [[a.address, 1], [b.address, 2]]);
+      assert.deepEqual(
+        api.backends.map((x: any) => [x.address, x.weight]),
+        [
+          [a.address, 1],
+          [b.address, 2],
+        ],
+      );
       for (const backend of api.backends) {
         for (const field of ['health', 'effectiveWeight', 'activeConnections', 'inflightRequests', 'ejections', 'draining']) assert.ok(field in backend, `backend.${field}`);
         assert.ok(backend.live.rps > 0, `${backend.address} rps ${backend.live.rps}`);

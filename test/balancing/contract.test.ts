@@ -61,12 +61,23 @@ describe('every algorithm', () => {
       });
 
       it('keeps the counters of unchanged backends across a rebuild', () => {
-        const service = new Service(serviceConfig(name, [['10.0.0.1', 1], ['10.0.0.2', 1]]));
+        const service = new Service(
+          serviceConfig(name, [
+            ['10.0.0.1', 1],
+            ['10.0.0.2', 1],
+          ]),
+        );
         const [a, b] = service.backends as [Backend, Backend];
         for (let i = 0; i < 3; i++) start(service.balancer, a);
         a.latencyEwma = 50;
         a.reportedLoad = 0.5;
-        service.applyConfig(serviceConfig(name, [['10.0.0.1', 1], ['10.0.0.2', 1], ['10.0.0.3', 1]]));
+        service.applyConfig(
+          serviceConfig(name, [
+            ['10.0.0.1', 1],
+            ['10.0.0.2', 1],
+            ['10.0.0.3', 1],
+          ]),
+        );
         assert.equal(service.backends[0], a);
         assert.equal(service.backends[1], b);
         assert.equal(a.active, 3);

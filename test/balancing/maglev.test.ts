@@ -6,8 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { buildMaglevTable, maglevTableSize, DEFAULT_TABLE_SIZE } from '../../src/balancing/maglev.js';
 import { backend } from './helpers.js';
 
-const fleet = (n: number, weight = (_: number) => 1) =>
-  Array.from({ length: n }, (_, i) => backend(`10.0.0.${i + 1}:8080`, weight(i)));
+const fleet = (n: number, weight = (_: number) => 1) => Array.from({ length: n }, (_, i) => backend(`10.0.0.${i + 1}:8080`, weight(i)));
 
 function counts(table: Int32Array, n: number): number[] {
   const out = new Array<number>(n).fill(0);
@@ -23,7 +22,7 @@ describe('maglev', () => {
     assert.equal(buildMaglevTable(fleet(3)).length, 65537);
   });
 
-  it("gives every backend a share within 1% of fair at M = 65537", (t) => {
+  it('gives every backend a share within 1% of fair at M = 65537', (t) => {
     const table = buildMaglevTable(fleet(10));
     const fair = table.length / 10;
     const c = counts(table, 10);

@@ -40,7 +40,7 @@ describe('weighted shares over 100k picks are within 1% of the weights', () => {
 it('consistent-hash shares are within 3% of the weights', (t) => {
   const list = backends(weights);
   const counts = shares(make('consistent-hash', list), 100_000, (i) => `client-${i}`);
-  const report = list.map((b, i) => `${b.id} ${(((counts.get(b.id) ?? 0) / 1000)).toFixed(2)}% (want ${((weights[i]! / total) * 100).toFixed(2)}%)`);
+  const report = list.map((b, i) => `${b.id} ${((counts.get(b.id) ?? 0) / 1000).toFixed(2)}% (want ${((weights[i]! / total) * 100).toFixed(2)}%)`);
   t.diagnostic(report.join(', '));
   list.forEach((b, i) => assert.ok(Math.abs((counts.get(b.id) ?? 0) / 100_000 - weights[i]! / total) < 0.03, report.join(', ')));
 });

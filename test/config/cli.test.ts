@@ -29,10 +29,7 @@ test('fulcrum check: exit 1 and every error on stderr for an invalid file', asyn
   const dir = await mkdtemp(join(tmpdir(), 'fulcrum-check-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const file = join(dir, 'bad.yaml');
-  await writeFile(
-    file,
-    ['listeners:', '  - name: web', '    adress: 127.0.0.1:0', '    routes: [ { service: nope } ]', 'services: {}', ''].join('\n'),
-  );
+  await writeFile(file, ['listeners:', '  - name: web', '    adress: 127.0.0.1:0', '    routes: [ { service: nope } ]', 'services: {}', ''].join('\n'));
   const { code, stdout, stderr } = await runCli('check', '-c', file);
   assert.equal(code, 1);
   assert.equal(stdout, '');

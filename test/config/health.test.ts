@@ -4,12 +4,15 @@ import { assertError, expectErrors, expectValid, minimal } from './helpers.js';
 
 test('healthCheck gets its defaults; passiveHealth, slowStart and panicThreshold parse', () => {
   const config = expectValid(
-    minimal([], [
-      '    healthCheck: { type: http, path: /healthz, interval: 5s, timeout: 2s, expectStatus: [200, "300-304"] }',
-      '    passiveHealth: { maxFails: 5, on5xx: true }',
-      '    slowStart: 30s',
-      '    panicThreshold: 0',
-    ]),
+    minimal(
+      [],
+      [
+        '    healthCheck: { type: http, path: /healthz, interval: 5s, timeout: 2s, expectStatus: [200, "300-304"] }',
+        '    passiveHealth: { maxFails: 5, on5xx: true }',
+        '    slowStart: 30s',
+        '    panicThreshold: 0',
+      ],
+    ),
   );
   const api = config.services.get('api')!;
   assert.deepEqual(api.healthCheck, {
@@ -23,7 +26,10 @@ test('healthCheck gets its defaults; passiveHealth, slowStart and panicThreshold
     initialState: 'healthy',
     method: 'GET',
     path: '/healthz',
-    expectStatus: [[200, 200], [300, 304]],
+    expectStatus: [
+      [200, 200],
+      [300, 304],
+    ],
   });
   assert.deepEqual(api.passiveHealth, { maxFails: 5, failTimeout: 30_000, on5xx: true, maxEjectionPercent: 50, maxEjectionTime: 300_000 });
   assert.equal(api.slowStart, 30_000);
@@ -38,11 +44,14 @@ test('a timeout not below the interval is reported at healthCheck.timeout', () =
 
 test('fields of another check type, bad statuses and out-of-range percentages are refused where written', () => {
   const errors = expectErrors(
-    minimal([], [
-      '    healthCheck: { type: tcp, path: /x, sni: a.example, downInterval: 100ms, timeout: 500ms }',
-      '    passiveHealth: { maxEjectionPercent: 150, failTimeout: 10s, maxEjectionTime: 5s }',
-      '    panicThreshold: 101',
-    ]),
+    minimal(
+      [],
+      [
+        '    healthCheck: { type: tcp, path: /x, sni: a.example, downInterval: 100ms, timeout: 500ms }',
+        '    passiveHealth: { maxEjectionPercent: 150, failTimeout: 10s, maxEjectionTime: 5s }',
+        '    panicThreshold: 101',
+      ],
+    ),
   );
   assertError(errors, 'services.api.healthCheck.path', '10:37', "'path' is for http checks; this check is tcp");
   assertError(errors, 'services.api.healthCheck.sni', '10:46', "'sni' is for tls checks");

@@ -15,9 +15,7 @@ test('http2 defaults: on for https (ALPN), off for http (h2c is opt-in), bounded
 });
 
 test('http2 settings and a service protocol are read and converted', () => {
-  const config = expectValid(
-    minimal(['    http2: { enabled: true, maxConcurrentStreams: 16, maxHeaderListSize: 8kb, maxResetsPerWindow: 10, resetWindow: 2s }'], ['    protocol: h2']),
-  );
+  const config = expectValid(minimal(['    http2: { enabled: true, maxConcurrentStreams: 16, maxHeaderListSize: 8kb, maxResetsPerWindow: 10, resetWindow: 2s }'], ['    protocol: h2']));
   assert.deepEqual(listenerAt(config, 0, 'http').http2, { enabled: true, maxConcurrentStreams: 16, maxHeaderListSize: 8192, maxResetsPerWindow: 10, resetWindow: 2000 });
   assert.equal(config.services.get('api')!.protocol, 'h2');
 });

@@ -28,12 +28,7 @@ test('sticky: both kinds, neither, a bad cookie name and SameSite=None without S
   assertError(expectErrors(minimal([], ['    sticky: { cookie: {}, clientIp: {} }'])), 'services.api.sticky', '10:13', 'exactly one of cookie');
   assertError(expectErrors(minimal([], ['    sticky: {}'])), 'services.api.sticky', '10:13', 'exactly one of cookie');
   assertError(expectErrors(minimal([], ['    sticky: { cookie: { name: "a b" } }'])), 'services.api.sticky.cookie.name', '10:31', 'expected a cookie name');
-  assertError(
-    expectErrors(minimal([], ['    sticky: { cookie: { sameSite: None, secure: false } }'])),
-    'services.api.sticky.cookie.secure',
-    '10:49',
-    'SameSite=None needs Secure',
-  );
+  assertError(expectErrors(minimal([], ['    sticky: { cookie: { sameSite: None, secure: false } }'])), 'services.api.sticky.cookie.secure', '10:49', 'SameSite=None needs Secure');
 });
 
 test('circuitBreaker gets its defaults; every limit off unless set', () => {
@@ -62,7 +57,10 @@ test('circuitBreaker: ratios outside 0..1, negative limits and unknown keys are 
   const errors = expectErrors(minimal([], ['    circuitBreaker: { errorRatio: 50, maxRequests: -1, halfOpen: 2 }']));
   assertError(errors, 'services.api.circuitBreaker.errorRatio', '10:35', 'expected a ratio between 0 and 1');
   assertError(errors, 'services.api.circuitBreaker.maxRequests', '10:52', 'expected a whole number ≥ 0');
-  assert.ok(errors.some((e) => e.message.includes('halfOpen')), errors.map((e) => e.message).join('\n'));
+  assert.ok(
+    errors.some((e) => e.message.includes('halfOpen')),
+    errors.map((e) => e.message).join('\n'),
+  );
 });
 
 test('timeouts.tunnelIdle defaults to 5m and parses a duration', () => {

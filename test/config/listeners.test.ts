@@ -18,7 +18,10 @@ test('every protocol has its listener shape, and the runtime sees only its keys'
       '{ name: e, address: 127.0.0.1:0, protocol: udp, service: api }',
     ),
   );
-  assert.deepEqual(config.listeners.map((l) => l.protocol), ['http', 'http', 'tcp', 'tls', 'udp']);
+  assert.deepEqual(
+    config.listeners.map((l) => l.protocol),
+    ['http', 'http', 'tcp', 'tls', 'udp'],
+  );
   assert.deepEqual(listenerAt(config, 1, 'http').routes, []);
   // HTTP settings on an L4 listener are accepted (and checked) as ever, then left out
   assert.deepEqual(Object.keys(listenerAt(config, 2, 'tcp')).sort(), ['address', 'maxConnections', 'name', 'protocol', 'service', 'timeouts']);
@@ -58,7 +61,7 @@ test('a key of another kind is still checked as it would be there', () => {
   assertError(errors, 'listeners[0].sessionTimeout', '2:54', "'sessionTimeout' is for udp listeners (this one is http)");
 });
 
-test('a missing service is reported beside the listener\'s other errors, and a misspelled key suggests the right one', () => {
+test("a missing service is reported beside the listener's other errors, and a misspelled key suggests the right one", () => {
   const errors = expectErrors(withListeners('{ name: a, address: 127.0.0.1:0, protocol: tcp, servce: api, timeouts: { idle: soon } }'));
   assertError(errors, 'listeners[0]', '2:5', "a tcp listener needs 'service'");
   assertError(errors, 'listeners[0].servce', '2:53', "unknown key 'servce' (did you mean 'service'?)");

@@ -48,10 +48,7 @@ test('a bad address is reported at the value, formatted like compiler output', (
   );
   const errors = expectErrors(text);
   assertError(errors, 'services.api.backends[1].address', '9:18', 'expected host:port');
-  assert.equal(
-    formatConfigError(errors[0]!),
-    'test.yaml:9:18 services.api.backends[1].address: expected host:port (e.g. 127.0.0.1:8080 or [::1]:8080), got "10.0.0.1"',
-  );
+  assert.equal(formatConfigError(errors[0]!), 'test.yaml:9:18 services.api.backends[1].address: expected host:port (e.g. 127.0.0.1:8080 or [::1]:8080), got "10.0.0.1"');
 });
 
 test('ports beyond 65535 and IPv6 without brackets are refused', () => {
@@ -227,13 +224,7 @@ test('every error is reported at once, sorted by position', () => {
   );
   assert.deepEqual(
     errors.map((e) => `${e.line}:${e.column} ${e.path}`),
-    [
-      '3:14 listeners[0].address',
-      '4:25 listeners[0].timeouts.header',
-      '5:26 listeners[0].routes[0].service',
-      '7:21 services.api.algorithm',
-      '8:1 extra',
-    ],
+    ['3:14 listeners[0].address', '4:25 listeners[0].timeouts.header', '5:26 listeners[0].routes[0].service', '7:21 services.api.algorithm', '8:1 extra'],
   );
 });
 

@@ -77,7 +77,10 @@ test('a route carries its resolved chain, in its order', () => {
     ),
   );
   const [first, second] = listenerAt(config, 0, 'http').routes;
-  assert.deepEqual(first!.chain!.map((m) => m.name), ['gz', 'limit']);
+  assert.deepEqual(
+    first!.chain!.map((m) => m.name),
+    ['gz', 'limit'],
+  );
   assert.equal(second!.chain, undefined);
 });
 

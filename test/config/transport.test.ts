@@ -45,7 +45,7 @@ test('an https listener: certificates, versions, client auth and HSTS, paths mad
   assert.deepEqual(tls.hsts, { maxAge: 3_600_000, includeSubDomains: true, preload: false });
 });
 
-test('relative certificate paths are read from the config file\'s folder', () => {
+test("relative certificate paths are read from the config file's folder", () => {
   const text = yaml(
     'listeners:',
     '  - name: secure',

@@ -131,9 +131,7 @@ test('a plain listener without http2 keeps answering the h2c preface as HTTP/1.1
 
 test('100 concurrent streams on one connection all succeed, on one client connection', async () => {
   const session = connect(h2c);
-  const results = await Promise.all(
-    Array.from({ length: 100 }, (_, i) => request(session, { ':path': `/s/${i}` })),
-  );
+  const results = await Promise.all(Array.from({ length: 100 }, (_, i) => request(session, { ':path': `/s/${i}` })));
   for (const [i, r] of results.entries()) {
     assert.equal(r.status, 200);
     assert.equal(JSON.parse(r.body.toString()).url, `/s/${i}`);
@@ -190,10 +188,7 @@ test('a body still streaming when the head goes out is sent chunked, byte for by
 test('large bodies both ways: 8 MB up, 8 MB down, several at once', async () => {
   const session = connect(h2c);
   const up = Buffer.alloc(8 * 1024 * 1024, 0x63);
-  const [a, b] = await Promise.all([
-    request(session, { ':method': 'POST', ':path': '/upload' }, up),
-    request(session, { ':path': `/big/${8 * 1024 * 1024}` }),
-  ]);
+  const [a, b] = await Promise.all([request(session, { ':method': 'POST', ':path': '/upload' }, up), request(session, { ':path': `/big/${8 * 1024 * 1024}` })]);
   assert.equal(JSON.parse(a.body.toString()).length, up.length);
   assert.equal(b.status, 200);
   assert.equal(b.body.length, 8 * 1024 * 1024);
@@ -231,4 +226,3 @@ test('no route: 404 on the stream, the connection lives on', async () => {
     await backendDown.close();
   }
 });
-

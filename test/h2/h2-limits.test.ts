@@ -149,7 +149,10 @@ test('normal cancellations below the threshold do not end the connection', async
     client.headers(21, requestFields('/after'));
     const ok = await client.waitFor((f) => f.stream === 21 && f.type === FRAME.HEADERS);
     assert.ok(ok);
-    assert.equal(client.frames.some((f) => f.type === FRAME.GOAWAY), false);
+    assert.equal(
+      client.frames.some((f) => f.type === FRAME.GOAWAY),
+      false,
+    );
   } finally {
     client.close();
   }

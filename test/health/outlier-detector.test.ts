@@ -16,10 +16,15 @@ const config = (overrides: Partial<PassiveHealthConfig> = {}): PassiveHealthConf
 
 function detector(list: Backend[], overrides: Partial<PassiveHealthConfig> = {}, now = () => 0) {
   const events: string[] = [];
-  const d = new OutlierDetector(config(overrides), list, {
-    ejected: (b, reason, ms) => events.push(`ejected ${b.id} ${ms} ${reason}`),
-    returned: (b) => events.push(`returned ${b.id}`),
-  }, now);
+  const d = new OutlierDetector(
+    config(overrides),
+    list,
+    {
+      ejected: (b, reason, ms) => events.push(`ejected ${b.id} ${ms} ${reason}`),
+      returned: (b) => events.push(`returned ${b.id}`),
+    },
+    now,
+  );
   return { d, events };
 }
 

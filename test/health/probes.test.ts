@@ -30,7 +30,11 @@ const httpConfig = (overrides: Partial<HealthCheckConfig> = {}): HealthCheckConf
   ...overrides,
 });
 const within = (ms: number) => AbortSignal.timeout(ms);
-const reason = async (promise: Promise<void>): Promise<string> => promise.then(() => 'ok', (error: Error) => error.message);
+const reason = async (promise: Promise<void>): Promise<string> =>
+  promise.then(
+    () => 'ok',
+    (error: Error) => error.message,
+  );
 
 describe('probes', () => {
   let backend: SwitchableBackend;
@@ -63,7 +67,9 @@ describe('probes', () => {
 
   it('tls: a handshake passes (with the configured SNI), plain TCP fails', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fulcrum-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=health.test'], { stdio: 'ignore' });
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=health.test'], {
+      stdio: 'ignore',
+    });
     const names: Array<string | undefined> = [];
     const options = { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
     const server = tls.createServer(

@@ -10,13 +10,7 @@ export interface AdminAnswer {
   body: any;
 }
 
-export async function adminCall(
-  baseUrl: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<AdminAnswer> {
+export async function adminCall(baseUrl: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<AdminAnswer> {
   const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
   const res = await request(baseUrl + path, {
     method: method as 'GET',

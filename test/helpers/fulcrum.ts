@@ -16,7 +16,12 @@ export function portOf(fulcrum: Fulcrum, listener = 'web'): number {
 /** Strips the common indentation of a template literal, so configs can be written inline. */
 export function yaml(strings: TemplateStringsArray, ...values: unknown[]): string {
   const text = String.raw({ raw: strings }, ...values).replace(/^\n/, '');
-  const indent = Math.min(...text.split('\n').filter((l) => l.trim() !== '').map((l) => l.match(/^ */)![0].length));
+  const indent = Math.min(
+    ...text
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => l.match(/^ */)![0].length),
+  );
   return text
     .split('\n')
     .map((l) => l.slice(indent))

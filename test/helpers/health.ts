@@ -80,7 +80,12 @@ export function captureLogger(): CapturedLogger {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      lines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
+      lines.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter((l) => l !== ''),
+      );
       callback();
     },
   });
@@ -94,12 +99,7 @@ export async function startFulcrumLogged(yamlText: string, logger: Logger): Prom
 }
 
 /** Resolves with the first health event of `service` that matches, or rejects after timeoutMs. */
-export function nextHealthEvent(
-  service: Service,
-  kind: HealthEvent['kind'],
-  backendAddress: string | null,
-  timeoutMs = 3_000,
-): Promise<HealthEvent & { at: number }> {
+export function nextHealthEvent(service: Service, kind: HealthEvent['kind'], backendAddress: string | null, timeoutMs = 3_000): Promise<HealthEvent & { at: number }> {
   return new Promise((resolve, reject) => {
     const listener = (event: HealthEvent): void => {
       if (event.kind !== kind || (backendAddress !== null && event.backend?.id !== backendAddress)) return;
@@ -120,9 +120,7 @@ export async function get(port: number, path = '/'): Promise<{ status: number; b
   return new Promise((resolve, reject) => {
     const req = http.get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
       res.resume();
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, backend: res.headers['x-backend'] as string | undefined, retryAfter: res.headers['retry-after'] as string | undefined }),
-      );
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, backend: res.headers['x-backend'] as string | undefined, retryAfter: res.headers['retry-after'] as string | undefined }));
     });
     req.on('error', reject);
   });

@@ -14,7 +14,7 @@ export interface Run {
 export function run(file: string, args: string[], options: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<Run> {
   return new Promise((resolve) => {
     const child = execFile(file, args, { timeout: options.timeoutMs ?? 15_000, maxBuffer: 64 * 1024 * 1024, encoding: 'latin1' }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : null;
+      const code = error === null ? 0 : typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : null;
       resolve({ code, stdout, stderr });
     });
     if (options.input !== undefined) child.stdin!.end(options.input);

@@ -37,23 +37,26 @@ export async function startNamedBackend(name: string, options: NamedBackendOptio
       if (held.length >= waiters[i]!.count) waiters.splice(i, 1)[0]!.resolve();
     }
   };
-  const backend = await startHttpBackend((req, res) => {
-    const answer = (): void => {
-      served++;
-      const headers: http.OutgoingHttpHeaders = { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(name), 'x-backend': name };
-      if (options.load !== undefined) headers['x-backend-load'] = options.load;
-      res.writeHead(200, headers);
-      res.end(name);
-    };
-    req.resume();
-    req.on('end', () => {
-      if ((req.url ?? '').startsWith('/hold')) {
-        held.push(answer);
-        notify();
-      } else if (options.delayMs !== undefined) setTimeout(answer, options.delayMs);
-      else answer();
-    });
-  }, { recordBodies: false });
+  const backend = await startHttpBackend(
+    (req, res) => {
+      const answer = (): void => {
+        served++;
+        const headers: http.OutgoingHttpHeaders = { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(name), 'x-backend': name };
+        if (options.load !== undefined) headers['x-backend-load'] = options.load;
+        res.writeHead(200, headers);
+        res.end(name);
+      };
+      req.resume();
+      req.on('end', () => {
+        if ((req.url ?? '').startsWith('/hold')) {
+          held.push(answer);
+          notify();
+        } else if (options.delayMs !== undefined) setTimeout(answer, options.delayMs);
+        else answer();
+      });
+    },
+    { recordBodies: false },
+  );
   return {
     name,
     http: backend,
@@ -94,18 +97,15 @@ export interface AskOptions {
 /** One GET through Fulcrum; resolves with who answered. */
 export function ask(port: number, path: string, options: AskOptions = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.get(
-      { host: '127.0.0.1', port, path, headers: options.headers, agent: options.agent ?? false, localAddress: options.localAddress },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => parts.push(chunk));
-        res.on('end', () => {
-          const body = Buffer.concat(parts).toString();
-          resolve({ status: res.statusCode ?? 0, name: res.statusCode === 200 ? body : '', headers: res.headers });
-        });
-        res.on('error', reject);
-      },
-    );
+    const req = http.get({ host: '127.0.0.1', port, path, headers: options.headers, agent: options.agent ?? false, localAddress: options.localAddress }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => parts.push(chunk));
+      res.on('end', () => {
+        const body = Buffer.concat(parts).toString();
+        resolve({ status: res.statusCode ?? 0, name: res.statusCode === 200 ? body : '', headers: res.headers });
+      });
+      res.on('error', reject);
+    });
     req.setTimeout(10_000, () => req.destroy(new Error(`no answer to ${path} within 10 s`)));
     req.on('error', reject);
   });

@@ -39,8 +39,23 @@ export class TestCa implements CertFiles {
     const ca = new TestCa(dir, name);
     if (signer === undefined) {
       openssl(
-        ['req', '-x509', ...EC_KEY, '-keyout', ca.key, '-out', ca.cert, '-days', '2', '-subj', `/CN=${name}`,
-          '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'],
+        [
+          'req',
+          '-x509',
+          ...EC_KEY,
+          '-keyout',
+          ca.key,
+          '-out',
+          ca.cert,
+          '-days',
+          '2',
+          '-subj',
+          `/CN=${name}`,
+          '-addext',
+          'basicConstraints=critical,CA:TRUE',
+          '-addext',
+          'keyUsage=critical,keyCertSign,cRLSign',
+        ],
         dir,
       );
     } else {
@@ -63,8 +78,7 @@ export class TestCa implements CertFiles {
     writeFileSync(ext, extensions.join('\n') + '\n');
     openssl(['req', ...EC_KEY, '-keyout', files.key, '-out', csr, '-subj', `/CN=${cn}/O=Fulcrum Tests`], this.dir);
     openssl(
-      ['x509', '-req', '-in', csr, '-CA', this.cert, '-CAkey', this.key, '-set_serial', String(this.serial++ + Date.now() % 100000),
-        '-out', files.cert, '-days', '2', '-extfile', ext],
+      ['x509', '-req', '-in', csr, '-CA', this.cert, '-CAkey', this.key, '-set_serial', String(this.serial++ + (Date.now() % 100000)), '-out', files.cert, '-days', '2', '-extfile', ext],
       this.dir,
     );
   }

@@ -2,9 +2,9 @@
 // report a load), each in HTTP/1.1 or HTTP/2, behind one interface, so a test can describe a
 // request lifecycle once and run it against either upstream protocol. Plus the two clients such
 // a test sends through Fulcrum with: HTTP/1.1 (node:http) and h2c with prior knowledge (node:http2).
-import http from 'node:http';
+import type http from 'node:http';
 import http2 from 'node:http2';
-import net from 'node:net';
+import type net from 'node:net';
 import { echoHandler, startHttpBackend } from './http-backend.js';
 import { request as http1Request } from './http-get.js';
 import { closedPort, startRawBackend } from './raw-backend.js';
@@ -150,8 +150,7 @@ async function startH2(name: string, script: Exclude<Script, { does: 'refuse' }>
     if (script.does === 'hang') return;
     stream.on('end', () => {
       if (stream.closed) return;
-      const body =
-        script.does === 'ok' || script.does === 'stale' ? `${name} ${method} ${path} ${length}` : script.does === 'fail' ? `${name} failing` : name;
+      const body = script.does === 'ok' || script.does === 'stale' ? `${name} ${method} ${path} ${length}` : script.does === 'fail' ? `${name} failing` : name;
       const out: http2.OutgoingHttpHeaders = {
         ':status': script.does === 'fail' ? script.status : 200,
         'content-type': 'text/plain',

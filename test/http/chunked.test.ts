@@ -28,7 +28,10 @@ test('decodes chunks split at every possible boundary, with extensions and trail
 
 test('re-serialises the last chunk with trailers, dropping framing fields', () => {
   const { decoder } = decodeInPieces('0\r\nX-A: 1\r\nContent-Length: 9\r\n\r\n', 100);
-  assert.equal(lastChunk(decoder.trailers, (name) => name === 'content-length'), '0\r\nX-A: 1\r\n\r\n');
+  assert.equal(
+    lastChunk(decoder.trailers, (name) => name === 'content-length'),
+    '0\r\nX-A: 1\r\n\r\n',
+  );
   assert.equal(lastChunk(null), '0\r\n\r\n');
 });
 

@@ -39,13 +39,7 @@ function decide(head: RequestHead, from: Peer): Decided {
   return { values: { xForwardedFor, xForwardedProto, xForwardedHost, xRealIp, forwarded, requestId, via }, fates };
 }
 
-const SPOOFED = [
-  'X-Forwarded-For: 1.2.3.4',
-  'X-Forwarded-Proto: https',
-  'X-Forwarded-Host: evil.test',
-  'X-Real-IP: 1.2.3.4',
-  'Forwarded: for=1.2.3.4;proto=https',
-];
+const SPOOFED = ['X-Forwarded-For: 1.2.3.4', 'X-Forwarded-Proto: https', 'X-Forwarded-Host: evil.test', 'X-Real-IP: 1.2.3.4', 'Forwarded: for=1.2.3.4;proto=https'];
 
 test('an untrusted client: its X-Forwarded-*, X-Real-IP and Forwarded are dropped and replaced from the connection', () => {
   const head = h1(['GET / HTTP/1.1', 'Host: app.test:8080', ...SPOOFED]);
@@ -78,7 +72,10 @@ test('a trusted proxy: X-Forwarded-For and Forwarded are appended to, its proto 
   assert.equal(values.xForwardedHost, 'public.test');
   assert.equal(values.xRealIp, '203.0.113.7', 'the right-most hop that is not a trusted proxy; never the client’s X-Real-IP');
   assert.equal(values.forwarded, 'for=203.0.113.7;proto=https, for=10.0.0.2;proto=http;host="internal.test"');
-  assert.ok(fates.every(([name, fate]) => name === 'Host' || fate === Fate.Drop), 'the incoming copies are never relayed as such');
+  assert.ok(
+    fates.every(([name, fate]) => name === 'Host' || fate === Fate.Drop),
+    'the incoming copies are never relayed as such',
+  );
 });
 
 test('the client address behind a trusted proxy reads every X-Forwarded-For line as one list', () => {
@@ -171,10 +168,14 @@ test('hop-by-hop fields and the fields named in Connection are dropped; Host, Co
     ['X-Normal', Fate.Relay],
   ]);
   const chunked = h1(['POST / HTTP/1.1', 'Host: a', 'Transfer-Encoding: chunked', 'TE: gzip']);
-  assert.deepEqual(decide(chunked, peer('192.0.2.1')).fates.slice(1), [
-    ['Transfer-Encoding', Fate.Drop],
-    ['TE', Fate.Drop],
-  ], 'TE other than trailers is dropped everywhere');
+  assert.deepEqual(
+    decide(chunked, peer('192.0.2.1')).fates.slice(1),
+    [
+      ['Transfer-Encoding', Fate.Drop],
+      ['TE', Fate.Drop],
+    ],
+    'TE other than trailers is dropped everywhere',
+  );
 });
 
 test('one decision object serves request after request: nothing of the previous one leaks', () => {

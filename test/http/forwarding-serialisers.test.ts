@@ -112,8 +112,24 @@ test('HTTP/1.1: an HTTP/1.0 request without Host gets an empty one; a WebSocket 
 
 test('HTTP/2: :authority instead of Host, TE: trailers and Content-Length relayed, repeated fields kept', () => {
   const head = h2([
-    ':method', 'POST', ':scheme', 'https', ':path', '/pkg.Svc/Call', ':authority', 'grpc.test',
-    'te', 'trailers', 'content-type', 'application/grpc', 'content-length', '5', 'x-tag', 'a', 'x-tag', 'b',
+    ':method',
+    'POST',
+    ':scheme',
+    'https',
+    ':path',
+    '/pkg.Svc/Call',
+    ':authority',
+    'grpc.test',
+    'te',
+    'trailers',
+    'content-type',
+    'application/grpc',
+    'content-length',
+    '5',
+    'x-tag',
+    'a',
+    'x-tag',
+    'b',
   ]);
   const headers = upstreamH2RequestHeaders(head, peer('192.0.2.1', { proto: 'https' }), '192.0.2.1', 'https');
   assert.equal(headers[':method'], 'POST');
@@ -128,7 +144,17 @@ test('HTTP/2: :authority instead of Host, TE: trailers and Content-Length relaye
 });
 
 test('HTTP/2 from an HTTP/1.1 head: no connection-specific field reaches it (node:http2 would refuse the request)', () => {
-  const head = h1(['POST / HTTP/1.1', 'Host: a', 'Connection: keep-alive, X-Hop', 'Keep-Alive: timeout=5', 'X-Hop: 1', 'Transfer-Encoding: chunked', 'TE: gzip', 'Upgrade: h2c', 'HTTP2-Settings: AAMAAABk']);
+  const head = h1([
+    'POST / HTTP/1.1',
+    'Host: a',
+    'Connection: keep-alive, X-Hop',
+    'Keep-Alive: timeout=5',
+    'X-Hop: 1',
+    'Transfer-Encoding: chunked',
+    'TE: gzip',
+    'Upgrade: h2c',
+    'HTTP2-Settings: AAMAAABk',
+  ]);
   const headers = upstreamH2RequestHeaders(head, peer('192.0.2.1'), '192.0.2.1', 'http');
   const sent = Object.keys(headers);
   for (const name of ['connection', 'keep-alive', 'x-hop', 'transfer-encoding', 'te', 'upgrade', 'http2-settings', 'host']) {

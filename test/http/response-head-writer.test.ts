@@ -19,9 +19,7 @@ const PLAN: ClientResponsePlan = {
 };
 
 test('relays end-to-end fields in order and re-states the length; hop-by-hop and Connection-named fields are dropped', () => {
-  const head = backendHead(
-    'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: keep-alive, X-Secret\r\nKeep-Alive: timeout=5\r\nX-Secret: 1\r\nContent-Length: 5\r\nX-A: b\r\n\r\n',
-  );
+  const head = backendHead('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: keep-alive, X-Secret\r\nKeep-Alive: timeout=5\r\nX-Secret: 1\r\nContent-Length: 5\r\nX-A: b\r\n\r\n');
   assert.equal(clientResponseHead(head, PLAN), 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-A: b\r\nContent-Length: 5\r\n\r\n');
 });
 

@@ -159,7 +159,10 @@ describe('every balancing algorithm through a running Fulcrum', () => {
     const aShare = share(counts, 'a', names.length);
     assert.ok(aShare > 0.65 && aShare < 0.85, `a share ${aShare.toFixed(3)} (expected 0.75): ${fmt(counts)}`);
     // and it is random, not a rotation: some runs of the light backend twice in a row
-    assert.ok(names.some((n, i) => n === 'b' && names[i + 1] === 'b'), 'no two b in a row in 400 random picks');
+    assert.ok(
+      names.some((n, i) => n === 'b' && names[i + 1] === 'b'),
+      'no two b in a row in 400 random picks',
+    );
     t.diagnostic(fmt(counts));
   });
 

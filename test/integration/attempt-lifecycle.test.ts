@@ -17,15 +17,7 @@ import path from 'node:path';
 import type { Fulcrum } from '../../src/fulcrum.js';
 import { portOf, startFulcrum } from '../helpers/fulcrum.js';
 import { parseExposition } from '../helpers/prometheus-format.js';
-import {
-  send,
-  startScriptedBackend,
-  type Ask,
-  type ClientProtocol,
-  type Script,
-  type ScriptedBackend,
-  type UpstreamProtocol,
-} from '../helpers/scripted-backends.js';
+import { send, startScriptedBackend, type Ask, type ClientProtocol, type Script, type ScriptedBackend, type UpstreamProtocol } from '../helpers/scripted-backends.js';
 
 // --- client kinds: who talks to Fulcrum, and what Fulcrum talks to ---
 
@@ -36,7 +28,6 @@ const KINDS = {
 } as const satisfies Record<string, { client: ClientProtocol; upstream: UpstreamProtocol; logged: string }>;
 type Kind = keyof typeof KINDS;
 const ALL_KINDS = Object.keys(KINDS) as Kind[];
-
 
 // --- the table ---
 
@@ -304,7 +295,13 @@ async function runRow(row: Row, kind: Kind): Promise<void> {
     fulcrum = await startFulcrum(configFor(row, upstream, backends, logFile));
     const started = fulcrum;
     // the access log opens its file asynchronously (and close() flushes it): wait until it can be flushed
-    assert.ok(await settle(() => flushed(started), (done) => done), 'the access log file opened');
+    assert.ok(
+      await settle(
+        () => flushed(started),
+        (done) => done,
+      ),
+      'the access log file opened',
+    );
     const port = portOf(fulcrum);
     const requestPath = `/${row.id}`;
     if (row.warmUp) {
@@ -338,7 +335,10 @@ async function runRow(row: Row, kind: Kind): Promise<void> {
 
     // recording: once in /metrics, once in the access log, with the final backend
     const finalBackend = expect.servedBy === null ? '' : backends[expect.servedBy]!.address;
-    const counted = await settle(() => countersOf(fulcrum!), (c) => c.total > before.total);
+    const counted = await settle(
+      () => countersOf(fulcrum!),
+      (c) => c.total > before.total,
+    );
     assert.equal(counted.total - before.total, 1, 'the request is counted once in fulcrum_requests_total');
     assert.equal((counted.byBackend.get(finalBackend) ?? 0) - (before.byBackend.get(finalBackend) ?? 0), 1, `counted on backend "${finalBackend}"`);
     if (expect.retries !== undefined) assert.equal(counted.retries - before.retries, expect.retries, 'fulcrum_retries_total');

@@ -38,7 +38,7 @@ describe('bodies', () => {
         case '/big-chunked': {
           res.writeHead(200, req.url === '/big-length' ? { 'content-length': BIG.length } : {});
           // in uneven pieces, as a real backend writes
-          for (let i = 0, n = 1; i < BIG.length; i += n, n = (n * 7919 + 13) % 300_000 + 1) res.write(BIG.subarray(i, i + n));
+          for (let i = 0, n = 1; i < BIG.length; i += n, n = ((n * 7919 + 13) % 300_000) + 1) res.write(BIG.subarray(i, i + n));
           res.end();
           return;
         }

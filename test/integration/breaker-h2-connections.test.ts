@@ -40,7 +40,7 @@ after(async () => {
   await b?.close();
 });
 
-test('maxConnections 1: while one backend\'s session is open, the other backend\'s first stream gets a 503', { timeout: 10_000 }, async () => {
+test("maxConnections 1: while one backend's session is open, the other backend's first stream gets a 503", { timeout: 10_000 }, async () => {
   const first = await h2Get(client, '/one');
   assert.equal(first.status, 200);
   const [opened, other] = first.backend === 'a' ? [a, b] : [b, a];

@@ -90,9 +90,7 @@ describe('connections', () => {
 
   test('pipelined requests are answered in order, even when the first is slow', async () => {
     const client = await connect();
-    await client.write(
-      'GET /slow HTTP/1.1\r\nHost: a\r\n\r\n' + 'GET /p2 HTTP/1.1\r\nHost: a\r\n\r\n' + 'GET /p3 HTTP/1.1\r\nHost: a\r\n\r\n',
-    );
+    await client.write('GET /slow HTTP/1.1\r\nHost: a\r\n\r\n' + 'GET /p2 HTTP/1.1\r\nHost: a\r\n\r\n' + 'GET /p3 HTTP/1.1\r\nHost: a\r\n\r\n');
     const bodies = [];
     for (let i = 0; i < 3; i++) bodies.push((await client.response()).body.toString());
     assert.deepEqual(bodies, ['b GET /slow 0', 'b GET /p2 0', 'b GET /p3 0']);

@@ -109,8 +109,7 @@ describe('forwarding headers', () => {
   test('behind a trusted proxy the client’s forwarding fields are kept and appended to', async () => {
     const seen = await forward(
       trustedPort,
-      'GET / HTTP/1.1\r\nHost: app.test\r\nX-Forwarded-For: 1.2.3.4\r\nX-Forwarded-Proto: https\r\n' +
-        'X-Forwarded-Host: public.test\r\nForwarded: for=1.2.3.4;proto=https\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: app.test\r\nX-Forwarded-For: 1.2.3.4\r\nX-Forwarded-Proto: https\r\n' + 'X-Forwarded-Host: public.test\r\nForwarded: for=1.2.3.4;proto=https\r\n\r\n',
     );
     assert.deepEqual(all(seen, 'x-forwarded-for'), ['1.2.3.4, 127.0.0.1']);
     assert.deepEqual(all(seen, 'x-forwarded-proto'), ['https']);

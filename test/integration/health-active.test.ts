@@ -6,7 +6,11 @@ import { portOf, yaml } from '../helpers/fulcrum.js';
 
 const INTERVAL = 100;
 
-function config(backends: SwitchableBackend[], check = `{ type: http, path: /healthz, interval: ${INTERVAL}ms, timeout: 60ms, healthyThreshold: 2, unhealthyThreshold: 2 }`, extra = ''): string {
+function config(
+  backends: SwitchableBackend[],
+  check = `{ type: http, path: /healthz, interval: ${INTERVAL}ms, timeout: 60ms, healthyThreshold: 2, unhealthyThreshold: 2 }`,
+  extra = '',
+): string {
   return yaml`
     listeners:
       - name: web
@@ -113,10 +117,7 @@ describe('active health checks through a running Fulcrum', () => {
   });
 
   it('initialState unhealthy waits for the first check before sending traffic', async () => {
-    const { backends, service, port } = await setup(
-      ['a'],
-      `{ type: http, path: /healthz, interval: ${INTERVAL}ms, timeout: 60ms, initialState: unhealthy, jitter: 50ms }`,
-    );
+    const { backends, service, port } = await setup(['a'], `{ type: http, path: /healthz, interval: ${INTERVAL}ms, timeout: 60ms, initialState: unhealthy, jitter: 50ms }`);
     assert.equal(service.backends[0]!.healthStatus === 'unknown' ? (await get(port)).status : 503, 503);
     await until(() => service.backends[0]!.healthy, 2_000, 'the first check');
     assert.equal((await get(port)).backend, backends[0]!.name);

@@ -35,11 +35,7 @@ describe('passive health (outlier detection) and panic mode through a running Fu
   it('ejects a backend after maxFails consecutive connect failures, for longer each time', async () => {
     const good = await startSwitchableBackend('good');
     const dead = `127.0.0.1:${await closedPort()}`;
-    const { service, port, captured } = await setup(
-      [good.address, dead],
-      'passiveHealth: { maxFails: 3, failTimeout: 150ms, maxEjectionTime: 1s }\n            panicThreshold: 0',
-      [good],
-    );
+    const { service, port, captured } = await setup([good.address, dead], 'passiveHealth: { maxFails: 3, failTimeout: 150ms, maxEjectionTime: 1s }\n            panicThreshold: 0', [good]);
     const durations: number[] = [];
     for (let round = 1; round <= 3; round++) {
       const ejected = nextHealthEvent(service, 'ejected', dead);
@@ -57,7 +53,10 @@ describe('passive health (outlier detection) and panic mode through a running Fu
     console.log(`# ejections lasted ${durations.map((d) => d.toFixed(0)).join(', ')} ms (failTimeout 150 ms)`);
     const lines = captured.entries().filter((e) => e.msg === 'backend ejected');
     assert.equal(lines.length, 3, 'one line per ejection');
-    assert.deepEqual(lines.map((l) => l.ejectedForMs), [150, 300, 450]);
+    assert.deepEqual(
+      lines.map((l) => l.ejectedForMs),
+      [150, 300, 450],
+    );
   });
 
   it('counts 5xx with on5xx, and ejects at most maxEjectionPercent of the service', async () => {
@@ -77,7 +76,11 @@ describe('passive health (outlier detection) and panic mode through a running Fu
     const backends = await Promise.all(['a', 'b'].map((n) => startSwitchableBackend(n)));
     for (const b of backends) b.mode = 'fail';
     const check = 'healthCheck: { type: http, path: /healthz, interval: 100ms, timeout: 50ms, unhealthyThreshold: 1 }';
-    const panicking = await setup(backends.map((b) => b.address), `${check}\n            panicThreshold: 50`, backends);
+    const panicking = await setup(
+      backends.map((b) => b.address),
+      `${check}\n            panicThreshold: 50`,
+      backends,
+    );
     const panic = await nextHealthEvent(panicking.service, 'panic', null);
     assert.match(panic.reason, /fewer than 50% of backends are healthy/);
     assert.ok(panicking.service.backends.every((b) => !b.healthy));
@@ -90,7 +93,10 @@ describe('passive health (outlier detection) and panic mode through a running Fu
     assert.deepEqual([...seen].sort(), ['a', 'b'], 'spread over all of them');
     assert.equal(panicking.captured.entries().filter((e) => String(e.msg).startsWith('panic mode:')).length, 1);
 
-    const strict = await setup(backends.map((b) => b.address), `${check}\n            panicThreshold: 0`);
+    const strict = await setup(
+      backends.map((b) => b.address),
+      `${check}\n            panicThreshold: 0`,
+    );
     await until(() => strict.service.backends.every((b) => !b.healthy), 2_000, 'both backends down');
     assert.equal((await get(strict.port)).status, 503);
 

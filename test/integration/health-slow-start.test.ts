@@ -7,7 +7,7 @@ import { portOf, yaml } from '../helpers/fulcrum.js';
 const RAMP_MS = 4_000;
 const BUCKETS = 5;
 
-it('slow start: a recovered backend\'s share of requests follows the ramp (4 s, 5 buckets)', async () => {
+it("slow start: a recovered backend's share of requests follows the ramp (4 s, 5 buckets)", async () => {
   const [old, fresh] = await Promise.all([startSwitchableBackend('old'), startSwitchableBackend('fresh')]);
   fresh.mode = 'fail';
   const fulcrum = await startFulcrumLogged(

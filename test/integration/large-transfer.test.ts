@@ -81,15 +81,12 @@ describe(`large transfers (${mb(SIZE)} MB each way)`, () => {
     const sampler = new RssSampler(fulcrum.pid);
     const started = Date.now();
     const answer = await new Promise<string>((resolve, reject) => {
-      const req = http.request(
-        { host: '127.0.0.1', port, path: '/upload', method: 'POST', agent: false, headers: { 'content-length': SIZE } },
-        (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (text: string) => (body += text));
-          res.on('end', () => resolve(`${res.statusCode} ${body}`));
-        },
-      );
+      const req = http.request({ host: '127.0.0.1', port, path: '/upload', method: 'POST', agent: false, headers: { 'content-length': SIZE } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (text: string) => (body += text));
+        res.on('end', () => resolve(`${res.statusCode} ${body}`));
+      });
       req.on('error', reject);
       writeBytes(req, SIZE).catch(reject);
     });

@@ -46,7 +46,10 @@ describe('limits', () => {
     // a request to a path of its own marks the point where anything earlier has arrived
     const marker = await rawRequest(port, 'GET /marker HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
     assert.equal(marker.status, 200);
-    assert.deepEqual(backend.requests.slice(before).map((r) => r.url), ['/marker']);
+    assert.deepEqual(
+      backend.requests.slice(before).map((r) => r.url),
+      ['/marker'],
+    );
   }
 
   test('a request within every limit passes, with all its fields', async () => {
@@ -125,7 +128,10 @@ describe('limits', () => {
   });
 
   test('a chunked body within maxBodyBytes passes', async () => {
-    const response = await rawRequest(port, `POST /small HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n200\r\n${'c'.repeat(512)}\r\n200\r\n${'c'.repeat(512)}\r\n0\r\n\r\n`);
+    const response = await rawRequest(
+      port,
+      `POST /small HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n200\r\n${'c'.repeat(512)}\r\n200\r\n${'c'.repeat(512)}\r\n0\r\n\r\n`,
+    );
     assert.equal(response.status, 200);
     assert.equal(backend.requests.at(-1)!.body.length, 1024);
   });

@@ -54,10 +54,10 @@ describe('/metrics and the access log', () => {
   });
 
   test('counts requests by route, backend and status class, with a consistent histogram', async () => {
-    for (let i = 0; i < 10; i++) assert.equal((await request(`${base}/api/ok`).then(async (r) => (await r.body.text(), r.statusCode))), 200);
-    for (let i = 0; i < 2; i++) assert.equal((await request(`${base}/api/missing`).then(async (r) => (await r.body.text(), r.statusCode))), 404);
-    assert.equal((await request(`${base}/down/x`).then(async (r) => (await r.body.text(), r.statusCode))), 503);
-    assert.equal((await request(`${base}/nowhere`).then(async (r) => (await r.body.text(), r.statusCode))), 404);
+    for (let i = 0; i < 10; i++) assert.equal(await request(`${base}/api/ok`).then(async (r) => (await r.body.text(), r.statusCode)), 200);
+    for (let i = 0; i < 2; i++) assert.equal(await request(`${base}/api/missing`).then(async (r) => (await r.body.text(), r.statusCode)), 404);
+    assert.equal(await request(`${base}/down/x`).then(async (r) => (await r.body.text(), r.statusCode)), 503);
+    assert.equal(await request(`${base}/nowhere`).then(async (r) => (await r.body.text(), r.statusCode)), 404);
 
     const res = await request(`${adminUrl}/metrics`);
     assert.equal(res.statusCode, 200);
@@ -88,7 +88,11 @@ describe('/metrics and the access log', () => {
   test('writes one JSON line per request with the configured fields', async () => {
     await request(`${base}/api/logged?x=1`, { headers: { 'x-request-id': 'abc-123' } }).then((r) => r.body.text());
     fulcrum.observers.accessLog!.flush();
-    const lines = fs.readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = fs
+      .readFileSync(logFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const line = lines.find((l) => l.path === '/api/logged?x=1');
     assert.deepEqual(line, {
       listener: 'web',

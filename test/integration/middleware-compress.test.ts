@@ -101,7 +101,10 @@ describe('middlewares: compression', () => {
   });
 
   test('a chunked multi-megabyte body streams through both codings intact, trailers kept', async () => {
-    for (const [encoding, decode] of [['gzip', gunzipSync], ['br', brotliDecompressSync]] as const) {
+    for (const [encoding, decode] of [
+      ['gzip', gunzipSync],
+      ['br', brotliDecompressSync],
+    ] as const) {
       const got = await request(port, '/chunked', { 'accept-encoding': encoding });
       assert.equal(got.headers['content-encoding'], encoding);
       assert.ok(decode(got.body).equals(big), `${encoding} decodes to the original`);
@@ -116,7 +119,10 @@ describe('middlewares: compression', () => {
     assert.ok(out.startsWith(text), 'first body decoded');
     assert.ok(out.includes(big.toString()), 'second body decoded');
     const counts = out.match(/\n(\d+) (\d+)/g)!.map((l) => l.trim().split(' ').map(Number));
-    assert.deepEqual(counts.map(([connects]) => connects), [1, 0]);
+    assert.deepEqual(
+      counts.map(([connects]) => connects),
+      [1, 0],
+    );
     assert.ok(counts[0]![1]! < Buffer.byteLength(text) / 3, 'downloaded compressed');
   });
 

@@ -62,8 +62,18 @@ describe('real clients', () => {
 
   test('curl reuses one connection for several requests', async () => {
     const { code, stdout, stderr } = await run('curl', [
-      '-sS', '-w', '%{http_code} %{num_connects}\\n', '-o', '/dev/null', '-o', '/dev/null', '-o', '/dev/null',
-      `${base}/a`, `${base}/b`, `${base}/c`,
+      '-sS',
+      '-w',
+      '%{http_code} %{num_connects}\\n',
+      '-o',
+      '/dev/null',
+      '-o',
+      '/dev/null',
+      '-o',
+      '/dev/null',
+      `${base}/a`,
+      `${base}/b`,
+      `${base}/c`,
     ]);
     assert.equal(code, 0, stderr);
     assert.deepEqual(stdout.trim().split('\n'), ['200 1', '200 0', '200 0'], 'one connect, then reuse');
@@ -81,9 +91,7 @@ describe('real clients', () => {
 
   test('curl chunked upload (-H "Transfer-Encoding: chunked"): the backend gets the exact bytes, chunked', async () => {
     const before = backend.requests.length;
-    const { code, stdout, stderr } = await run('curl', [
-      '-sS', '-H', 'Transfer-Encoding: chunked', '--data-binary', `@${payloadFile}`, `${base}/chunked-upload`,
-    ]);
+    const { code, stdout, stderr } = await run('curl', ['-sS', '-H', 'Transfer-Encoding: chunked', '--data-binary', `@${payloadFile}`, `${base}/chunked-upload`]);
     assert.equal(code, 0, stderr);
     assert.equal(stdout, `b POST /chunked-upload ${payload.length}`);
     const seen = backend.requests[before]!;

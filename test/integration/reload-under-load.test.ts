@@ -117,7 +117,10 @@ describe('reload under load (child process)', () => {
     assert.ok(backends[3]!.requests.length > 0, 'the backend added by a reload took requests');
     // the runtime changes survived every reload: c was removed again, b's drain undone
     const view = (await adminCall(adminUrl, 'GET', '/api/v1/services/api')).body;
-    assert.deepEqual(view.backends.map((x: { address: string }) => x.address), [backends[0]!.address, b!.address]);
+    assert.deepEqual(
+      view.backends.map((x: { address: string }) => x.address),
+      [backends[0]!.address, b!.address],
+    );
     assert.equal(view.backends[1].draining, false);
   });
 

@@ -39,7 +39,9 @@ describe('routing', () => {
               - { match: { path: /first/x }, service: second }
               - { match: { host: combo.test, pathPrefix: /c/, method: POST }, service: combined }
         services:
-      ` + services + '\n',
+      ` +
+        services +
+        '\n',
     );
     port = portOf(fulcrum);
   });
@@ -88,8 +90,33 @@ describe('routing', () => {
     ['no match', 'GET', '/nowhere', 'h.test', ''],
   ];
   const EXPECTED = [
-    'exact', 'exact', 'wild', 'wild', '404', '404', 'path', 'path', '404', 'prefix', '404', 'regex', '404', 'method', 'method',
-    'header', '404', 'headerRegex', 'query', '404', 'cookie', '404', 'loopback', 'first', 'combined', '404', '404',
+    'exact',
+    'exact',
+    'wild',
+    'wild',
+    '404',
+    '404',
+    'path',
+    'path',
+    '404',
+    'prefix',
+    '404',
+    'regex',
+    '404',
+    'method',
+    'method',
+    'header',
+    '404',
+    'headerRegex',
+    'query',
+    '404',
+    'cookie',
+    '404',
+    'loopback',
+    'first',
+    'combined',
+    '404',
+    '404',
   ];
 
   CASES.forEach(([what, method, target, host, extra], i) => {

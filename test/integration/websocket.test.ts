@@ -198,8 +198,7 @@ describe('websocket', () => {
   test('a non-101 answer keeps the connection plain HTTP: the next request on it is served', async () => {
     const client = await RawClient.connect(portOf(fulcrum));
     await client.write(
-      'GET /reject HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
-        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+      'GET /reject HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' + 'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
     );
     const refused = await client.response();
     assert.equal(refused.status, 403);
@@ -213,9 +212,7 @@ describe('websocket', () => {
 
   test('Upgrade: h2c is refused: never relayed, the request is served as HTTP/1.1', async () => {
     const client = await RawClient.connect(portOf(fulcrum));
-    await client.write(
-      'GET /h2c HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n',
-    );
+    await client.write('GET /h2c HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n');
     const response = await client.response();
     assert.equal(response.status, 200);
     const seen = [...a.plain, ...b.plain].find((r) => r.url === '/h2c')!;
@@ -236,8 +233,7 @@ describe('websocket', () => {
     await client.write(
       Buffer.concat([
         Buffer.from(
-          'GET /early HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
-            'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+          'GET /early HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' + 'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
           'latin1',
         ),
         frame,

@@ -80,8 +80,7 @@ export class LineClient {
   }
 
   static async connect(port: number, tlsOptions?: tls.ConnectionOptions): Promise<LineClient> {
-    const socket =
-      tlsOptions === undefined ? net.connect(port, '127.0.0.1') : tls.connect({ ...tlsOptions, host: '127.0.0.1', port });
+    const socket = tlsOptions === undefined ? net.connect(port, '127.0.0.1') : tls.connect({ ...tlsOptions, host: '127.0.0.1', port });
     await new Promise<void>((resolve, reject) => {
       socket.once(tlsOptions === undefined ? 'connect' : 'secureConnect', resolve);
       socket.once('error', reject);

@@ -52,7 +52,7 @@ test('ClientHello: malformed input is an error, never an exception or an over-re
   assert.equal(parseClientHello(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x00])).kind, 'error', 'empty record');
   assert.equal(parseClientHello(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x04, 0x02, 0, 0, 0])).kind, 'error', 'not a ClientHello');
   let seed = 42;
-  const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   for (let i = 0; i < 3000; i++) {
     const mutated = Buffer.from(hello);
     for (let k = 0; k < 1 + Math.floor(random() * 4); k++) mutated[Math.floor(random() * mutated.length)] = Math.floor(random() * 256);
@@ -80,10 +80,7 @@ test('PROXY protocol: v1 and v2 round trips, IPv6, LOCAL/UNKNOWN, partial and ma
   }
   assert.equal(encodeProxyHeader('v1', v4).toString(), 'PROXY TCP4 203.0.113.7 198.51.100.1 40000 443\r\n');
   // an IPv4 client of an IPv6 socket is written in one family
-  assert.equal(
-    encodeProxyHeader('v1', { source: { ip: '::ffff:10.0.0.1', port: 5 }, destination: { ip: '::1', port: 6 } }).toString(),
-    'PROXY TCP6 ::ffff:10.0.0.1 ::1 5 6\r\n',
-  );
+  assert.equal(encodeProxyHeader('v1', { source: { ip: '::ffff:10.0.0.1', port: 5 }, destination: { ip: '::1', port: 6 } }).toString(), 'PROXY TCP6 ::ffff:10.0.0.1 ::1 5 6\r\n');
   assert.deepEqual(parseProxyHeader(Buffer.from('PROXY UNKNOWN\r\n')), { kind: 'ok', length: 15, addresses: null });
   const local = encodeProxyHeader('v2', v4);
   local[12] = 0x20;

@@ -86,7 +86,10 @@ test('20 live tcp sessions survive 10 reloads of idle timeout and backends; new 
       assert.equal(await client.ask(`still ${i}`), `${backend} still ${i}`);
     }
     const service = fulcrum.services.get('pool')!;
-    assert.deepEqual(service.backends.map((b) => b.id), generations[10]!.map((b) => `127.0.0.1:${b.port}`));
+    assert.deepEqual(
+      service.backends.map((b) => b.id),
+      generations[10]!.map((b) => `127.0.0.1:${b.port}`),
+    );
   } finally {
     for (const { client } of sessions) client.close();
     await fulcrum.close();

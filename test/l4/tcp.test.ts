@@ -154,7 +154,10 @@ test('least-connections sees L4 connections; ip-hash keeps a client on one backe
       open.push(s);
     }
     const lc = fulcrum.services.get('lc')!;
-    assert.deepEqual(lc.backends.map((x) => x.active), [3, 3]);
+    assert.deepEqual(
+      lc.backends.map((x) => x.active),
+      [3, 3],
+    );
     for (const s of open) s.destroy();
     await Promise.all(open.map(closed));
     const ih = fulcrum.services.get('ih')!;

@@ -20,7 +20,9 @@ after(() => pki.remove());
 
 async function tlsBackend(name: string, hosts: string[]): Promise<{ port: number; close(): void }> {
   const files = ca.issue(name, hosts);
-  const server = https.createServer({ cert: readFileSync(files.cert), key: readFileSync(files.key), ALPNProtocols: ['h2', 'http/1.1'] }, (req, res) => res.end(`${name} saw ${req.headers.host}`));
+  const server = https.createServer({ cert: readFileSync(files.cert), key: readFileSync(files.key), ALPNProtocols: ['h2', 'http/1.1'] }, (req, res) =>
+    res.end(`${name} saw ${req.headers.host}`),
+  );
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return { port: (server.address() as net.AddressInfo).port, close: () => (server.closeAllConnections(), server.close()) };
@@ -119,7 +121,10 @@ test('udp: dig through Fulcrum to DNS-like backends, sessions per client, bounde
     const query = Buffer.from('123401000001000000000000076578616d706c650474657374000001000 1'.replace(/ /g, ''), 'hex');
     for (let i = 0; i < 5; i++) client.send(query, port, '127.0.0.1');
     await eventually(() => replies.length === 5, 'five replies');
-    assert.ok(replies.every((r) => r.from === port), 'replies come from the listener port');
+    assert.ok(
+      replies.every((r) => r.from === port),
+      'replies come from the listener port',
+    );
     assert.equal(new Set(replies.map((r) => r.ip)).size, 1, 'one session, one backend');
 
     // the table is bounded: with 3 sessions live, a 4th client gets nothing
@@ -140,7 +145,10 @@ test('udp: dig through Fulcrum to DNS-like backends, sessions per client, bounde
     late.close();
     // silence ends sessions
     await eventually(() => listener.sessions.size === 0, 'sessions to expire', 3_000);
-    assert.deepEqual(fulcrum.services.get('dns')!.backends.map((b) => b.active), [0, 0]);
+    assert.deepEqual(
+      fulcrum.services.get('dns')!.backends.map((b) => b.active),
+      [0, 0],
+    );
     client.close();
     for (const s of extra) s.close();
   } finally {

@@ -14,8 +14,17 @@ const context = () => ({ store: new MemoryStore(), routeId: 'web/0', stats: new 
 
 function chainOf(middlewares: string, route: string): MiddlewareConfig[] | undefined {
   const config = expectValid(
-    ['listeners:', '  - name: web', '    address: 127.0.0.1:0', '    routes:', `      - { middlewares: ${route}, service: api }`,
-      'services:', '  api: { backends: [ { address: 127.0.0.1:9001 } ] }', 'middlewares:', middlewares].join('\n') + '\n',
+    [
+      'listeners:',
+      '  - name: web',
+      '    address: 127.0.0.1:0',
+      '    routes:',
+      `      - { middlewares: ${route}, service: api }`,
+      'services:',
+      '  api: { backends: [ { address: 127.0.0.1:9001 } ] }',
+      'middlewares:',
+      middlewares,
+    ].join('\n') + '\n',
   );
   return listenerAt(config, 0, 'http').routes[0]!.chain;
 }
@@ -40,8 +49,14 @@ test('phases are split by what each middleware needs, in the route order', () =>
     ),
     context(),
   )!;
-  assert.deepEqual(chain.requestPhases.map((m) => m.name), ['limit', 'conns', 'strip', 'both', 'gz']);
-  assert.deepEqual(chain.responsePhases.map((m) => m.name), ['limit', 'resp', 'both']);
+  assert.deepEqual(
+    chain.requestPhases.map((m) => m.name),
+    ['limit', 'conns', 'strip', 'both', 'gz'],
+  );
+  assert.deepEqual(
+    chain.responsePhases.map((m) => m.name),
+    ['limit', 'resp', 'both'],
+  );
   assert.equal(chain.compress?.name, 'gz');
   assert.equal(chain.staticFiles, null);
 });

@@ -7,8 +7,18 @@ import { ctx, serviceConfig } from '../balancing/helpers.js';
 
 describe('availability epoch', () => {
   it('moves for the service whose backend changed, not for another service', () => {
-    const a = new Service(serviceConfig('least-connections', [['10.0.0.1', 1], ['10.0.0.2', 1]]));
-    const b = new Service(serviceConfig('least-connections', [['10.0.1.1', 1], ['10.0.1.2', 1]]));
+    const a = new Service(
+      serviceConfig('least-connections', [
+        ['10.0.0.1', 1],
+        ['10.0.0.2', 1],
+      ]),
+    );
+    const b = new Service(
+      serviceConfig('least-connections', [
+        ['10.0.1.1', 1],
+        ['10.0.1.2', 1],
+      ]),
+    );
     assert.notEqual(a.availability, b.availability);
     for (const backend of a.backends) assert.equal(backend.availabilityEpoch, a.availability);
     const before = { a: a.availability.value, b: b.availability.value };
@@ -23,7 +33,12 @@ describe('availability epoch', () => {
   it('keeps the same epoch for a backend kept across a reload', () => {
     const service = new Service(serviceConfig('least-connections', [['10.0.0.1', 1]]));
     const kept = service.backends[0]!;
-    service.applyConfig(serviceConfig('least-connections', [['10.0.0.1', 1], ['10.0.0.3', 1]]));
+    service.applyConfig(
+      serviceConfig('least-connections', [
+        ['10.0.0.1', 1],
+        ['10.0.0.3', 1],
+      ]),
+    );
     assert.equal(service.backends[0], kept);
     assert.equal(service.backends[1]!.availabilityEpoch, service.availability);
     const before = service.availability.value;

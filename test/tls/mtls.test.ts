@@ -60,8 +60,25 @@ test('mTLS: a verified client certificate reaches the backend in headers; none, 
   `);
   const curl = (listener: string, extra: string[]) => {
     const port = fulcrum.address(listener).port;
-    return run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '5', '--cacert', ca.cert, '--resolve', `secure.test:${port}:127.0.0.1`,
-      '-H', 'X-Client-Cert-Subject: CN=forged', '-H', 'X-Client-Cert-Fingerprint: forged', ...extra, `https://secure.test:${port}/`]);
+    return run('curl', [
+      '-sS',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '--max-time',
+      '5',
+      '--cacert',
+      ca.cert,
+      '--resolve',
+      `secure.test:${port}:127.0.0.1`,
+      '-H',
+      'X-Client-Cert-Subject: CN=forged',
+      '-H',
+      'X-Client-Cert-Fingerprint: forged',
+      ...extra,
+      `https://secure.test:${port}/`,
+    ]);
   };
   try {
     const ok = await curl('secure', ['--cert', alice.cert, '--key', alice.key]);

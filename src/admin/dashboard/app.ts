@@ -151,7 +151,19 @@ class ServiceCard {
     const rateBox = el('div', { className: 'chart' });
     const latencyBox = el('div', { className: 'chart' });
     const head = el('tr');
-    for (const [label, cls] of [['Backend', ''], ['Health', ''], ['Weight', 'num'], ['Active', 'num'], ['In flight', 'num'], ['req/s', 'num'], ['Errors', 'num'], ['p50', 'num'], ['p95', 'num'], ['p99', 'num'], ['', 'actions']] as const) {
+    for (const [label, cls] of [
+      ['Backend', ''],
+      ['Health', ''],
+      ['Weight', 'num'],
+      ['Active', 'num'],
+      ['In flight', 'num'],
+      ['req/s', 'num'],
+      ['Errors', 'num'],
+      ['p50', 'num'],
+      ['p95', 'num'],
+      ['p99', 'num'],
+      ['', 'actions'],
+    ] as const) {
       head.append(el('th', { textContent: label, className: cls }));
     }
     this.root = el(

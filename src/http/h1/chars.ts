@@ -9,13 +9,7 @@ function table(predicate: (c: number) => boolean): Uint8Array {
 const TCHAR_SPECIALS = "!#$%&'*+-.^_`|~";
 
 /** token characters: header names, methods, transfer codings */
-export const TOKEN = table(
-  (c) =>
-    (c >= 0x30 && c <= 0x39) ||
-    (c >= 0x41 && c <= 0x5a) ||
-    (c >= 0x61 && c <= 0x7a) ||
-    TCHAR_SPECIALS.includes(String.fromCharCode(c)),
-);
+export const TOKEN = table((c) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || TCHAR_SPECIALS.includes(String.fromCharCode(c)));
 
 /** field-value characters: VCHAR, SP, HTAB and obs-text. No NUL, CR, LF or other controls. */
 export const FIELD_VALUE = table((c) => c === 0x09 || (c >= 0x20 && c !== 0x7f));
@@ -24,13 +18,7 @@ export const FIELD_VALUE = table((c) => c === 0x09 || (c >= 0x20 && c !== 0x7f))
 export const TARGET = table((c) => c > 0x20 && c < 0x7f && c !== 0x23);
 
 /** authority (Host) characters: reg-name / IP-literal / IPv4 with an optional port */
-export const AUTHORITY = table(
-  (c) =>
-    (c >= 0x30 && c <= 0x39) ||
-    (c >= 0x41 && c <= 0x5a) ||
-    (c >= 0x61 && c <= 0x7a) ||
-    "-._~!$&'()*+,;=:[]%".includes(String.fromCharCode(c)),
-);
+export const AUTHORITY = table((c) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || "-._~!$&'()*+,;=:[]%".includes(String.fromCharCode(c)));
 
 export function isToken(s: string): boolean {
   if (s.length === 0) return false;

@@ -30,14 +30,7 @@ export class FieldList {
  * colon, an invalid name, a bare CR or LF, NUL or other control bytes are refused
  * with `status` (400 for requests; the caller maps it for responses).
  */
-export function parseFieldLines(
-  s: string,
-  start: number,
-  end: number,
-  into: FieldList,
-  maxFields: number,
-  status: number,
-): void {
+export function parseFieldLines(s: string, start: number, end: number, into: FieldList, maxFields: number, status: number): void {
   let lineStart = start;
   while (lineStart < end) {
     let lineEnd = s.indexOf('\r\n', lineStart);
@@ -49,10 +42,7 @@ export function parseFieldLines(
     if (colon === lineStart) throw new HttpParseError(status, 'empty header name');
     if (!allIn(s, lineStart, colon, TOKEN)) {
       const before = s.charCodeAt(colon - 1);
-      throw new HttpParseError(
-        status,
-        before === 0x20 || before === 0x09 ? 'whitespace before the colon' : 'invalid header name',
-      );
+      throw new HttpParseError(status, before === 0x20 || before === 0x09 ? 'whitespace before the colon' : 'invalid header name');
     }
     const valueStart = skipOws(s, colon + 1, lineEnd);
     const valueEnd = trimOwsEnd(s, valueStart, lineEnd);

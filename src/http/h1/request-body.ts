@@ -107,12 +107,5 @@ export class RequestBodyRelay implements ChunkSink {
 
 /** Trailer fields that must not be relayed: framing, routing and connection control. */
 export function isTrailerDropped(lowerName: string): boolean {
-  return (
-    lowerName === 'content-length' ||
-    lowerName === 'transfer-encoding' ||
-    lowerName === 'host' ||
-    lowerName === 'connection' ||
-    lowerName === 'trailer' ||
-    lowerName === 'te'
-  );
+  return lowerName === 'content-length' || lowerName === 'transfer-encoding' || lowerName === 'host' || lowerName === 'connection' || lowerName === 'trailer' || lowerName === 'te';
 }

@@ -193,5 +193,4 @@ function hstsValue(fieldLine: string): string {
   return fieldLine.slice(fieldLine.indexOf(':') + 1).trim();
 }
 
-
 function noop(): void {}

@@ -46,11 +46,20 @@ export function requestHeadFromH2(raw: readonly string[], limits: HttpLimits, ma
     if (name.charCodeAt(0) === 0x3a) {
       if (regular) throw new H2RequestError(0, 'pseudo-header after a regular field');
       switch (name) {
-        case ':method': method = value; break;
-        case ':path': path = value; break;
-        case ':scheme': scheme = value; break;
-        case ':authority': authority = value; break;
-        default: throw new H2RequestError(0, `unsupported pseudo-header ${name}`);
+        case ':method':
+          method = value;
+          break;
+        case ':path':
+          path = value;
+          break;
+        case ':scheme':
+          scheme = value;
+          break;
+        case ':authority':
+          authority = value;
+          break;
+        default:
+          throw new H2RequestError(0, `unsupported pseudo-header ${name}`);
       }
       continue;
     }

@@ -83,4 +83,3 @@ function withHsts(headers: http2.OutgoingHttpHeaders, hsts: string): http2.Outgo
   if (hsts !== '') headers['strict-transport-security'] = hsts;
   return headers;
 }
-

@@ -76,9 +76,7 @@ export class UpstreamSessions {
     const backend = this.backend;
     const authority = formatHostPort({ host: backend.host, port: backend.port });
     const session =
-      config.tls === undefined
-        ? http2.connect(`http://${authority}`)
-        : http2.connect(`https://${authority}`, { ...backendTlsOptions(config.tls, backend.host), ALPNProtocols: ['h2'] });
+      config.tls === undefined ? http2.connect(`http://${authority}`) : http2.connect(`https://${authority}`, { ...backendTlsOptions(config.tls, backend.host), ALPNProtocols: ['h2'] });
     const entry: UpstreamSession = { session, connected: false, completed: 0 };
     this.current = entry;
     this.open.add(session);

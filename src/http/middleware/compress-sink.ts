@@ -7,9 +7,7 @@ import type { ClientConnection } from '../client-connection.js';
 
 /** The zlib stream of an algorithm with the middleware's settings (HTTP/1.x sinks and HTTP/2 streams). */
 export function createCompressor(algorithm: CompressAlgorithm, settings: CompressConfig): zlib.Gzip | zlib.BrotliCompress {
-  return algorithm === 'br'
-    ? zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: settings.brotliQuality } })
-    : zlib.createGzip({ level: settings.gzipLevel });
+  return algorithm === 'br' ? zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: settings.brotliQuality } }) : zlib.createGzip({ level: settings.gzipLevel });
 }
 
 /** Who feeds a sink: told when it can take more, and when the last byte is written. */

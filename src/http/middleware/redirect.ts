@@ -28,11 +28,7 @@ export class RedirectMiddleware implements RequestPhase {
     const [requestHost, requestPort] = splitAuthority(head.authority, requestScheme);
     let url: string;
     if (s.to !== undefined) {
-      url = s.to
-        .replaceAll('{scheme}', requestScheme)
-        .replaceAll('{host}', requestHost)
-        .replaceAll('{port}', String(requestPort))
-        .replaceAll('{path}', head.path);
+      url = s.to.replaceAll('{scheme}', requestScheme).replaceAll('{host}', requestHost).replaceAll('{port}', String(requestPort)).replaceAll('{path}', head.path);
     } else {
       const scheme = s.scheme ?? requestScheme;
       const host = s.host ?? requestHost;

@@ -68,13 +68,7 @@ export class ChainRun<C extends ChainClient = ClientConnection> {
  * Runs the request phases of `chain`. Returns the run to forward the request with, or null when the
  * chain answered by itself (the answer then owns the connection's exchange slot until it is done).
  */
-export function runRequestPhases(
-  chain: CompiledChain,
-  client: ClientConnection,
-  head: RequestHead,
-  clientIp: string,
-  rest: Buffer | null,
-): ChainRun | null {
+export function runRequestPhases(chain: CompiledChain, client: ClientConnection, head: RequestHead, clientIp: string, rest: Buffer | null): ChainRun | null {
   const run = new ChainRun(chain, client, head, clientIp);
   const answer = requestVerdict(run);
   if (answer !== null) {

@@ -5,8 +5,7 @@
 
 export type StaticPath =
   /** segments under the root, and whether the request path ended with "/" */
-  | { ok: true; segments: string[]; directory: boolean }
-  | { ok: false; status: 400 | 404 };
+  { ok: true; segments: string[]; directory: boolean } | { ok: false; status: 400 | 404 };
 
 export function staticPath(requestPath: string): StaticPath {
   if (requestPath.charCodeAt(0) !== 0x2f) return { ok: false, status: 400 };

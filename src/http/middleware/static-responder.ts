@@ -59,7 +59,9 @@ export class StaticResponder implements ClientExchange, SinkOwner {
     const algorithm = compress === null ? null : compress.decide(run, status, fields, length, head.method === 'HEAD');
     this.status = status;
     if (head.method === 'HEAD' || length === 0) {
-      run.client.write(localHead(run, status, fields, this.close, algorithm === null ? length : -1) + (algorithm !== null && head.version === 11 && head.method !== 'HEAD' ? '0\r\n\r\n' : ''));
+      run.client.write(
+        localHead(run, status, fields, this.close, algorithm === null ? length : -1) + (algorithm !== null && head.version === 11 && head.method !== 'HEAD' ? '0\r\n\r\n' : ''),
+      );
       this.finish();
       return;
     }
