@@ -2,82 +2,51 @@
 // ALPN, and then passes every byte through untouched (the ClientHello included). A reload swaps
 // the routes, timeouts, PROXY protocol and limit for new connections and keeps the socket; a
 // ClientHello that completes after the swap is routed by the new routes, live sessions go on.
-import net from 'node:net';
+import type net from 'node:net';
 import type { TlsListenerConfig } from '../config/types.js';
-import type { RunningListener } from '../listener-factory.js';
-import { CidrSet } from '../net/cidr.js';
-import { PROXY_HEADER_TIMEOUT, applyMaxConnections, listenOn } from '../net/listen.js';
+import { PROXY_HEADER_TIMEOUT } from '../net/listen.js';
 import { acceptProxyHeader, socketAddresses } from '../net/proxy-accept.js';
 import { unmapped, type ProxiedAddresses } from '../net/proxy-protocol.js';
 import type { Logger } from '../observe/logger.js';
 import type { Service } from '../pool/service.js';
-import { LiveTcpSessions } from './live-tcp-sessions.js';
 import { MAX_CLIENT_HELLO, parseClientHello } from './sni-peek.js';
 import { TcpSession } from './tcp-proxy.js';
+import { StreamListener, type StreamListenerState, trustedProxies } from './stream-listener.js';
 import { TlsRouter } from './tls-routes.js';
 
 /** What a new connection starts with; replaced whole by a reload. */
-interface TlsListenerState {
-  readonly config: TlsListenerConfig;
+interface TlsListenerState extends StreamListenerState<TlsListenerConfig> {
   readonly router: TlsRouter;
-  readonly trusted: CidrSet | null;
 }
 
-export class TlsPassthroughListener implements RunningListener {
-  readonly server: net.Server;
-  readonly live: LiveTcpSessions;
+export class TlsPassthroughListener extends StreamListener<TlsListenerConfig, TlsListenerState> {
   /** connections still sending their ClientHello */
   private readonly peeking = new Set<net.Socket>();
-  private state: TlsListenerState;
 
   constructor(
     config: TlsListenerConfig,
     services: ReadonlyMap<string, Service>,
     private readonly logger: Logger,
   ) {
-    this.state = buildState(config, services);
-    this.live = new LiveTcpSessions(services);
-    this.server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, this.onConnection);
-    applyMaxConnections(this.server, config);
+    super(config, services);
   }
 
-  async listen(): Promise<net.AddressInfo> {
-    const address = await listenOn(this.server, this.state.config);
-    this.live.start();
-    return address;
-  }
-
-  prepareUpdate(config: TlsListenerConfig, services: ReadonlyMap<string, Service>): () => void {
-    const next = buildState(config, services);
-    return () => {
-      this.state = next;
-      this.live.setServices(services);
-      applyMaxConnections(this.server, config);
+  protected buildState(config: TlsListenerConfig, services: ReadonlyMap<string, Service>): TlsListenerState {
+    const resolve = (name: string): Service => {
+      const service = services.get(name);
+      if (service === undefined) throw new Error(`listener ${config.name}: unknown service '${name}'`);
+      return service;
     };
+    const router = new TlsRouter(config.routes, config.service === undefined ? undefined : resolve(config.service), resolve);
+    return { config, router, trusted: trustedProxies(config) };
   }
 
-  /** Stop accepting; unfinished ClientHellos are closed, live sessions go on until `graceMs`. */
-  shutdown(graceMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => this.live.destroyAll(), graceMs).unref();
-      this.server.close(() => {
-        clearTimeout(timer);
-        this.live.stop();
-        resolve();
-      });
-      for (const socket of this.peeking) socket.destroy();
-    });
+  /** Unfinished ClientHellos are closed when the listener goes. */
+  protected override closeUnstarted(): void {
+    for (const socket of this.peeking) socket.destroy();
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      for (const socket of this.peeking) socket.destroy();
-      this.live.destroyAll();
-    });
-  }
-
-  private readonly onConnection = (socket: net.Socket): void => {
+  protected accept(socket: net.Socket): void {
     const state = this.state;
     if (state.trusted === null) {
       this.peek(state, socket, socketAddresses(socket), null);
@@ -90,7 +59,7 @@ export class TlsPassthroughListener implements RunningListener {
       ({ addresses, rest }) => this.peek(state, socket, addresses, rest),
       (reason) => this.refused(state, socket, reason),
     );
-  };
+  }
 
   /** Collects the ClientHello (bounded in size and time), then starts the session with it. */
   private peek(accepted: TlsListenerState, socket: net.Socket, addresses: ProxiedAddresses, already: Buffer | null): void {
@@ -147,16 +116,6 @@ export class TlsPassthroughListener implements RunningListener {
   private refused(state: TlsListenerState, socket: net.Socket, reason: string): void {
     this.logger.info({ listener: state.config.name, client: socket.remoteAddress }, `connection refused: ${reason}`);
   }
-}
-
-function buildState(config: TlsListenerConfig, services: ReadonlyMap<string, Service>): TlsListenerState {
-  const resolve = (name: string): Service => {
-    const service = services.get(name);
-    if (service === undefined) throw new Error(`listener ${config.name}: unknown service '${name}'`);
-    return service;
-  };
-  const router = new TlsRouter(config.routes, config.service === undefined ? undefined : resolve(config.service), resolve);
-  return { config, router, trusted: config.acceptProxyProtocol ? new CidrSet(config.acceptProxyProtocol.trusted) : null };
 }
 
 function noop(): void {}
