@@ -60,6 +60,11 @@ export class Fulcrum {
     this.observers = createObservers(config.log.access ? new AccessLog(config.log.access) : null);
   }
 
+  /** Reopen the log files by name (logrotate's move-then-signal habit). */
+  reopenLogs(): void {
+    this.observers.accessLog?.reopen();
+  }
+
   /** The Prometheus text exposition of this balancer (and of the process). */
   metrics(): Promise<string> {
     return renderPrometheus(this.observers.stats, this.services.values());

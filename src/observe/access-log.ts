@@ -53,12 +53,15 @@ const WRITERS: Record<AccessLogField, FieldWriter> = {
  * data path never waits on the disk. Off unless `log.access` is configured.
  */
 export class AccessLog {
-  private readonly destination: pino.DestinationStream & { end?: () => void; flushSync?: () => void };
+  private readonly destination: pino.DestinationStream & { end?: () => void; flushSync?: () => void; reopen?: () => void };
   private readonly writers: FieldWriter[];
+  /** a file (reopened by name on SIGUSR1/SIGHUP), not stdout/stderr */
+  private readonly isFile: boolean;
 
   constructor(config: AccessLogConfig) {
     const target = config.destination;
     const fd = target === 'stdout' ? 1 : target === 'stderr' ? 2 : undefined;
+    this.isFile = fd === undefined;
     this.destination = fd !== undefined ? pino.destination({ fd, sync: false }) : pino.destination({ dest: target, sync: false, mkdir: true });
     this.writers = config.fields.map((field) => WRITERS[field]);
   }
@@ -67,6 +70,11 @@ export class AccessLog {
     const line: Record<string, unknown> = {};
     for (let i = 0; i < this.writers.length; i++) this.writers[i]!(line, facts);
     this.destination.write(JSON.stringify(line) + '\n');
+  }
+
+  /** Open the file again by its name (after logrotate moved it: SIGUSR1, SIGHUP); stdout/stderr are left alone. */
+  reopen(): void {
+    if (this.isFile) this.destination.reopen?.();
   }
 
   /** Write what is buffered (on shutdown, and in tests). */
