@@ -1,7 +1,7 @@
 import { after, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { captureLogger, nextHealthEvent, startFulcrumLogged, startSwitchableBackend } from '../helpers/health.js';
+import { captureLogger, nextHealthEvent, startFulcrumLogged, startSwitchableBackend, until } from '../helpers/health.js';
 import { portOf, yaml } from '../helpers/fulcrum.js';
 
 const RAMP_MS = 4_000;
@@ -31,6 +31,10 @@ it("slow start: a recovered backend's share of requests follows the ramp (4 s, 5
   });
   const service = fulcrum.services.get('api')!;
   await nextHealthEvent(service, 'unhealthy', fresh.address);
+  // on a loaded machine the first probe of `old` can time out too: it then ramps as well, and the
+  // shares compare two ramps; wait until it is healthy at full weight
+  const oldBackend = service.backends.find((b) => b.id === old.address)!;
+  await until(() => oldBackend.healthy && oldBackend.slowStartFactor === 1, RAMP_MS + 2_000, 'old backend healthy at full weight');
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   const port = portOf(fulcrum);
   const request = (): Promise<string> =>
