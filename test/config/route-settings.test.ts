@@ -2,6 +2,7 @@
 // timeouts and the listener's limits (issue 11, item 6).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { diffConfigs } from '../../src/config/diff.js';
 import { assertError, expectErrors, expectValid, listenerAt, yaml } from './helpers.js';
 
 const config = (...routes: string[]) =>
@@ -70,4 +71,14 @@ test('a tls (passthrough) route refuses timeouts and limits, saying why', () => 
     ),
   );
   assertError(errors, 'listeners[0].routes[0].timeouts', '5:72', 'per-route timeouts are for http and https routes');
+});
+
+test("a reload that changes only the service's timeouts changes the listener too (its routes carry the resolved values)", () => {
+  const route = '      - { service: api }';
+  const before = expectValid(config(route));
+  const after = expectValid(config(route).replace('timeouts: { response: 30s, idle: 1m }', 'timeouts: { response: 3s, idle: 1m }'));
+  const diff = diffConfigs(before, after);
+  assert.deepEqual(diff.services.changed, ['api']);
+  assert.equal(diff.listeners.kept[0]!.changed, true, 'the listener is rebuilt with the new response timeout');
+  assert.equal(listenerAt(after, 0, 'http').routes[0]!.settings!.responseTimeout, 3_000);
 });
