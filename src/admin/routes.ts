@@ -3,6 +3,7 @@ import type http from 'node:http';
 import type { Fulcrum, ReloadResult } from '../fulcrum.js';
 import { addBackend, findBackend, findService, removeBackend, updateBackend } from './changes.js';
 import { AdminError, onlyFields, readJsonObject } from './json.js';
+import { configView } from './config-view.js';
 import { backendView, serviceView } from './views.js';
 
 export interface AdminContext {
@@ -90,6 +91,12 @@ const routes: Route[] = [
     },
   },
   {
+    pattern: /^\/config\/?$/,
+    methods: {
+      GET: ({ fulcrum }) => [200, configView(fulcrum)],
+    },
+  },
+  {
     pattern: /^\/runtime-changes\/?$/,
     methods: {
       GET: ({ fulcrum }) => [200, { changes: fulcrum.overlay.describe() }],
@@ -107,6 +114,7 @@ const ENDPOINTS = [
   'DELETE /api/v1/services/{service}/backends/{address}',
   'POST   /api/v1/reload',
   'GET    /api/v1/runtime-changes',
+  'GET    /api/v1/config                               the running config, every default filled in (the token redacted)',
   'GET    /api/v1/events                               Server-Sent Events: a live snapshot every second (the dashboard)',
 ];
 

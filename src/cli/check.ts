@@ -1,16 +1,24 @@
 // `fulcrum check -c FILE`: validate a configuration and exit 0/1, like `nginx -t`.
+// `--print` also writes the effective configuration (every default filled in) as YAML on stdout.
+import { stringify } from 'yaml';
 import { loadConfigFile } from '../config/load.js';
 import { formatConfigError } from '../config/errors.js';
+import { printableConfig } from '../config/print.js';
 
 export interface CheckOutput {
   out: (line: string) => void;
   err: (line: string) => void;
 }
 
+export interface CheckOptions {
+  /** write the effective config on `out` (the verdict then goes to `err`, so stdout is the YAML alone) */
+  print?: boolean;
+}
+
 const consoleOutput: CheckOutput = { out: (line) => console.log(line), err: (line) => console.error(line) };
 
 /** Prints the verdict and returns the exit code: 0 when the file is valid, 1 otherwise. */
-export async function checkCommand(path: string, output: CheckOutput = consoleOutput): Promise<number> {
+export async function checkCommand(path: string, output: CheckOutput = consoleOutput, options: CheckOptions = {}): Promise<number> {
   const result = await loadConfigFile(path);
   if (!result.ok) {
     for (const error of result.errors) output.err(formatConfigError(error));
@@ -19,7 +27,12 @@ export async function checkCommand(path: string, output: CheckOutput = consoleOu
     return 1;
   }
   const { listeners, services } = result.config;
-  output.out(`${path}: ok (${plural(listeners.length, 'listener')}, ${plural(services.size, 'service')})`);
+  const verdict = `${path}: ok (${plural(listeners.length, 'listener')}, ${plural(services.size, 'service')})`;
+  if (options.print === true) {
+    output.out(`# the effective configuration of ${path}: every default filled in, the admin token redacted`);
+    output.out(stringify(printableConfig(result.config), { lineWidth: 0 }).trimEnd());
+    output.err(verdict);
+  } else output.out(verdict);
   return 0;
 }
 

@@ -41,7 +41,8 @@ program
   .command('check')
   .description('validate a configuration file and exit 0 (valid) or 1 (errors printed), like nginx -t')
   .option('-c, --config <file>', 'configuration file (YAML or JSON)', DEFAULT_CONFIG)
-  .action((options: { config: string }) => run(() => checkCommand(options.config)));
+  .option('--print', 'also print the effective configuration (every default filled in) as YAML on stdout')
+  .action((options: { config: string; print?: boolean }) => run(() => checkCommand(options.config, undefined, { print: options.print })));
 
 program
   .command('demo')

@@ -4,6 +4,7 @@
 import { needed } from './key-rules.js';
 import type { MiddlewareConfig } from './middleware-types.js';
 import { configDir, listenerWithAbsolutePaths, middlewareWithAbsolutePaths, serviceWithAbsolutePaths } from './paths.js';
+import { resolveRouteSettings } from './route-settings.js';
 import type { ParsedConfig } from './schema.js';
 import type { FulcrumConfig, ListenerConfig, RouteConfig, ServiceConfig } from './types.js';
 
@@ -13,13 +14,21 @@ export function toFulcrumConfig(parsed: ParsedConfig, source: string): FulcrumCo
   const baseDir = configDir(source);
   const middlewares = new Map(Object.entries(parsed.middlewares).map(([name, spec]): [string, MiddlewareConfig] => [name, { name, ...middlewareWithAbsolutePaths(spec, baseDir) }]));
   const services = new Map(Object.entries(parsed.services).map(([name, service]): [string, ServiceConfig] => [name, { name, ...serviceWithAbsolutePaths(service, baseDir) }]));
-  const listeners = parsed.listeners.map((listener) => withChains(listenerWithAbsolutePaths(listener, baseDir), middlewares));
+  const listeners = parsed.listeners.map((listener) => withChains(listenerWithAbsolutePaths(listener, baseDir), middlewares, services));
   return { ...parsed, source, listeners, services, middlewares };
 }
 
-function withChains(listener: ParsedConfig['listeners'][number], middlewares: Middlewares): ListenerConfig {
+function withChains(listener: ParsedConfig['listeners'][number], middlewares: Middlewares, services: ReadonlyMap<string, ServiceConfig>): ListenerConfig {
   if (listener.protocol !== 'http' && listener.protocol !== 'https') return listener;
-  return { ...listener, routes: listener.routes.map((route) => withChain(route, middlewares)) };
+  const limits = listener.limits;
+  return {
+    ...listener,
+    routes: listener.routes.map((route) => {
+      // semantic checks made sure the service exists
+      const service = needed(services.get(route.service), `service '${route.service}'`);
+      return { ...withChain(route, middlewares), settings: resolveRouteSettings(route, service.timeouts, limits) };
+    }),
+  };
 }
 
 /** The route with `chain` filled in (left out when the route has no middlewares). */

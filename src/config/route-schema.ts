@@ -2,8 +2,8 @@
 // method, headers, ...); a tls (passthrough) listener matches the ClientHello (sni, alpn). Each
 // refuses the other's conditions, saying why. First match wins; a route without match is the default.
 import { z } from 'zod';
-import { ignored, refusedEach, withoutUnused } from './key-rules.js';
-import { cidr, hostPattern, lowerCaseKeys, method, name, oneOrMany, regexSource, valueMatch } from './values.js';
+import { ignored, refused, refusedEach, withoutUnused } from './key-rules.js';
+import { cidr, durationValue, hostPattern, lowerCaseKeys, method, name, oneOrMany, regexSource, sizeValue, valueMatch } from './values.js';
 
 /** What a request is matched by. */
 const requestConditions = {
@@ -41,10 +41,27 @@ export const tlsMatchSchema = z
   })
   .transform(withoutUnused);
 
+/** A route's own timeouts; each one left out is the service's (`services.X.timeouts`). */
+export const routeTimeoutsSchema = z
+  .strictObject({
+    response: durationValue.optional(), // the service's: until the first byte of the response head
+    idle: durationValue.optional(), // the service's: between two reads or writes of a body
+  })
+  .transform(withoutUnused);
+
+/** A route's own limits; each one left out is the listener's (`listeners[].limits`). */
+export const routeLimitsSchema = z
+  .strictObject({
+    maxBodyBytes: sizeValue.optional(), // the listener's; 413 beyond; 0 = unlimited
+  })
+  .transform(withoutUnused);
+
 export const httpRouteSchema = z.strictObject({
   match: httpMatchSchema.default({}), // none: the default route, matches everything
   middlewares: z.array(name).default([]), // applied in order (semantic.ts checks the names)
   service: name,
+  timeouts: routeTimeoutsSchema.optional(), // none: the service's timeouts
+  limits: routeLimitsSchema.optional(), // none: the listener's limits
 });
 
 export const tlsRouteSchema = z
@@ -52,5 +69,7 @@ export const tlsRouteSchema = z
     match: tlsMatchSchema.default({}), // none: matches every ClientHello
     service: name,
     middlewares: ignored(z.array(name)), // always accepted, never applied: the bytes pass through
+    timeouts: refused(routeTimeoutsSchema, 'a tls listener passes bytes through: per-route timeouts are for http and https routes'),
+    limits: refused(routeLimitsSchema, 'a tls listener passes bytes through: per-route limits are for http and https routes'),
   })
   .transform(withoutUnused);

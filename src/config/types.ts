@@ -10,6 +10,7 @@ import type { circuitBreakerSchema, stickySchema } from './l7-schema.js';
 import type { httpListenerSchema, httpsListenerSchema, limitsSchema, listenerTimeoutsSchema, tcpListenerSchema, tlsListenerSchema, udpListenerSchema } from './listener-schema.js';
 import type { MiddlewareConfig } from './middleware-types.js';
 import type { httpMatchSchema, httpRouteSchema, tlsMatchSchema, tlsRouteSchema } from './route-schema.js';
+import type { RouteSettings } from './route-settings.js';
 import type { ParsedConfig } from './schema.js';
 import type { backendSchema, keepAliveSchema, retryPolicySchema, serviceSchema, serviceTimeoutsSchema } from './service-schema.js';
 import type { listenerTlsSchema, serviceTlsSchema } from './transport-schema.js';
@@ -35,6 +36,8 @@ export type RouteMatch = z.output<typeof httpMatchSchema>;
 export type RouteConfig = z.output<typeof httpRouteSchema> & {
   /** the named middlewares resolved, in order (normalize fills it; a changed definition changes the route) */
   chain?: MiddlewareConfig[];
+  /** the effective timeouts and body limit (normalize fills it; the service's or listener's where the route sets none) */
+  settings?: RouteSettings;
 };
 /** A tls (passthrough) listener's condition on the ClientHello: SNI exact or `*.example.com` (lower-cased), any ALPN offered. */
 export type TlsRouteMatch = z.output<typeof tlsMatchSchema>;

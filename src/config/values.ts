@@ -10,29 +10,27 @@ export function describeValue(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : Array.isArray(value) ? 'a list' : typeof value === 'object' && value !== null ? 'an object' : String(value);
 }
 
-/** A duration in ms: `5s`, `250ms`, `1m`, `1h`, `1m30s` or a number of milliseconds. */
-export const duration = (defaultMs: number) =>
-  z
-    .unknown()
-    .transform((value, ctx) => {
-      const ms = parseDuration(value);
-      if (ms !== undefined) return ms;
-      ctx.addIssue({ code: 'custom', input: value, message: `expected a duration like "5s" or "250ms", got ${describeValue(value)}` });
-      return z.NEVER;
-    })
-    .default(defaultMs);
+/** A duration in ms, no default: `5s`, `250ms`, `1m`, `1h`, `1m30s` or a number of milliseconds. */
+export const durationValue = z.unknown().transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms !== undefined) return ms;
+  ctx.addIssue({ code: 'custom', input: value, message: `expected a duration like "5s" or "250ms", got ${describeValue(value)}` });
+  return z.NEVER;
+});
 
-/** A size in bytes: `16kb`, `10mb`, `1gb` (1kb = 1024) or a number of bytes. */
-export const size = (defaultBytes: number) =>
-  z
-    .unknown()
-    .transform((value, ctx) => {
-      const bytes = parseSize(value);
-      if (bytes !== undefined) return bytes;
-      ctx.addIssue({ code: 'custom', input: value, message: `expected a size like "16kb" or "10mb", got ${describeValue(value)}` });
-      return z.NEVER;
-    })
-    .default(defaultBytes);
+/** A duration in ms with a default. */
+export const duration = (defaultMs: number) => durationValue.default(defaultMs);
+
+/** A size in bytes, no default: `16kb`, `10mb`, `1gb` (1kb = 1024) or a number of bytes. */
+export const sizeValue = z.unknown().transform((value, ctx) => {
+  const bytes = parseSize(value);
+  if (bytes !== undefined) return bytes;
+  ctx.addIssue({ code: 'custom', input: value, message: `expected a size like "16kb" or "10mb", got ${describeValue(value)}` });
+  return z.NEVER;
+});
+
+/** A size in bytes with a default. */
+export const size = (defaultBytes: number) => sizeValue.default(defaultBytes);
 
 export const count = (defaultValue: number, min = 0) => {
   const error = (issue: { input?: unknown }) => `expected a whole number ≥ ${min}, got ${describeValue(issue.input)}`;

@@ -287,14 +287,17 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
       else throw error;
       return;
     }
-    if (limits.maxBodyBytes > 0 && head.contentLength > limits.maxBodyBytes) {
+    const clientIp = this.peer.trusted ? clientAddress(head, this.peer, this.listener.trusted) : this.peer.ip;
+    const route = this.listener.router.match(head, clientIp);
+    // the route's limit (its own or the listener's); the listener's when no route matches
+    const maxBodyBytes = route === undefined ? limits.maxBodyBytes : route.target.settings.maxBodyBytes;
+    if (maxBodyBytes > 0 && head.contentLength > maxBodyBytes) {
       this.refuseHead(new HttpParseError(413, 'request body too large'));
       return;
     }
     const rest = end + 4 < buf.length ? buf.subarray(end + 4) : null;
     this.pending = null;
     this.requests++;
-    const clientIp = this.peer.trusted ? clientAddress(head, this.peer, this.listener.trusted) : this.peer.ip;
     if (this.peer.sni !== '' && head.host !== this.peer.sni) {
       this.answerWithoutRoute(head, rest, 421, '');
       return;
@@ -304,7 +307,6 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
       this.answerWithoutRoute(head, rest, 301, httpsLocation(head, redirectPort));
       return;
     }
-    const route = this.listener.router.match(head, clientIp);
     if (route === undefined) {
       this.state = head.hasBody ? State.Body : State.Waiting;
       if (rest !== null) this.pending = rest;
@@ -316,7 +318,7 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
     const chain = route.target.middlewares;
     const run = chain === null ? null : runRequestPhases(chain, this, head, clientIp, rest);
     if (chain !== null && run === null) return; // the chain answered by itself
-    const exchange = new Exchange(this, head, route.target, clientIp, limits.maxBodyBytes);
+    const exchange = new Exchange(this, head, route.target, clientIp, maxBodyBytes);
     if (run !== null) exchange.middleware = run;
     this.exchange = exchange;
     if (head.hasBody) {

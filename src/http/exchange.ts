@@ -57,7 +57,7 @@ export class Exchange implements AttemptHandler, H1UpstreamOwner {
     this.keepClientAlive = head.keepAlive;
     this.body = new RequestBodyRelay(head, maxBodyBytes);
     this.attempt = new Attempt(route.service, this, clientIp, head.method, this.body.hasBody, client.observers);
-    this.upstream = new H1Upstream(this, this.attempt, route.service, client, head.method === 'HEAD');
+    this.upstream = new H1Upstream(this, this.attempt, route.service, route.settings, client, head.method === 'HEAD');
   }
 
   setBufferedBody(body: Buffer | null): void {

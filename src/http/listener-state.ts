@@ -1,3 +1,4 @@
+import type { RouteSettings } from '../config/route-settings.js';
 import type { RoutedListenerConfig } from '../config/types.js';
 import type { CidrSet } from '../net/cidr.js';
 import type { Service } from '../pool/service.js';
@@ -15,6 +16,8 @@ export interface RouteTarget {
   stats: RouteStats;
   /** the route's middlewares, compiled at load; null when it has none (the data path then pays nothing) */
   middlewares: CompiledChain | null;
+  /** the route's timeouts and body limit, its own or its service's and listener's (resolved at load) */
+  settings: RouteSettings;
 }
 
 /** What a client connection needs from its listener; swapped as a whole on reload. */

@@ -1,3 +1,4 @@
+import { resolveRouteSettings } from '../config/route-settings.js';
 import type net from 'node:net';
 import type { RoutedListenerConfig } from '../config/types.js';
 import { CidrSet } from '../net/cidr.js';
@@ -125,7 +126,9 @@ function buildState(
     } catch (error) {
       throw new Error(`listener ${config.name}, routes[${routeId}]: ${(error as Error).message}`);
     }
-    return { service, stats, middlewares };
+    // normalize resolved them; a config built by hand gets them here
+    const settings = route.settings ?? resolveRouteSettings(route, service.config.timeouts, config.limits);
+    return { service, stats, middlewares, settings };
   });
   return {
     config,

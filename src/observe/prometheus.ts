@@ -84,7 +84,9 @@ export async function renderPrometheus(stats: TrafficStatsRegistry, services: It
   const inflight = new Family('fulcrum_backend_inflight_requests', 'gauge', 'Requests sent to the backend and not yet answered');
   const draining = new Family('fulcrum_backend_draining', 'gauge', '1 while the backend drains');
   const ejections = new Family('fulcrum_backend_ejections_total', 'counter', 'Times passive health checking ejected the backend');
+  const breakers = new BreakerFamilies();
   for (const service of services) {
+    breakers.sample(service);
     for (const backend of service.backends) {
       const labels = `service="${escapeLabel(service.name)}",backend="${escapeLabel(backend.id)}"`;
       up.sample(labels, backend.healthy && !backend.ejected ? 1 : 0);
@@ -98,8 +100,27 @@ export async function renderPrometheus(stats: TrafficStatsRegistry, services: It
   }
 
   const families = [requests, duration, received, sent, rateLimited, connections, accepted, refused, retries, noBackend];
-  families.push(up, weight, effective, active, inflight, draining, ejections);
+  families.push(up, weight, effective, active, inflight, draining, ejections, breakers.state, breakers.trips, breakers.refused);
   return families.map((f) => f.render()).join('') + (await processMetrics().metrics());
+}
+
+const BREAKER_STATE = { closed: 0, open: 1, 'half-open': 2 } as const;
+const REFUSAL_REASONS = ['open', 'max-requests', 'max-pending', 'max-connections'] as const;
+
+/** The circuit breakers of the services that have one (docs/websocket-sticky-circuit.md). */
+class BreakerFamilies {
+  readonly state = new Family('fulcrum_circuit_state', 'gauge', 'Circuit breaker state: 0 closed, 1 open, 2 half-open (as of the last request)');
+  readonly trips = new Family('fulcrum_circuit_trips_total', 'counter', 'Times the circuit breaker opened');
+  readonly refused = new Family('fulcrum_circuit_refused_total', 'counter', 'Requests the circuit breaker answered 503, by reason');
+
+  sample(service: Service): void {
+    const breaker = service.breaker;
+    if (breaker === null) return;
+    const labels = `service="${escapeLabel(service.name)}"`;
+    this.state.sample(labels, BREAKER_STATE[breaker.stateName]);
+    this.trips.sample(labels, breaker.trips);
+    for (const reason of REFUSAL_REASONS) this.refused.sample(`${labels},reason="${reason}"`, breaker.refusedBy[reason]);
+  }
 }
 
 function renderHistogram(family: Family, labels: string, counters: RequestCounters): void {

@@ -13,6 +13,19 @@ export const enum BreakerState {
 /** Why a request was refused; '' = admitted. */
 export type BreakerRefusal = '' | 'open' | 'max-requests' | 'max-pending' | 'max-connections';
 
+export type BreakerStateName = 'closed' | 'open' | 'half-open';
+
+/** Told of every state change, once, with why (for the log); never on the request path otherwise. */
+export type BreakerTransitionHook = (from: BreakerStateName, to: BreakerStateName, why: string) => void;
+
+/** Requests refused, by why. */
+export interface BreakerRefusals {
+  open: number;
+  'max-requests': number;
+  'max-pending': number;
+  'max-connections': number;
+}
+
 const BUCKETS = 10;
 
 /**
@@ -35,6 +48,9 @@ export class CircuitBreaker {
   /** times the breaker opened, and requests refused (for stats) */
   trips = 0;
   refused = 0;
+  readonly refusedBy: BreakerRefusals = { open: 0, 'max-requests': 0, 'max-pending': 0, 'max-connections': 0 };
+  /** called on each transition (closed → open, open → half-open, half-open → closed or open); null = nobody listens */
+  onTransition: BreakerTransitionHook | null = null;
   private halfOpenInFlight = 0;
   private halfOpenSuccesses = 0;
   private readonly bucketMs: number;
@@ -61,6 +77,7 @@ export class CircuitBreaker {
         this.state = BreakerState.HalfOpen;
         this.halfOpenInFlight = 0;
         this.halfOpenSuccesses = 0;
+        this.onTransition?.('open', 'half-open', `openFor (${this.config.openFor} ms) passed: up to ${config.halfOpenRequests} trial request(s) at a time`);
       }
       if (this.halfOpenInFlight >= config.halfOpenRequests) return this.refuse('open');
       this.halfOpenInFlight++;
@@ -93,8 +110,8 @@ export class CircuitBreaker {
     const failed = outcome !== 'success' || status >= 500 || (config.latency > 0 && latencyMs > config.latency);
     if (this.state === BreakerState.HalfOpen) {
       if (this.halfOpenInFlight > 0) this.halfOpenInFlight--;
-      if (failed) this.open();
-      else if (++this.halfOpenSuccesses >= config.halfOpenRequests) this.close();
+      if (failed) this.open('half-open', `a trial request failed (${failureName(outcome, status)})`);
+      else if (++this.halfOpenSuccesses >= config.halfOpenRequests) this.close(`${this.halfOpenSuccesses} trial request(s) succeeded`);
       return;
     }
     if (this.state === BreakerState.Open) return; // an attempt admitted before the trip
@@ -118,7 +135,14 @@ export class CircuitBreaker {
     return Math.max(1, Math.ceil((this.openUntil - this.now()) / 1000));
   }
 
-  get stateName(): 'closed' | 'open' | 'half-open' {
+  /** Keeps the counters of the breaker this one replaces (a reload changed the config), so /metrics never goes backwards. */
+  continueCounts(previous: CircuitBreaker): void {
+    this.trips = previous.trips;
+    this.refused = previous.refused;
+    Object.assign(this.refusedBy, previous.refusedBy);
+  }
+
+  get stateName(): BreakerStateName {
     return this.state === BreakerState.Closed ? 'closed' : this.state === BreakerState.Open ? 'open' : 'half-open';
   }
 
@@ -135,22 +159,32 @@ export class CircuitBreaker {
     if (total < this.config.minRequests) return;
     // a latency-only breaker (errorRatio 0) trips when half the window was slow or failed
     const ratio = this.config.errorRatio > 0 ? this.config.errorRatio : 0.5;
-    if (failures / total >= ratio) this.open();
+    if (failures / total >= ratio) {
+      const slow = this.config.latency > 0 ? ` (slower than ${this.config.latency} ms counts)` : '';
+      this.open('closed', `${failures} of ${total} outcomes in the window failed${slow}, ratio ≥ ${ratio}`);
+    }
   }
 
-  private open(): void {
+  private open(from: BreakerStateName, why: string): void {
     this.state = BreakerState.Open;
     this.openUntil = this.now() + this.config.openFor;
     this.trips++;
+    this.onTransition?.(from, 'open', why);
   }
 
-  private close(): void {
+  private close(why: string): void {
     this.state = BreakerState.Closed;
     this.slotOf.fill(-1);
+    this.onTransition?.('half-open', 'closed', why);
   }
 
-  private refuse(reason: BreakerRefusal): BreakerRefusal {
+  private refuse(reason: Exclude<BreakerRefusal, ''>): BreakerRefusal {
     this.refused++;
+    this.refusedBy[reason]++;
     return reason;
   }
+}
+
+function failureName(outcome: Outcome, status: number): string {
+  return outcome !== 'success' ? outcome : status >= 500 ? `status ${status}` : 'too slow';
 }

@@ -9,7 +9,7 @@ import { ServiceHealth } from '../health/service-health.js';
 import type { OutlierDetector } from '../health/outlier-detector.js';
 import type { Logger } from '../observe/logger.js';
 import { sameValue } from '../config/diff.js';
-import { CircuitBreaker } from './circuit-breaker.js';
+import { type BreakerStateName, CircuitBreaker } from './circuit-breaker.js';
 import { createSticky, type StickyPolicy } from './sticky.js';
 import { MemoryStore } from '../state/memory-store.js';
 import type { StateStore } from '../state/state-store.js';
@@ -51,8 +51,9 @@ export class Service {
     this.applyConfig(config);
   }
 
-  /** Starts health checking (idempotent); logs one line per transition. */
+  /** Starts health checking (idempotent); logs one line per transition (health and circuit breaker). */
   startHealth(logger: Logger): void {
+    this.logger = logger;
     this.health.start(logger);
     this.outliers = this.health.outliers;
   }
@@ -92,7 +93,12 @@ export class Service {
   private applySessionFeatures(config: ServiceConfig, backends: Backend[]): void {
     const previous = this.breaker;
     if (config.circuitBreaker === undefined) this.breaker = null;
-    else if (previous === null || !sameValue(previous.config, config.circuitBreaker)) this.breaker = new CircuitBreaker(config.circuitBreaker);
+    else if (previous === null || !sameValue(previous.config, config.circuitBreaker)) {
+      const breaker = new CircuitBreaker(config.circuitBreaker);
+      if (previous !== null) breaker.continueCounts(previous);
+      breaker.onTransition = this.onBreakerTransition;
+      this.breaker = breaker;
+    }
     if (config.sticky === undefined) this.sticky = null;
     else {
       if (this.sticky === null || this.stickyConfig === undefined || !sameValue(this.stickyConfig, config.sticky)) {
@@ -103,6 +109,14 @@ export class Service {
     this.stickyConfig = config.sticky;
   }
   private stickyConfig: ServiceConfig['sticky'];
+  /** where breaker transitions are logged (set by startHealth) */
+  private logger: Logger | null = null;
+
+  private readonly onBreakerTransition = (from: BreakerStateName, to: BreakerStateName, why: string): void => {
+    const fields = { serviceName: this.name, from, to, reason: why };
+    if (to === 'open') this.logger?.warn(fields, `circuit breaker ${from} → open`);
+    else this.logger?.info(fields, `circuit breaker ${from} → ${to}`);
+  };
 
   /**
    * A request (L7) or connection (L4) starts on `backend`: the counters (`active`, `inflight`,

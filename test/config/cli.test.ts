@@ -48,3 +48,17 @@ test('fulcrum check: a missing file is one clean error, no stack', async () => {
   assert.match(stderr, /^does-not-exist\.yaml:1:1 cannot read the configuration: file not found\n/);
   assert.doesNotMatch(stderr, /\n\s+at /);
 });
+
+test('fulcrum check --print: the effective config as YAML on stdout, which check accepts again; the verdict on stderr', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'fulcrum-print-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const printed = await runCli('check', '-c', 'examples/basic.yaml', '--print');
+  assert.equal(printed.code, 0);
+  assert.equal(printed.stderr, 'examples/basic.yaml: ok (1 listener, 2 services)\n');
+  assert.match(printed.stdout, /^ {6}header: 10s$/m, 'a default, with its unit');
+  const file = join(dir, 'printed.yaml');
+  await writeFile(file, printed.stdout);
+  const again = await runCli('check', '-c', file);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.stdout, `${file}: ok (1 listener, 2 services)\n`);
+});

@@ -15,7 +15,8 @@ test('a minimal config gets every default', () => {
     name: 'web',
     address: { host: '127.0.0.1', port: 0 },
     protocol: 'http',
-    routes: [{ match: {}, middlewares: [], service: 'api' }],
+    // settings: the route's effective timeouts and body limit, resolved at load (the service's and the listener's here)
+    routes: [{ match: {}, middlewares: [], service: 'api', settings: { responseTimeout: 30_000, idleTimeout: 60_000, maxBodyBytes: 100 * 1024 * 1024 } }],
     maxConnections: 10_000,
     limits: { maxHeaderBytes: 16 * 1024, maxUriLength: 8 * 1024, maxHeaders: 100, maxBodyBytes: 100 * 1024 * 1024 },
     timeouts: { header: 10_000, keepAlive: 60_000, clientIdle: 60_000, idle: 600_000, clientHello: 5_000 },

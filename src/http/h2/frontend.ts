@@ -165,7 +165,7 @@ class ClientSession implements StreamOwner {
     const route = state.router.match(head, clientIp);
     if (route === undefined) return respondError(stream, 404);
     if (route.target.service.config.protocol === 'h2') new H2ToH2Exchange(stream, head, route.target, clientIp, this).begin();
-    else new H2ToH1Exchange(stream, head, route.target, clientIp, this).begin(state.config.limits.maxBodyBytes);
+    else new H2ToH1Exchange(stream, head, route.target, clientIp, this).begin(route.target.settings.maxBodyBytes);
   };
 
   /** Counts resets sent by the client; too many in the window is the rapid-reset attack (CVE-2023-44487). */

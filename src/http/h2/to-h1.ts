@@ -36,7 +36,7 @@ export class H2ToH1Exchange extends StreamExchange implements H1UpstreamOwner {
   constructor(...args: ConstructorParameters<typeof StreamExchange>) {
     super(...args);
     this.requestEnded = this.stream.endAfterHeaders;
-    this.upstream = new H1Upstream(this, this.attempt, this.service, this.owner, this.head.method === 'HEAD');
+    this.upstream = new H1Upstream(this, this.attempt, this.service, this.route.settings, this.owner, this.head.method === 'HEAD');
   }
 
   begin(maxBodyBytes: number): void {

@@ -68,7 +68,7 @@ export class H2ToH2Exchange extends StreamExchange {
       return;
     }
     this.upstream = upstream;
-    upstream.setTimeout(this.service.config.timeouts.response, this.onUpstreamTimeout);
+    upstream.setTimeout(this.route.settings.responseTimeout, this.onUpstreamTimeout);
     upstream.on('response', this.onResponse);
     upstream.on('trailers', (trailers: http2.IncomingHttpHeaders) => {
       this.trailers = relayedHeaders(trailers, false);
@@ -95,7 +95,7 @@ export class H2ToH2Exchange extends StreamExchange {
       this.attempt.retry('success'); // passive health and the breaker see the 5xx status
       return;
     }
-    upstream.setTimeout(this.service.config.timeouts.idle, this.onUpstreamTimeout);
+    upstream.setTimeout(this.route.settings.idleTimeout, this.onUpstreamTimeout);
     if (stream.closed) return;
     this.status = status;
     this.attempt.responded = true;

@@ -2,6 +2,7 @@
 // an HTTP/2 stream): the pooled connection of each attempt, the response reader, the timeouts, and
 // the failures turned into the retries the Attempt allows or into the 502/504 the client gets.
 import { Failure, LOAD_HEADER, type Attempt } from '../../attempt/attempt.js';
+import type { RouteSettings } from '../../config/route-settings.js';
 import type { Backend } from '../../pool/backend.js';
 import type { Service } from '../../pool/service.js';
 import type { FieldList } from '../h1/fields.js';
@@ -47,6 +48,8 @@ export class H1Upstream implements UpstreamUser, ResponseSink {
     private readonly owner: H1UpstreamOwner,
     private readonly attempt: Attempt,
     private readonly service: Service,
+    /** the route's response/idle timeouts (its own or the service's) */
+    private readonly settings: RouteSettings,
     /** who the PROXY header (if the service sends one) names */
     private readonly client: TransportClient,
     headRequest: boolean,
@@ -67,8 +70,8 @@ export class H1Upstream implements UpstreamUser, ResponseSink {
 
   /** Request bytes were written: the response timeout counts from the last one. */
   requestProgress(conn: UpstreamConnection): void {
-    const timeouts = this.service.config.timeouts;
-    conn.deadline = Date.now() + (this.response === null ? timeouts.response : timeouts.idle);
+    const settings = this.settings;
+    conn.deadline = Date.now() + (this.response === null ? settings.responseTimeout : settings.idleTimeout);
   }
 
   /** The response is relayed whole: the connection goes back to the pool if it can carry another request. */
@@ -110,7 +113,7 @@ export class H1Upstream implements UpstreamUser, ResponseSink {
 
   upstreamData(conn: UpstreamConnection, data: Buffer): void {
     // the idle timeout counts from the last body byte received
-    if (this.response !== null) conn.deadline = Date.now() + this.service.config.timeouts.idle;
+    if (this.response !== null) conn.deadline = Date.now() + this.settings.idleTimeout;
     this.reader.data(data);
   }
 
@@ -182,7 +185,7 @@ export class H1Upstream implements UpstreamUser, ResponseSink {
       return;
     }
     this.response = head;
-    conn.deadline = Date.now() + this.service.config.timeouts.idle;
+    conn.deadline = Date.now() + this.settings.idleTimeout;
     this.owner.upstreamResponse(head, buf, bodyStart);
   }
 
@@ -200,7 +203,7 @@ export class H1Upstream implements UpstreamUser, ResponseSink {
   }
 
   private ready(conn: UpstreamConnection): void {
-    conn.deadline = Date.now() + this.service.config.timeouts.response;
+    conn.deadline = Date.now() + this.settings.responseTimeout;
     this.owner.upstreamReady(conn);
   }
 
