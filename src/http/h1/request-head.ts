@@ -11,6 +11,8 @@ export class RequestHead {
   target = '';
   /** the path part of the target (no query), as sent */
   path = '';
+  /** the path the client sent, kept by the first rewrite ('' while unchanged): redirects point at it */
+  clientPath = '';
   /** the query string without '?', or '' */
   query = '';
   /** 10 for HTTP/1.0, 11 for HTTP/1.1 */
