@@ -8,6 +8,7 @@ import type { Fulcrum } from '../../src/fulcrum.js';
 import { startHttpBackend, type HttpBackend } from '../helpers/http-backend.js';
 import { TestCa, tempDir } from '../helpers/pki.js';
 import { portOf, startFulcrum, yaml } from '../helpers/fulcrum.js';
+import { rawRequest } from '../helpers/raw-client.js';
 
 const HANDSHAKE_MS = 600;
 let pki: ReturnType<typeof tempDir>;
@@ -70,4 +71,32 @@ test('half a ClientHello trickled a byte at a time: still closed within timeouts
   const elapsed = await closedAfter(true);
   assert.ok(elapsed < HANDSHAKE_MS * 4, `closed after ${elapsed} ms`);
   assert.equal(backend.requests.length, 0);
+});
+
+test('TLS to a backend that never answers the ClientHello: bounded by timeouts.connect (502), as for HTTP/2 backends', async () => {
+  const silent = net.createServer((socket) => socket.on('error', () => {})); // accepts, reads, never answers
+  silent.listen(0, '127.0.0.1');
+  await once(silent, 'listening');
+  const silentPort = (silent.address() as net.AddressInfo).port;
+  const proxy = await startFulcrum(yaml`
+    listeners:
+      - name: web
+        address: 127.0.0.1:0
+        routes: [ { match: { pathPrefix: /h2 }, service: h2 }, { service: h1 } ]
+    services:
+      h1: { backends: [ { address: 127.0.0.1:${silentPort} } ], tls: { insecureSkipVerify: true }, timeouts: { connect: ${HANDSHAKE_MS}ms } }
+      h2: { protocol: h2, backends: [ { address: 127.0.0.1:${silentPort} } ], tls: { insecureSkipVerify: true }, timeouts: { connect: ${HANDSHAKE_MS}ms } }
+  `);
+  try {
+    for (const path of ['/h1', '/h2']) {
+      const started = Date.now();
+      const response = await rawRequest(portOf(proxy), `GET ${path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`);
+      const elapsed = Date.now() - started;
+      assert.ok(response.status === 502 || response.status === 504, `${path}: ${response.status}`);
+      assert.ok(elapsed < HANDSHAKE_MS * 5, `${path}: answered after ${elapsed} ms`);
+    }
+  } finally {
+    await proxy.close();
+    silent.close();
+  }
 });
