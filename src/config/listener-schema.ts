@@ -17,7 +17,8 @@ export const limitsSchema = z.strictObject({
 });
 
 export const listenerTimeoutsSchema = z.strictObject({
-  header: duration(10_000), // 10s for the whole request head (slowloris guard); https: also the TLS handshake
+  header: duration(10_000), // 10s for the whole request head (slowloris guard)
+  handshake: duration(10_000), // https: 10s for the whole TLS handshake, from the accept (or the PROXY header)
   keepAlive: duration(60_000), // 60s idle between two requests on a connection
   clientIdle: duration(60_000), // 60s without a read or write during a request
   idle: duration(600_000), // tcp/tls: 10m without a byte either way closes the connection

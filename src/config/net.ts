@@ -8,6 +8,9 @@ export interface HostPort {
 
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
+/** `1.2.3`, `300.1.1.1`, `01.2.3.4`: what is not an IPv4 address must not pass as a host name */
+const NUMERIC_LAST_LABEL = /(^|\.)\d+$/;
+
 export type ParsedAddress = { ok: true; value: HostPort } | { ok: false; message: string };
 
 /** `0.0.0.0:8080`, `localhost:80`, `[::1]:9090`. Port 0 is allowed (ephemeral, for tests). */
@@ -19,6 +22,10 @@ export function parseHostPort(text: string): ParsedAddress {
   if (host === undefined) {
     const unbracketedV6 = text.split(':').length > 2 && !text.startsWith('[');
     return { ok: false, message: unbracketedV6 ? `${expected}; write IPv6 addresses as [addr]:port` : expected };
+  }
+  if (!bracketed && isIP(host) !== 4 && NUMERIC_LAST_LABEL.test(host)) {
+    // a name's last label is never all digits (RFC 3696 2): this was meant as an IPv4 address
+    return { ok: false, message: `${JSON.stringify(host)} is not a valid IPv4 address: four numbers 0-255 without leading zeros (01.2.3.4 would be read as octal by some resolvers)` };
   }
   if (bracketed ? isIP(host) !== 6 : !(isIP(host) === 4 || HOSTNAME.test(host))) {
     return { ok: false, message: `${JSON.stringify(host)} is not a valid ${bracketed ? 'IPv6 address' : 'host name or IPv4 address'}` };

@@ -304,6 +304,8 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
     }
     const redirectPort = this.listener.redirectToHttpsPort;
     if (redirectPort !== 0) {
+      // HTTP/1.0 without Host: no name to redirect to (the listener has none configured)
+      if (head.host === '') return this.refuseHead(new HttpParseError(400, 'no Host to redirect to https'));
       this.answerWithoutRoute(head, rest, 301, httpsLocation(head, redirectPort));
       return;
     }

@@ -46,7 +46,7 @@ export function createListenerServer(config: RoutedListenerConfig, onConnection:
       // not half-open: with it, a client gone during the handshake is never noticed (and TLS
       // clients end with close_notify, not a TCP half-close)
       // h2 first: the server's preference decides when a client offers both
-      { ...store.serverOptions(config.http2?.enabled ? ['h2', 'http/1.1'] : ['http/1.1']), handshakeTimeout: config.timeouts.header },
+      { ...store.serverOptions(config.http2?.enabled ? ['h2', 'http/1.1'] : ['http/1.1']), handshakeTimeout: config.timeouts.handshake },
       (socket: tls.TLSSocket) => {
         const key = peerKey(socket);
         const clientIp = proxied.get(key);
@@ -68,6 +68,9 @@ export function createListenerServer(config: RoutedListenerConfig, onConnection:
     server.on('tlsClientError', (error: Error, socket: tls.TLSSocket) => {
       proxied.delete(peerKey(socket));
       log.info({ listener: config.name, client: socket.remoteAddress }, `TLS handshake failed: ${error.message}`);
+      // with a listener on this event node leaves the socket open, a timed-out handshake included:
+      // half a ClientHello was held until the client left (verified with a raw socket)
+      socket.destroy();
     });
     store.attach(server);
     store.watch();

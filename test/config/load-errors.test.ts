@@ -250,3 +250,21 @@ test('an https listener needs tls, and an empty admin token is refused', () => {
   assertError(errors, 'admin.token', '1:17', 'expected at least 1 character(s)');
   assertError(errors, 'listeners[0]', '3:5', "an https listener needs 'tls'");
 });
+
+test('an invalid IPv4 literal is refused at its position', () => {
+  const errors = expectErrors(
+    yaml(
+      'listeners:',
+      '  - name: web',
+      '    address: 127.0.0.1:0',
+      '    routes: [ { service: api } ]',
+      'services:',
+      '  api: { backends: [ { address: 300.1.1.1:80 }, { address: 01.2.3.4:80 } ] }',
+    ),
+  );
+  assert.deepEqual(
+    errors.map((e) => `${e.line}:${e.column} ${e.path}`),
+    ['6:33 services.api.backends[0].address', '6:60 services.api.backends[1].address'],
+  );
+  assert.match(errors[0]!.message, /"300\.1\.1\.1" is not a valid IPv4 address/);
+});

@@ -19,7 +19,7 @@ test('a minimal config gets every default', () => {
     routes: [{ match: {}, middlewares: [], service: 'api', settings: { responseTimeout: 30_000, idleTimeout: 60_000, maxBodyBytes: 100 * 1024 * 1024 } }],
     maxConnections: 10_000,
     limits: { maxHeaderBytes: 16 * 1024, maxUriLength: 8 * 1024, maxHeaders: 100, maxBodyBytes: 100 * 1024 * 1024 },
-    timeouts: { header: 10_000, keepAlive: 60_000, clientIdle: 60_000, idle: 600_000, clientHello: 5_000 },
+    timeouts: { header: 10_000, handshake: 10_000, keepAlive: 60_000, clientIdle: 60_000, idle: 600_000, clientHello: 5_000 },
     trustedProxies: [],
     http2: { enabled: false, maxConcurrentStreams: 100, maxHeaderListSize: 16 * 1024, maxResetsPerWindow: 100, resetWindow: 10_000 },
   });
@@ -72,7 +72,7 @@ test('durations, sizes and addresses are converted', () => {
   const listener = listenerAt(config, 0, 'http');
   assert.equal(listener.maxConnections, 0);
   assert.deepEqual(listener.limits, { maxHeaderBytes: 32768, maxUriLength: 2048, maxHeaders: 50, maxBodyBytes: 0 });
-  assert.deepEqual(listener.timeouts, { header: 250, keepAlive: 60_000, clientIdle: 90_000, idle: 600_000, clientHello: 5_000 });
+  assert.deepEqual(listener.timeouts, { header: 250, handshake: 10_000, keepAlive: 60_000, clientIdle: 90_000, idle: 600_000, clientHello: 5_000 });
   assert.deepEqual(listener.trustedProxies, ['10.0.0.0/8', '::1']);
   const api = config.services.get('api')!;
   assert.equal(api.algorithm, 'consistent-hash');

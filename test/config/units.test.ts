@@ -48,3 +48,12 @@ test('did-you-mean picks a close candidate and nothing for unrelated words', () 
   assert.equal(closestMatch('Servce', ['service', 'routes']), 'service');
   assert.equal(closestMatch('db', ['api', 'web']), undefined);
 });
+
+test('addresses: an IPv4 literal must be one (no 300.1.1.1, 1.2.3 or leading zeros passing as a host name)', () => {
+  for (const bad of ['300.1.1.1:80', '1.2.3:80', '01.2.3.4:80', '1.2.3.04:80', '256.0.0.1:80', '1.2.3.4.5:80', 'host.1:80']) {
+    const parsed = parseHostPort(bad);
+    assert.equal(parsed.ok, false, bad);
+    assert.match(parsed.ok ? '' : parsed.message, /not a valid IPv4 address/, bad);
+  }
+  for (const good of ['1.2.3.4:80', '0.0.0.0:0', 'a1.example:80', '1a.example:80', 'web-1:80']) assert.equal(parseHostPort(good).ok, true, good);
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChunkedDecoder, lastChunk } from '../../src/http/h1/chunked.js';
+import { ChunkedDecoder, lastChunk, MAX_EXTENSION_BYTES_PER_CHUNK, MAX_EXTENSION_BYTES_PER_MESSAGE } from '../../src/http/h1/chunked.js';
 import { HttpParseError } from '../../src/http/h1/parse-error.js';
 
 function decodeInPieces(input: string, pieceSize: number) {
@@ -39,4 +39,29 @@ test('refuses broken framing', () => {
   for (const bad of ['x\r\n', '5\nhello\r\n', '5\r\nhelloX\r\n', '5\r\nhello\n', ';\r\n', '1234567890abc\r\n', '0\r\nBad Name: x\r\n\r\n', '1;a\u0001\r\n']) {
     assert.throws(() => decodeInPieces(bad, 100), HttpParseError, JSON.stringify(bad));
   }
+});
+
+test('chunk extensions are bounded per chunk line and per message, refused as they arrive', () => {
+  // per line: refused inside the extension, before its end (no CRLF was ever sent)
+  const decoder = new ChunkedDecoder({ chunkData: () => {} }, 400);
+  assert.throws(
+    () => decoder.feed(Buffer.from('1;' + 'a'.repeat(MAX_EXTENSION_BYTES_PER_CHUNK + 1), 'latin1'), 0),
+    (error: unknown) => error instanceof HttpParseError && error.status === 400 && /extension too long/.test(error.reason),
+  );
+  // exactly at the per-line limit is fine
+  const ok = decodeInPieces('1;' + 'a'.repeat(MAX_EXTENSION_BYTES_PER_CHUNK - 1) + '\r\nx\r\n0\r\n\r\n', 1000);
+  assert.equal(ok.body, 'x');
+  // per message: many lines each under the line limit add up
+  const line = '1;' + 'b'.repeat(MAX_EXTENSION_BYTES_PER_CHUNK - 1) + '\r\nx\r\n';
+  const lines = Math.ceil(MAX_EXTENSION_BYTES_PER_MESSAGE / MAX_EXTENSION_BYTES_PER_CHUNK) + 1;
+  assert.throws(
+    () => decodeInPieces(line.repeat(lines) + '0\r\n\r\n', 997),
+    (error: unknown) => error instanceof HttpParseError && /extensions too large/.test(error.reason),
+  );
+  // the response side answers with its own status
+  const response = new ChunkedDecoder({ chunkData: () => {} }, 502);
+  assert.throws(
+    () => response.feed(Buffer.from('1;' + 'a'.repeat(MAX_EXTENSION_BYTES_PER_CHUNK + 1), 'latin1'), 0),
+    (error: unknown) => error instanceof HttpParseError && error.status === 502,
+  );
 });

@@ -84,6 +84,11 @@ describe('middlewares: static files', () => {
     const bare = await request(port, '/docs?x=1');
     assert.equal(bare.status, 301);
     assert.equal(bare.headers.location, '/docs/?x=1');
+    // behind stripPrefix the redirect stays inside the route (not /docs/, outside /assets)
+    const stripped = await request(port, '/assets/docs?x=1');
+    assert.equal(stripped.status, 301);
+    assert.equal(stripped.headers.location, '/assets/docs/?x=1');
+    assert.equal((await request(port, stripped.headers.location!)).body.toString(), 'docs index');
     assert.equal((await request(port, '/missing.txt')).status, 404);
     assert.equal((await request(port, '/index.html', {}, 'POST', 'x')).status, 405);
     const head = await request(port, '/data.bin', {}, 'HEAD');

@@ -17,9 +17,6 @@ export const FIELD_VALUE = table((c) => c === 0x09 || (c >= 0x20 && c !== 0x7f))
 /** request-target characters: visible ASCII except '#'; no spaces, controls or bytes >= 0x80 */
 export const TARGET = table((c) => c > 0x20 && c < 0x7f && c !== 0x23);
 
-/** authority (Host) characters: reg-name / IP-literal / IPv4 with an optional port */
-export const AUTHORITY = table((c) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || "-._~!$&'()*+,;=:[]%".includes(String.fromCharCode(c)));
-
 export function isToken(s: string): boolean {
   if (s.length === 0) return false;
   for (let i = 0; i < s.length; i++) if (TOKEN[s.charCodeAt(i)] !== 1) return false;

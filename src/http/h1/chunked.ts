@@ -21,6 +21,9 @@ const enum State {
 const MAX_SIZE_DIGITS = 12; // 2^48 bytes: far beyond any body limit, far below 2^53
 const MAX_TRAILER_BYTES = 16 * 1024;
 const MAX_TRAILER_FIELDS = 64;
+/** chunk extensions are dropped, never relayed: a few KB is plenty, and an endless one is refused as it arrives */
+export const MAX_EXTENSION_BYTES_PER_CHUNK = 4 * 1024;
+export const MAX_EXTENSION_BYTES_PER_MESSAGE = 16 * 1024;
 
 /**
  * Incremental, strict decoder of the chunked transfer coding (RFC 9112 7.1). It hands
@@ -30,6 +33,9 @@ export class ChunkedDecoder {
   private state = State.Size;
   private remaining = 0;
   private digits = 0;
+  /** extension bytes of the current chunk line, and of the whole body */
+  private lineExtension = 0;
+  private totalExtension = 0;
   private trailerText = '';
   /** trailer fields, once the body is complete (null if there were none) */
   trailers: FieldList | null = null;
@@ -80,6 +86,8 @@ export class ChunkedDecoder {
           const c = buf[i]!;
           if (c === 0x0d) this.state = State.SizeLf;
           else if ((c < 0x20 && c !== 0x09) || c === 0x7f) throw this.error('invalid chunk extension');
+          else if (++this.lineExtension > MAX_EXTENSION_BYTES_PER_CHUNK) throw this.error('chunk extension too long');
+          else if (++this.totalExtension > MAX_EXTENSION_BYTES_PER_MESSAGE) throw this.error('chunk extensions too large');
           i++;
           break;
         }
@@ -87,6 +95,7 @@ export class ChunkedDecoder {
           if (buf[i] !== 0x0a) throw this.error('bare CR in chunk framing');
           i++;
           this.digits = 0;
+          this.lineExtension = 0;
           this.state = this.remaining === 0 ? State.Trailer : State.Data;
           break;
         case State.Data: {

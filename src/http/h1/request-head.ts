@@ -1,5 +1,6 @@
 import type { HttpLimits } from '../../config/types.js';
-import { allIn, AUTHORITY, isToken, TARGET } from './chars.js';
+import { authorityHostEnd, hostOf } from '../authority.js';
+import { allIn, isToken, TARGET } from './chars.js';
 import { FieldList, parseFieldLines, persists, splitList } from './fields.js';
 import { HttpParseError } from './parse-error.js';
 
@@ -10,6 +11,8 @@ export class RequestHead {
   target = '';
   /** the path part of the target (no query), as sent */
   path = '';
+  /** the path the client sent, kept by the first rewrite ('' while unchanged): redirects point at it */
+  clientPath = '';
   /** the query string without '?', or '' */
   query = '';
   /** 10 for HTTP/1.0, 11 for HTTP/1.1 */
@@ -108,9 +111,7 @@ function absoluteToOrigin(target: string, head: RequestHead): string {
   const queryStart = target.indexOf('?', schemeEnd);
   if (pathStart === -1 || (queryStart !== -1 && queryStart < pathStart)) pathStart = queryStart;
   const authority = pathStart === -1 ? target.slice(schemeEnd) : target.slice(schemeEnd, pathStart);
-  if (authority.length === 0 || authority.includes('@') || !allIn(authority, 0, authority.length, AUTHORITY)) {
-    throw new HttpParseError(400, 'invalid authority in request target');
-  }
+  if (authorityHostEnd(authority) === -1) throw new HttpParseError(400, 'invalid authority in request target');
   head.authority = authority;
   if (pathStart === -1) return '/';
   return target.charCodeAt(pathStart) === 0x3f ? '/' + target.slice(pathStart) : target.slice(pathStart);
@@ -157,13 +158,12 @@ function interpretFields(head: RequestHead): void {
   if (hostCount > 1) throw new HttpParseError(400, 'duplicate Host');
   if (hostCount === 0 && head.version === 11) throw new HttpParseError(400, 'missing Host');
   if (hostCount === 1) {
-    if (host.length === 0 || !allIn(host, 0, host.length, AUTHORITY) || host.includes('@')) {
-      throw new HttpParseError(400, 'invalid Host');
-    }
-    // absolute-form wins over Host (RFC 9112 3.2.2)
+    // the Host is checked even when the absolute-form's authority wins over it (RFC 9112 3.2.2)
+    if (authorityHostEnd(host) === -1) throw new HttpParseError(400, 'invalid Host');
     if (head.authority === '') head.authority = host;
   }
-  head.host = hostWithoutPort(head.authority);
+  // HTTP/1.0 without Host or absolute-form: no authority, host ''
+  if (head.authority !== '') head.host = hostOf(head.authority, authorityHostEnd(head.authority));
 
   if (transferEncoding !== null) {
     if (head.contentLength !== -1) throw new HttpParseError(400, 'both Content-Length and Transfer-Encoding');
@@ -209,13 +209,4 @@ function parseContentLength(value: string): number {
     }
   }
   return result;
-}
-
-function hostWithoutPort(authority: string): string {
-  if (authority.charCodeAt(0) === 0x5b) {
-    const close = authority.indexOf(']');
-    return (close === -1 ? authority : authority.slice(0, close + 1)).toLowerCase();
-  }
-  const colon = authority.lastIndexOf(':');
-  return (colon === -1 ? authority : authority.slice(0, colon)).toLowerCase();
 }

@@ -158,6 +158,7 @@ class ClientSession implements StreamOwner {
     const clientIp = peer.trusted ? clientAddress(head, peer, state.trusted) : peer.ip;
     if (peer.sni !== '' && head.host !== peer.sni) return respondError(stream, 421);
     if (state.redirectToHttpsPort !== 0) {
+      if (head.host === '') return respondError(stream, 400); // no :authority nor host to redirect to
       const host = head.host.includes(':') && !head.host.startsWith('[') ? `[${head.host}]` : head.host;
       const port = state.redirectToHttpsPort;
       return respondError(stream, 301, { location: 'https://' + host + (port === 443 ? '' : ':' + port) + head.target });

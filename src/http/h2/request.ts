@@ -1,7 +1,8 @@
 // An HTTP/2 request's header block, validated and turned into the RequestHead the router,
 // the balancers' hash keys and the HTTP/1.1 serialisation already understand.
 import type { HttpLimits } from '../../config/types.js';
-import { allIn, AUTHORITY, FIELD_VALUE, isToken, TARGET } from '../h1/chars.js';
+import { authorityHostEnd, hostOf } from '../authority.js';
+import { allIn, FIELD_VALUE, isToken, TARGET } from '../h1/chars.js';
 import { RequestHead } from '../h1/request-head.js';
 
 /** The request head's `version` for HTTP/2 (10 and 11 are HTTP/1.x). */
@@ -89,8 +90,10 @@ export function requestHeadFromH2(raw: readonly string[], limits: HttpLimits, ma
   if (!allIn(path, 0, path.length, TARGET)) throw new H2RequestError(0, 'invalid :path');
   if (path.charCodeAt(0) !== 0x2f && !(path === '*' && method === 'OPTIONS')) throw new H2RequestError(0, 'invalid :path');
   const hostValue = authority !== '' ? authority : host;
-  if (hostValue !== '' && (!allIn(hostValue, 0, hostValue.length, AUTHORITY) || hostValue.includes('@'))) {
-    throw new H2RequestError(0, 'invalid :authority');
+  // the same rule as an HTTP/1.1 Host; both are checked when both are sent
+  const hostEnd = hostValue === '' ? 0 : authorityHostEnd(hostValue);
+  if (hostEnd === -1 || (host !== '' && host !== hostValue && authorityHostEnd(host) === -1)) {
+    throw new H2RequestError(400, 'invalid :authority or host');
   }
   head.method = method;
   head.target = path;
@@ -98,16 +101,7 @@ export function requestHeadFromH2(raw: readonly string[], limits: HttpLimits, ma
   head.path = q === -1 ? path : path.slice(0, q);
   head.query = q === -1 ? '' : path.slice(q + 1);
   head.authority = hostValue;
-  head.host = hostWithoutPort(hostValue);
+  head.host = hostValue === '' ? '' : hostOf(hostValue, hostEnd);
   if (host === '' && hostValue !== '') head.fields.push('host', 'host', hostValue); // Host for HTTP/1.1 backends
   return head;
-}
-
-function hostWithoutPort(authority: string): string {
-  if (authority.charCodeAt(0) === 0x5b) {
-    const close = authority.indexOf(']');
-    return (close === -1 ? authority : authority.slice(0, close + 1)).toLowerCase();
-  }
-  const colon = authority.lastIndexOf(':');
-  return (colon === -1 ? authority : authority.slice(0, colon)).toLowerCase();
 }

@@ -46,6 +46,7 @@ export class RewriteMiddleware implements RequestPhase {
 }
 
 export function setPath(head: RequestHead, path: string): void {
+  if (head.clientPath === '') head.clientPath = head.path;
   head.path = path;
   head.target = head.query === '' ? path : path + '?' + head.query;
 }

@@ -60,7 +60,11 @@ async function find(files: StaticMiddleware, head: RequestHead, segments: string
   if (!isInside(root, real)) return text(403); // a symlink pointing out of the root
   const info = await stat(real);
   if (info.isDirectory()) {
-    if (!directory) return text(301, [['Location', head.path + '/' + (head.query === '' ? '' : '?' + head.query)]]);
+    if (!directory) {
+      // the client's path, not the rewritten one: behind stripPrefix /static/sub → /static/sub/
+      const path = head.clientPath === '' ? head.path : head.clientPath;
+      return text(301, [['Location', path + '/' + (head.query === '' ? '' : '?' + head.query)]]);
+    }
     for (const index of files.index) {
       const found = await openFile(join(real, index), root);
       if (found !== null) return found;
