@@ -15,8 +15,6 @@ export interface FulcrumProcess {
   pid: number;
   /** listener name → bound port, from the "listening" log lines */
   ports: Map<string, number>;
-  /** the config file (in a directory of its own, removed by stop()) */
-  file: string;
   /** the exit code, or the signal's name */
   exited: Promise<number | string>;
   /** everything the process logged (stderr) */
@@ -68,7 +66,6 @@ export async function startFulcrumProcess(yamlText: string, listenerCount = 1, t
     child,
     pid: child.pid!,
     ports,
-    file,
     exited,
     log: () => stderr,
     stop: async () => {
