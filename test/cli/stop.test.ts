@@ -7,6 +7,8 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
 import { startFulcrumProcess, type FulcrumProcess } from '../helpers/fulcrum-process.js';
 import { refused, startEchoServer, startHeldBackend, untilLogged, type HeldBackend } from './process-helpers.js';
 
@@ -98,6 +100,29 @@ describe('graceful stop (SIGTERM)', () => {
       busyAgent.destroy();
     } finally {
       await proc.stop();
+    }
+  });
+
+  test('a WebSocket tunnel goes on after the signal, until it closes; then exit 0', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    wss.on('connection', (socket) => socket.on('message', (data) => socket.send(data)));
+    await once(wss, 'listening');
+    const proc = await startFulcrumProcess(config((wss.address() as AddressInfo).port, echo.port), 2);
+    try {
+      const client = new WebSocket(`ws://127.0.0.1:${proc.ports.get('web')!}/`);
+      await once(client, 'open');
+      proc.child.kill('SIGTERM');
+      await untilLogged(proc, '"stopping');
+      client.send('after the signal');
+      const [reply] = await once(client, 'message');
+      assert.equal(String(reply), 'after the signal');
+      assert.equal(proc.child.exitCode, null, 'the tunnel holds the stop');
+      client.close(1000);
+      await once(client, 'close');
+      assert.equal(await proc.exited, 0);
+    } finally {
+      await proc.stop();
+      await new Promise((resolve) => wss.close(resolve));
     }
   });
 
