@@ -21,6 +21,7 @@ export interface StartOptions {
  * with --watch, a change to FILE) reloads; SIGUSR1 and SIGHUP reopen the log files.
  */
 export async function startCommand(configPath: string, options: StartOptions): Promise<void> {
+  process.title = 'fulcrum'; // `pidof fulcrum`
   if (options.logLevel !== undefined && !isLogLevel(options.logLevel)) {
     throw new Error(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${options.logLevel}"`);
   }
@@ -31,15 +32,6 @@ export async function startCommand(configPath: string, options: StartOptions): P
   }
   const logger = createLogger(options.logLevel ?? result.config.log.level);
   const fulcrum = await Fulcrum.start(result.config, { logger });
-  process.title = 'fulcrum';
-  if (options.pidFile !== undefined) {
-    try {
-      writePidFile(options.pidFile);
-    } catch (error) {
-      await fulcrum.close();
-      throw error;
-    }
-  }
   const admin = new AdminServer(fulcrum, { reload: () => reload('admin') });
   const reload = (trigger: string) =>
     reloadAndLog(fulcrum, configPath, trigger, async () => {
@@ -64,4 +56,13 @@ export async function startCommand(configPath: string, options: StartOptions): P
   });
   if (options.watch || result.config.reload.watch) reloadOnChange(configPath, () => reload('file change'));
   stopOnSignals(fulcrum, () => admin.close(), options.drainTimeout);
+  // last: once it exists, SIGTERM stops gracefully (and so removes it)
+  if (options.pidFile !== undefined) {
+    try {
+      writePidFile(options.pidFile);
+    } catch (error) {
+      await Promise.all([fulcrum.close(), admin.close()]);
+      throw error;
+    }
+  }
 }
