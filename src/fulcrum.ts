@@ -203,7 +203,7 @@ export class Fulcrum {
     for (const service of retired) retireService(service, this.drains);
 
     // 3. after the swap: old listeners finish their requests; listeners that cannot swap are rebound
-    const grace = Math.max(0, ...[...next.services.values()].map((s) => s.drainTimeout));
+    const grace = this.drainGrace();
     for (const listener of leaving) void (listener.shutdown?.(grace) ?? listener.close());
     for (const [name, listener] of rebinds) await this.rebind(name, listener, grace);
 
@@ -235,6 +235,23 @@ export class Fulcrum {
       this.addresses.delete(name);
       this.logger.error({ listener: name, err: error instanceof Error ? error.message : String(error) }, 'listener could not be bound again; it is stopped');
     }
+  }
+
+  /** How long a stop or a retired listener waits for connections in flight: the longest service `drainTimeout`. */
+  drainGrace(): number {
+    return Math.max(0, ...[...this.config.services.values()].map((s) => s.drainTimeout));
+  }
+
+  /**
+   * Stop gracefully: every listener stops accepting at once, idle connections close, requests in
+   * flight get their response, tunnels and tcp sessions go on; whatever is still open at
+   * `graceMs` is closed. Then everything is closed as by close().
+   */
+  async stop(graceMs: number = this.drainGrace()): Promise<void> {
+    const listeners = [...this.listeners.values()];
+    this.listeners.clear();
+    await Promise.all(listeners.map((listener) => listener.shutdown?.(graceMs) ?? listener.close()));
+    await this.close();
   }
 
   /**

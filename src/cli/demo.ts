@@ -3,7 +3,7 @@ import { Fulcrum } from '../fulcrum.js';
 import { createLogger } from '../observe/logger.js';
 import { startDemoBackends, type DemoBackend } from './demo-backends.js';
 import { startDeepBackend, startDemoDependency } from './demo-dependency.js';
-import { stopOnSignals } from './start.js';
+import { stopOnSignals } from './stop-signals.js';
 import { AdminServer } from '../admin/server.js';
 import { startDemoTraffic, type DemoTraffic } from './demo-traffic.js';
 
@@ -47,6 +47,7 @@ export async function demoCommand(options: { port?: number; traffic?: boolean })
     if (code === 'EADDRINUSE') throw new Error(`port ${port} is in use: try \`fulcrum demo --port 8081\``);
     throw error;
   }
+  process.title = 'fulcrum';
   const admin = await startDemoAdmin(fulcrum);
   const url = fulcrum.url('web');
   const traffic: DemoTraffic | null = options.traffic === false ? null : startDemoTraffic(url);

@@ -1,11 +1,22 @@
 #!/usr/bin/env node
-// The `fulcrum` command: start, check, demo.
+// The `fulcrum` command: start, check, demo, reload, stop.
+// first, before any other module loads: SIGUSR1 must never start the inspector
+import './sigusr1.js';
 import { Command, InvalidArgumentError } from 'commander';
+import { parseDuration } from '../config/units.js';
+import { reloadCommand, stopCommand } from './control.js';
 import { startCommand } from './start.js';
+import { packageVersion } from './version.js';
 import { demoCommand } from './demo.js';
 import { checkCommand } from './check.js';
 
 const DEFAULT_CONFIG = 'fulcrum.yaml';
+
+function duration(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new InvalidArgumentError('expected a duration such as 30s, 500ms or 1m');
+  return ms;
+}
 
 function port(value: string): number {
   const n = Number(value);
@@ -27,7 +38,11 @@ function run(action: () => Promise<number | void>): Promise<void> {
   );
 }
 
-const program = new Command().name('fulcrum').description('An L4/L7 load balancer and reverse proxy you can read, program and watch').showHelpAfterError();
+const program = new Command()
+  .name('fulcrum')
+  .description('An L4/L7 load balancer and reverse proxy you can read, program and watch')
+  .showHelpAfterError()
+  .version(packageVersion(), '-V, --version');
 
 program
   .command('start')
@@ -35,7 +50,27 @@ program
   .option('-c, --config <file>', 'configuration file (YAML or JSON)', DEFAULT_CONFIG)
   .option('--log-level <level>', 'override log.level (trace, debug, info, warn, error, fatal, silent)')
   .option('--watch', 'reload when the configuration file changes (also: reload.watch in the file); SIGHUP always reloads')
-  .action((options: { config: string; logLevel?: string; watch?: boolean }) => run(() => startCommand(options.config, { logLevel: options.logLevel, watch: options.watch })));
+  .option('--drain-timeout <duration>', 'on SIGTERM/SIGINT, how long requests, tunnels and tcp sessions in flight may take (default: the longest service drainTimeout)', duration)
+  .option('--pid-file <path>', 'write the pid here once serving (removed at exit), for `fulcrum reload/stop -p`')
+  .action((options: { config: string; logLevel?: string; watch?: boolean; drainTimeout?: number; pidFile?: string }) =>
+    run(() => startCommand(options.config, { logLevel: options.logLevel, watch: options.watch, drainTimeout: options.drainTimeout, pidFile: options.pidFile })),
+  );
+
+program
+  .command('reload')
+  .description('reload a running fulcrum: SIGHUP to the pid in --pid-file, or POST /api/v1/reload to --admin (which prints the outcome)')
+  .option('-p, --pid-file <path>', 'the pid file `fulcrum start --pid-file` wrote')
+  .option('--admin <url>', 'the admin API, e.g. http://127.0.0.1:9090')
+  .option('--token <token>', 'admin.token (default: $FULCRUM_ADMIN_TOKEN)')
+  .action((options: { pidFile?: string; admin?: string; token?: string }) => run(() => reloadCommand({ ...options, token: options.token ?? process.env.FULCRUM_ADMIN_TOKEN })));
+
+program
+  .command('stop')
+  .description('stop a running fulcrum gracefully: SIGTERM to the pid in --pid-file, then wait until it has exited')
+  .option('-p, --pid-file <path>', 'the pid file `fulcrum start --pid-file` wrote')
+  .option('--no-wait', 'return once the signal is sent')
+  .option('--timeout <duration>', 'how long to wait for the exit', duration)
+  .action((options: { pidFile?: string; wait: boolean; timeout?: number }) => run(() => stopCommand({ pidFile: options.pidFile, wait: options.wait, timeoutMs: options.timeout })));
 
 program
   .command('check')

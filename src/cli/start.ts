@@ -4,9 +4,24 @@ import { Fulcrum } from '../fulcrum.js';
 import { createLogger } from '../observe/logger.js';
 import { AdminServer } from '../admin/server.js';
 import { reloadAndLog, reloadOnChange, reloadOnSignal } from './reload-triggers.js';
+import { stopOnSignals } from './stop-signals.js';
+import { onSigusr1 } from './sigusr1.js';
+import { writePidFile } from './pid-file.js';
 
-/** `fulcrum start -c FILE`: validate, then run until SIGINT/SIGTERM; SIGHUP (and, with --watch, a change to FILE) reloads. */
-export async function startCommand(configPath: string, options: { logLevel?: string; watch?: boolean }): Promise<void> {
+export interface StartOptions {
+  logLevel?: string;
+  watch?: boolean;
+  /** how long a stop waits for connections in flight (default: the longest service drainTimeout) */
+  drainTimeout?: number;
+  pidFile?: string;
+}
+
+/**
+ * `fulcrum start -c FILE`: validate, then run until SIGINT/SIGTERM (a graceful stop); SIGHUP (and,
+ * with --watch, a change to FILE) reloads; SIGUSR1 and SIGHUP reopen the log files.
+ */
+export async function startCommand(configPath: string, options: StartOptions): Promise<void> {
+  process.title = 'fulcrum'; // `pidof fulcrum`
   if (options.logLevel !== undefined && !isLogLevel(options.logLevel)) {
     throw new Error(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${options.logLevel}"`);
   }
@@ -30,19 +45,24 @@ export async function startCommand(configPath: string, options: { logLevel?: str
     // the data path runs on; SIGHUP still reloads
     logger.error({ err: error }, `admin API not started: ${(error as Error).message}`);
   }
-  reloadOnSignal(() => reload('SIGHUP'));
-  if (options.watch || result.config.reload.watch) reloadOnChange(configPath, () => reload('file change'));
-  stopOnSignals(fulcrum, () => admin.close());
-}
-
-export function stopOnSignals(fulcrum: Fulcrum, onStop?: () => Promise<void>): void {
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) process.exit(1); // a second signal: stop now
-    stopping = true;
-    fulcrum.logger.info({ signal }, 'stopping');
-    void Promise.all([fulcrum.close(), onStop?.()]).finally(() => process.exit(0));
+  const reopenLogs = (signal: string): void => {
+    fulcrum.reopenLogs();
+    logger.info({ signal }, 'log files reopened');
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  onSigusr1(() => reopenLogs('SIGUSR1'));
+  reloadOnSignal(() => {
+    reopenLogs('SIGHUP');
+    return reload('SIGHUP');
+  });
+  if (options.watch || result.config.reload.watch) reloadOnChange(configPath, () => reload('file change'));
+  stopOnSignals(fulcrum, () => admin.close(), options.drainTimeout);
+  // last: once it exists, SIGTERM stops gracefully (and so removes it)
+  if (options.pidFile !== undefined) {
+    try {
+      writePidFile(options.pidFile);
+    } catch (error) {
+      await Promise.all([fulcrum.close(), admin.close()]);
+      throw error;
+    }
+  }
 }

@@ -57,7 +57,8 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
   middlewareState: ConnectionMiddlewareState | null = null;
   private ended = false;
   /** the listener is going away: close once the exchange in progress is done */
-  private closing = false;
+  /** the listener is stopping: this connection closes after its current response */
+  private closeRequested = false;
   requests = 0;
   /** bytes received and written on this connection (the socket's own getters copy its write queue) */
   bytesIn = 0;
@@ -98,6 +99,11 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
     return this.listener.observers;
   }
 
+  /** the response in progress is the last: it says `Connection: close` */
+  get closing(): boolean {
+    return this.closeRequested;
+  }
+
   get closed(): boolean {
     return this.state === State.Closed;
   }
@@ -110,8 +116,9 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
   /** Answer with a canned error. Refusals close the connection: the framing can't be trusted. */
   refuse(status: number, close: boolean, extraHeaders = ''): void {
     if (this.state === State.Closed) return;
-    this.write(errorResponse(status, close, extraHeaders));
-    if (close) this.closeAfterWrite();
+    const last = close || this.closeRequested;
+    this.write(errorResponse(status, last, extraHeaders));
+    if (last) this.closeAfterWrite();
   }
 
   /** End the connection once what was written is flushed. */
@@ -130,7 +137,7 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
 
   /** Close now if idle between requests, else after the response in progress. */
   closeWhenIdle(): void {
-    this.closing = true;
+    this.closeRequested = true;
     if (this.state === State.Head && this.exchange === null && this.pending === null) this.destroy();
   }
 
@@ -174,7 +181,7 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
     this.readMark = this.bytesIn;
     this.writeMark = this.bytesOut;
     if (this.state === State.Closed) return;
-    if (!keepAlive || this.ended || this.closing || this.state === State.Body) {
+    if (!keepAlive || this.ended || this.closeRequested || this.state === State.Body) {
       this.closeAfterWrite();
       return;
     }
@@ -347,7 +354,7 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
       this.state = State.Waiting;
       if (rest !== null) this.keep(rest);
     }
-    local.start(head.hasBody || !head.keepAlive);
+    local.start(head.hasBody || !head.keepAlive || this.closeRequested);
   }
 
   /** Answer without forwarding (421, the https redirect): like a 404, the connection survives a bodiless request. */

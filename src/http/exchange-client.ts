@@ -13,6 +13,8 @@ export interface ExchangeClient {
   /** bytes received and written since the exchange began */
   readonly exchangeBytesIn: number;
   readonly exchangeBytesOut: number;
+  /** the connection closes after this response (the listener is stopping) */
+  readonly closing: boolean;
   write(data: string | Buffer): boolean;
   /** answer with a canned error; `close` ends the connection after it */
   refuse(status: number, close: boolean, extraHeaders?: string): void;

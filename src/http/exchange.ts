@@ -85,7 +85,7 @@ export class Exchange implements AttemptHandler, H1UpstreamOwner {
     }
     this.finished = true;
     this.record(503);
-    const close = !this.body.done || !this.keepClientAlive;
+    const close = !this.body.done || !this.keepClientAlive || this.client.closing;
     this.client.write(breakerResponse(this.service.name, refusal.circuit, refusal.retryAfterSeconds, close));
     if (close) this.client.closeAfterWrite();
     else this.client.exchangeDone(true);
@@ -180,7 +180,7 @@ export class Exchange implements AttemptHandler, H1UpstreamOwner {
     this.chunkToClient = (framing === Framing.Chunked || framing === Framing.UntilClose) && this.head.version === 11;
     if ((framing === Framing.UntilClose || framing === Framing.Chunked) && !this.chunkToClient) this.keepClientAlive = false;
     // answered before the body was read: the rest of the body can't be skipped reliably
-    if (!this.body.done) this.keepClientAlive = false;
+    if (!this.body.done || this.client.closing) this.keepClientAlive = false;
     if (this.middleware !== null) this.middlewareResponseHead(head, noBody);
 
     const hsts = this.client.hsts;

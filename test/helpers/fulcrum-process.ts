@@ -6,27 +6,34 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+export const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+/** `node --disable-sigusr1` where the runtime has it (Node 22.14+), as a production invocation would. */
+export const NODE_FLAGS = process.allowedNodeEnvironmentFlags.has('--disable-sigusr1') ? ['--disable-sigusr1'] : [];
 
 export interface FulcrumProcess {
   child: ChildProcess;
   pid: number;
   /** listener name → bound port, from the "listening" log lines */
   ports: Map<string, number>;
+  /** the exit code, or the signal's name */
+  exited: Promise<number | string>;
   /** everything the process logged (stderr) */
   log(): string;
   stop(): Promise<void>;
 }
 
-/** Starts Fulcrum from a YAML text (log level info or lower, so "listening" is logged) and waits until every listener is bound. */
-export async function startFulcrumProcess(yamlText: string, listenerCount = 1, timeoutMs = 10_000): Promise<FulcrumProcess> {
+/**
+ * Starts Fulcrum from a YAML text (log level info or lower, so "listening" is logged) and waits until every listener is bound.
+ * `args` go after `start -c FILE`.
+ */
+export async function startFulcrumProcess(yamlText: string, listenerCount = 1, timeoutMs = 10_000, args: readonly string[] = []): Promise<FulcrumProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'fulcrum-proc-'));
   const file = join(dir, 'fulcrum.yaml');
   await writeFile(file, yamlText);
-  const child = spawn(process.execPath, [MAIN, 'start', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, MAIN, 'start', '-c', file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   const ports = new Map<string, number>();
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? '')));
   child.stdout!.resume();
   try {
     await new Promise<void>((resolve, reject) => {
@@ -59,6 +66,7 @@ export async function startFulcrumProcess(yamlText: string, listenerCount = 1, t
     child,
     pid: child.pid!,
     ports,
+    exited,
     log: () => stderr,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
