@@ -41,6 +41,7 @@ export const DURATION_KEYS: ReadonlySet<string> = new Set([
   'clientIdle',
   'idle',
   'clientHello',
+  'handshake',
   'sessionTimeout',
   'connect',
   'response',

@@ -122,7 +122,7 @@ test('durations and sizes are written with their units; addresses as host:port; 
   const admin = printed.admin as Record<string, unknown>;
   assert.deepEqual(admin, { address: '0.0.0.0:9090', token: REDACTED });
   const web = (printed.listeners as Array<Record<string, unknown>>)[0]!;
-  assert.deepEqual(web.timeouts, { header: '1m30s', keepAlive: '250ms', clientIdle: '1m', idle: '10m', clientHello: '5s' });
+  assert.deepEqual(web.timeouts, { header: '1m30s', keepAlive: '250ms', clientIdle: '1m', idle: '10m', clientHello: '5s', handshake: '10s' });
   assert.equal((web.limits as Record<string, unknown>).maxBodyBytes, '1536b');
   assert.equal((web.limits as Record<string, unknown>).maxHeaderBytes, '16kb');
   const route = (web.routes as Array<Record<string, unknown>>)[0]!;
