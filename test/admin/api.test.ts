@@ -54,7 +54,7 @@ describe('admin API', () => {
     assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
     const [api] = res.body.services;
     assert.equal(api.name, 'api');
-    assert.equal(api.algorithm, 'round-robin');
+    assert.equal(api.algorithm, 'weighted-round-robin');
     assert.equal(api.drainTimeoutMs, 2000);
     assert.deepEqual(api.removing, []);
     const [first, second] = api.backends;
