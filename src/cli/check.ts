@@ -1,6 +1,7 @@
 // `fulcrum check -c FILE`: validate a configuration and exit 0/1, like `nginx -t`.
 import { loadConfigFile } from '../config/load.js';
 import { formatConfigError } from '../config/errors.js';
+import { checkWarnings } from './check-warnings.js';
 
 export interface CheckOutput {
   out: (line: string) => void;
@@ -9,7 +10,7 @@ export interface CheckOutput {
 
 const consoleOutput: CheckOutput = { out: (line) => console.log(line), err: (line) => console.error(line) };
 
-/** Prints the verdict and returns the exit code: 0 when the file is valid, 1 otherwise. */
+/** Prints the verdict (and any warnings) and returns the exit code: 0 when the file is valid, 1 otherwise. */
 export async function checkCommand(path: string, output: CheckOutput = consoleOutput): Promise<number> {
   const result = await loadConfigFile(path);
   if (!result.ok) {
@@ -19,6 +20,8 @@ export async function checkCommand(path: string, output: CheckOutput = consoleOu
     return 1;
   }
   const { listeners, services } = result.config;
+  // warnings do not fail the check: the file is valid, it may just not do what it seems to
+  for (const warning of await checkWarnings(result.config, path)) output.err(warning);
   output.out(`${path}: ok (${plural(listeners.length, 'listener')}, ${plural(services.size, 'service')})`);
   return 0;
 }
