@@ -42,6 +42,7 @@ export const tlsMatchSchema = z
   .transform(withoutUnused);
 
 export const httpRouteSchema = z.strictObject({
+  name: name.optional(), // none: known by its index; unique in the listener (metrics' route label, access log)
   match: httpMatchSchema.default({}), // none: the default route, matches everything
   middlewares: z.array(name).default([]), // applied in order (semantic.ts checks the names)
   service: name,
@@ -49,6 +50,7 @@ export const httpRouteSchema = z.strictObject({
 
 export const tlsRouteSchema = z
   .strictObject({
+    name: name.optional(), // none: known by its index; unique in the listener
     match: tlsMatchSchema.default({}), // none: matches every ClientHello
     service: name,
     middlewares: ignored(z.array(name)), // always accepted, never applied: the bytes pass through

@@ -6,9 +6,10 @@ import { upstreamProtocolSchema } from './http2-schema.js';
 import { healthCheckSchema, panicThresholdSchema, passiveHealthSchema, slowStartSchema } from './health-schema.js';
 import { circuitBreakerSchema, stickySchema } from './l7-schema.js';
 import { proxyProtocolSchema, serviceTlsSchema } from './transport-schema.js';
-import { count, duration, hashKey, hostPort } from './values.js';
+import { count, duration, hashKey, hostPort, name } from './values.js';
 
 export const backendSchema = z.strictObject({
+  name: name.optional(), // none: known by its address; unique in the service (metrics, admin API, dashboard, access log)
   address: hostPort,
   weight: count(1), // 1; 0 = drain (no new requests)
   maxConnections: count(0), // 0 = unlimited
