@@ -110,7 +110,7 @@ describe('admin API', () => {
       [{}, /address: required/],
       [{ address: 'nowhere' }, /address: expected host:port/],
       [{ address: '127.0.0.1:9', weight: -1 }, /weight: expected a whole number ≥ 0, got -1/],
-      [{ address: '127.0.0.1:9', wieght: 2 }, /unknown field 'wieght'; expected 'address', 'weight', 'maxConnections'/],
+      [{ address: '127.0.0.1:9', wieght: 2 }, /unknown field 'wieght'; expected 'name', 'address', 'weight', 'maxConnections'/],
     ];
     for (const [body, message] of cases) {
       const res = await call('POST', '/services/api/backends', body);
