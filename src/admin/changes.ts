@@ -1,6 +1,7 @@
 // Runtime changes to a service's backends: recorded in the overlay (so reloads keep them), then
 // applied to the running service. Usable by embedders as well as by the admin API.
 import { formatHostPort, parseHostPort } from '../config/net.js';
+import { NAME_PATTERN } from '../config/values.js';
 import type { BackendConfig } from '../config/types.js';
 import type { Fulcrum } from '../fulcrum.js';
 import type { Backend } from '../pool/backend.js';
@@ -9,6 +10,8 @@ import { AdminError } from './json.js';
 
 export interface NewBackend {
   address: string;
+  /** unique in the service; the letters, digits, "-", "_" and "." of config names */
+  name?: string;
   weight?: number;
   maxConnections?: number;
 }
@@ -34,10 +37,15 @@ export function canonicalAddress(address: string): string {
   return formatHostPort(parsed.value);
 }
 
-export function findBackend(service: Service, address: string): Backend {
-  const id = canonicalAddress(address);
+/** `ref` is a backend's name or its address (a name never holds ':', an address always does). */
+export function findBackend(service: Service, ref: string): Backend {
+  const named = service.backends.find((b) => b.name === ref);
+  if (named !== undefined) return named;
+  const known = service.backends.map((b) => (b.name === undefined ? b.id : `${b.name} (${b.id})`)).join(', ') || 'none';
+  if (NAME_PATTERN.test(ref)) throw new AdminError(404, `service '${service.name}' has no backend named '${ref}'; backends: ${known}`);
+  const id = canonicalAddress(ref);
   const backend = service.backends.find((b) => b.id === id);
-  if (backend === undefined) throw new AdminError(404, `service '${service.name}' has no backend ${id}; backends: ${service.backends.map((b) => b.id).join(', ') || 'none'}`);
+  if (backend === undefined) throw new AdminError(404, `service '${service.name}' has no backend ${id}; backends: ${known}`);
   return backend;
 }
 
@@ -49,7 +57,10 @@ export function addBackend(fulcrum: Fulcrum, serviceName: string, spec: NewBacke
   if (parsed.value.port === 0) throw new AdminError(400, 'address: expected a port 1..65535, got 0');
   const id = formatHostPort(parsed.value);
   if (service.backends.some((b) => b.id === id)) throw new AdminError(409, `service '${serviceName}' already has backend ${id}`);
+  const name = backendName(spec.name);
+  if (name !== undefined && service.backends.some((b) => b.name === name)) throw new AdminError(409, `service '${serviceName}' already has a backend named '${name}'`);
   const config: BackendConfig = {
+    ...(name !== undefined && { name }),
     address: parsed.value,
     weight: spec.weight === undefined ? 1 : wholeNumber('weight', spec.weight),
     maxConnections: spec.maxConnections === undefined ? 0 : wholeNumber('maxConnections', spec.maxConnections),
@@ -83,6 +94,14 @@ export function removeBackend(fulcrum: Fulcrum, serviceName: string, address: st
   fulcrum.overlay.removeBackend(serviceName, backend.id);
   fulcrum.applyRuntimeChanges();
   return backend;
+}
+
+function backendName(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !NAME_PATTERN.test(value)) {
+    throw new AdminError(400, `name: expected a name of letters, digits, "-", "_" or "." (starting with a letter or digit), got ${JSON.stringify(value)}`);
+  }
+  return value;
 }
 
 function wholeNumber(field: string, value: unknown): number {

@@ -50,9 +50,9 @@ const routes: Route[] = [
       POST: async ({ fulcrum }, p, req) => {
         const service = findService(fulcrum, p.service!);
         const body = await readJsonObject(req);
-        onlyFields(body, ['address', 'weight', 'maxConnections']);
+        onlyFields(body, ['name', 'address', 'weight', 'maxConnections']);
         if (body.address === undefined) throw new AdminError(400, `address: required, e.g. {"address": "10.0.0.5:8080", "weight": 1}`);
-        const backend = addBackend(fulcrum, service.name, body as { address: string; weight?: number; maxConnections?: number });
+        const backend = addBackend(fulcrum, service.name, body as { name?: string; address: string; weight?: number; maxConnections?: number });
         return [201, backendView(backend, fulcrum.drains)];
       },
     },
@@ -108,10 +108,10 @@ const ENDPOINTS = [
   'GET    /api/v1/services',
   'GET    /api/v1/services/{service}',
   'GET    /api/v1/services/{service}/backends',
-  'POST   /api/v1/services/{service}/backends          {"address": "host:port", "weight": 1, "maxConnections": 0}',
-  'GET    /api/v1/services/{service}/backends/{address}',
-  'PATCH  /api/v1/services/{service}/backends/{address} {"weight": 3} | {"drain": true}',
-  'DELETE /api/v1/services/{service}/backends/{address}',
+  'POST   /api/v1/services/{service}/backends          {"name": "alpha", "address": "host:port", "weight": 1, "maxConnections": 0}',
+  'GET    /api/v1/services/{service}/backends/{backend}',
+  'PATCH  /api/v1/services/{service}/backends/{backend} {"weight": 3} | {"drain": true}',
+  'DELETE /api/v1/services/{service}/backends/{backend}',
   'POST   /api/v1/reload',
   'GET    /api/v1/runtime-changes',
   'GET    /api/v1/config                               the running config, every default filled in (the token redacted)',

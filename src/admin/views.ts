@@ -27,6 +27,7 @@ export function serviceView(fulcrum: Fulcrum, service: Service): object {
 export function backendView(backend: Backend, drains: Drains, drain: Drain | undefined = drains.get(backend)): object {
   const health = backend as Backend & HealthFields;
   return {
+    name: backend.name ?? null,
     address: backend.id,
     weight: backend.weight,
     effectiveWeight: backend.effectiveWeight(),

@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import { loadConfigFile } from '../config/load.js';
 import { formatConfigError } from '../config/errors.js';
 import { printableConfig } from '../config/print.js';
+import { checkWarnings } from './check-warnings.js';
 
 export interface CheckOutput {
   out: (line: string) => void;
@@ -17,7 +18,7 @@ export interface CheckOptions {
 
 const consoleOutput: CheckOutput = { out: (line) => console.log(line), err: (line) => console.error(line) };
 
-/** Prints the verdict and returns the exit code: 0 when the file is valid, 1 otherwise. */
+/** Prints the verdict (and any warnings) and returns the exit code: 0 when the file is valid, 1 otherwise. */
 export async function checkCommand(path: string, output: CheckOutput = consoleOutput, options: CheckOptions = {}): Promise<number> {
   const result = await loadConfigFile(path);
   if (!result.ok) {
@@ -27,6 +28,8 @@ export async function checkCommand(path: string, output: CheckOutput = consoleOu
     return 1;
   }
   const { listeners, services } = result.config;
+  // warnings do not fail the check: the file is valid, it may just not do what it seems to
+  for (const warning of await checkWarnings(result.config, path)) output.err(warning);
   const verdict = `${path}: ok (${plural(listeners.length, 'listener')}, ${plural(services.size, 'service')})`;
   if (options.print === true) {
     output.out(`# the effective configuration of ${path}: every default filled in, the admin token redacted`);

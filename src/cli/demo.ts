@@ -17,10 +17,9 @@ listeners:
     routes:
       - service: demo
 services:
-  demo:
-    algorithm: round-robin
+  demo:                   # no algorithm: weighted round robin, in turn at equal weights; honours slow start
     backends:
-${backends.map((b) => `      - { address: 127.0.0.1:${b.port} }`).join('\n')}
+${backends.map((b) => `      - { name: ${b.name}, address: 127.0.0.1:${b.port} }`).join('\n')}
     healthCheck: { type: http, path: /healthz, interval: 1s, timeout: 500ms, healthyThreshold: 2, unhealthyThreshold: 2 }
     passiveHealth: { maxFails: 3, failTimeout: 10s }
     slowStart: 10s

@@ -23,6 +23,10 @@ export const ALGORITHMS = [
   'resource',
 ] as const;
 export type AlgorithmName = (typeof ALGORITHMS)[number];
+/** A service without `algorithm`: smooth weighted round robin, as nginx and HAProxy weight by default (equal weights: plain rotation). */
+export const DEFAULT_ALGORITHM: AlgorithmName = 'weighted-round-robin';
+/** The algorithms that never read `weight` (docs/algorithms.md): `fulcrum check` warns when weights differ under them. */
+export const WEIGHT_BLIND_ALGORITHMS: readonly AlgorithmName[] = ['round-robin'];
 
 /** What a service's `hashKey` may be; NAME is a header, cookie or query parameter name. */
 export const HASH_KEYS = ['client-ip', 'header:NAME', 'cookie:NAME', 'query:NAME', 'path'] as const;

@@ -57,6 +57,7 @@ export const routeLimitsSchema = z
   .transform(withoutUnused);
 
 export const httpRouteSchema = z.strictObject({
+  name: name.optional(), // none: known by its index; unique in the listener (metrics' route label, access log)
   match: httpMatchSchema.default({}), // none: the default route, matches everything
   middlewares: z.array(name).default([]), // applied in order (semantic.ts checks the names)
   service: name,
@@ -66,6 +67,7 @@ export const httpRouteSchema = z.strictObject({
 
 export const tlsRouteSchema = z
   .strictObject({
+    name: name.optional(), // none: known by its index; unique in the listener
     match: tlsMatchSchema.default({}), // none: matches every ClientHello
     service: name,
     middlewares: ignored(z.array(name)), // always accepted, never applied: the bytes pass through

@@ -1,5 +1,5 @@
 // Checks that need more than one field: references between listeners, routes, services and
-// middlewares, and names or addresses used twice. (What each kind of listener takes and needs is in
+// middlewares, and names (listeners, routes, backends) or addresses used twice. (What each kind of listener takes and needs is in
 // listener-schema.ts.) They read the raw document (not zod's output) so that they run, and report,
 // even when the schema found other errors.
 import type { ConfigIssue, PathSegment } from './issues.js';
@@ -76,8 +76,10 @@ function checkServiceReference(service: unknown, path: PathSegment[], services: 
 
 function checkRoutes(routes: unknown[], path: PathSegment[], names: { services: string[]; middlewares: string[] }, report: Report): void {
   let catchAll: number | undefined;
+  const seenNames = new Map<string, number>();
   routes.forEach((route, j) => {
     if (!isRecord(route)) return;
+    checkUniqueName(route.name, seenNames, j, [...path, j, 'name'], 'route', 'routes', report);
     if (catchAll !== undefined) {
       report([...path, j], `unreachable: routes[${catchAll}] has no match and takes every request; the default route must be last`);
     } else if (route.match === undefined || (isRecord(route.match) && Object.keys(route.match).length === 0)) {
@@ -94,8 +96,11 @@ function checkRoutes(routes: unknown[], path: PathSegment[], names: { services: 
 
 function checkBackends(backends: unknown[], path: PathSegment[], report: Report): void {
   const seen = new Map<string, number>();
+  const seenNames = new Map<string, number>();
   backends.forEach((backend, k) => {
-    if (!isRecord(backend) || typeof backend.address !== 'string') return;
+    if (!isRecord(backend)) return;
+    checkUniqueName(backend.name, seenNames, k, [...path, k, 'name'], 'backend', 'backends', report);
+    if (typeof backend.address !== 'string') return;
     const parsed = parseHostPort(backend.address);
     if (!parsed.ok) return;
     const canonical = formatHostPort(parsed.value);
@@ -103,4 +108,12 @@ function checkBackends(backends: unknown[], path: PathSegment[], report: Report)
     if (first !== undefined) report([...path, k, 'address'], `duplicate backend ${canonical} (also backends[${first}])`);
     else seen.set(canonical, k);
   });
+}
+
+/** Route names are unique in their listener, backend names in their service: they label metrics and address admin calls. */
+function checkUniqueName(name: unknown, seen: Map<string, number>, index: number, path: PathSegment[], what: string, list: string, report: Report): void {
+  if (typeof name !== 'string') return;
+  const first = seen.get(name);
+  if (first !== undefined) report(path, `duplicate ${what} name '${name}' (also ${list}[${first}])`);
+  else seen.set(name, index);
 }

@@ -1,14 +1,15 @@
 // A service as written: its backends, how one is chosen, how requests to them are timed, retried
 // and pooled, and (in the files named below) its TLS, health, stickiness and circuit breaker.
 import { z } from 'zod';
-import { ALGORITHMS, RETRY_CONDITIONS } from './enums.js';
+import { ALGORITHMS, DEFAULT_ALGORITHM, RETRY_CONDITIONS } from './enums.js';
 import { upstreamProtocolSchema } from './http2-schema.js';
 import { healthCheckSchema, panicThresholdSchema, passiveHealthSchema, slowStartSchema } from './health-schema.js';
 import { circuitBreakerSchema, stickySchema } from './l7-schema.js';
 import { proxyProtocolSchema, serviceTlsSchema } from './transport-schema.js';
-import { count, duration, hashKey, hostPort } from './values.js';
+import { count, duration, hashKey, hostPort, name } from './values.js';
 
 export const backendSchema = z.strictObject({
+  name: name.optional(), // none: known by its address; unique in the service (metrics, admin API, dashboard, access log)
   address: hostPort,
   weight: count(1), // 1; 0 = drain (no new requests)
   maxConnections: count(0), // 0 = unlimited
@@ -32,7 +33,7 @@ export const keepAliveSchema = z.strictObject({
 });
 
 export const serviceSchema = z.strictObject({
-  algorithm: z.enum(ALGORITHMS).default('round-robin'), // round-robin
+  algorithm: z.enum(ALGORITHMS).default(DEFAULT_ALGORITHM), // weighted-round-robin: honours weight, slow start and admin re-weights
   hashKey: hashKey.default('client-ip'), // client-ip: for ip-hash, consistent-hash, maglev
   // 0 = unbounded; e.g. 150 caps a backend at 1.5 x the average in-flight (bounded-load hashing)
   hashBalanceFactor: z

@@ -118,13 +118,15 @@ function buildState(
   const router = new Router<RouteTarget>(config.routes, (route) => {
     const service = services.get(route.service);
     if (!service) throw new Error(`listener ${config.name}: unknown service '${route.service}'`);
-    const routeId = String(index++);
+    const position = index++;
+    // the route's name when it has one, else its index: the `route` label of its metrics and log lines
+    const routeId = route.name ?? String(position);
     const stats = observers.stats.route(config.name, routeId, route.service);
     let middlewares: CompiledChain | null;
     try {
       middlewares = compileChain(route.chain, { store, routeId: config.name + '/' + routeId, stats });
     } catch (error) {
-      throw new Error(`listener ${config.name}, routes[${routeId}]: ${(error as Error).message}`);
+      throw new Error(`listener ${config.name}, routes[${position}]: ${(error as Error).message}`);
     }
     // normalize resolved them; a config built by hand gets them here
     const settings = route.settings ?? resolveRouteSettings(route, service.config.timeouts, config.limits);

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Backend } from '../pool/backend.js';
 import type { Service } from '../pool/service.js';
 import { DURATION_BUCKETS, type RequestCounters, type TrafficStatsRegistry } from './traffic-stats.js';
 
@@ -48,7 +49,7 @@ export async function renderPrometheus(stats: TrafficStatsRegistry, services: It
   for (const route of stats.routes.values()) {
     const routeLabels = `listener="${escapeLabel(route.listener)}",route="${escapeLabel(route.route)}",service="${escapeLabel(route.service)}"`;
     for (const counters of route.byBackend.values()) {
-      const labels = `${routeLabels},backend="${escapeLabel(counters.backend?.id ?? '')}"`;
+      const labels = `${routeLabels},${backendLabels(counters.backend)}`;
       for (let c = 0; c < CLASSES.length; c++) {
         if (counters.byClass[c]! > 0) requests.sample(`${labels},code="${CLASSES[c]}"`, counters.byClass[c]!);
       }
@@ -88,7 +89,7 @@ export async function renderPrometheus(stats: TrafficStatsRegistry, services: It
   for (const service of services) {
     breakers.sample(service);
     for (const backend of service.backends) {
-      const labels = `service="${escapeLabel(service.name)}",backend="${escapeLabel(backend.id)}"`;
+      const labels = `service="${escapeLabel(service.name)}",${backendLabels(backend)}`;
       up.sample(labels, backend.healthy && !backend.ejected ? 1 : 0);
       weight.sample(labels, backend.weight);
       effective.sample(labels, backend.effectiveWeight());
@@ -133,6 +134,11 @@ function renderHistogram(family: Family, labels: string, counters: RequestCounte
   family.sample(`${labels},le="+Inf"`, cumulative, '_bucket');
   family.sample(labels, counters.durationSum, '_sum');
   family.sample(labels, cumulative, '_count');
+}
+
+/** A backend is labelled by its address, and by its config `name` ("" when it has none, or when Fulcrum answered itself). */
+function backendLabels(backend: Backend | null): string {
+  return `backend="${escapeLabel(backend?.id ?? '')}",name="${escapeLabel(backend?.name ?? '')}"`;
 }
 
 function escapeLabel(value: string): string {

@@ -45,6 +45,7 @@ export class RouteStats {
 
   constructor(
     readonly listener: string,
+    /** the route's `name` when it has one, else its index in the listener's routes ("0", "1", ...) */
     readonly route: string,
     readonly service: string,
   ) {}

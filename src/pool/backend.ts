@@ -18,6 +18,8 @@ export class Backend {
   readonly id: string;
   readonly host: string;
   readonly port: number;
+  /** the config's `name` (unique inside a service), or undefined: then it is known by `id` alone; a reload may change it */
+  name: string | undefined;
   /** moved by every change of availability below; shared by the backends of one Service */
   readonly availabilityEpoch: AvailabilityEpoch;
   /** configured weight; 0 means drain */
@@ -118,6 +120,7 @@ export class Backend {
     this.host = config.address.host;
     this.port = config.address.port;
     this.id = formatHostPort(config.address);
+    this.name = config.name;
     this.weight = config.weight;
     this.maxConnections = config.maxConnections;
   }

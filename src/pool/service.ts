@@ -72,6 +72,7 @@ export class Service {
       const kept = previous.get(formatHostPort(backendConfig.address));
       if (kept) {
         kept.weight = backendConfig.weight;
+        kept.name = backendConfig.name;
         kept.maxConnections = backendConfig.maxConnections;
         kept.connections?.applyKeepAlive(config.keepAlive);
         next.push(kept);

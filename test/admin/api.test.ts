@@ -54,7 +54,7 @@ describe('admin API', () => {
     assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
     const [api] = res.body.services;
     assert.equal(api.name, 'api');
-    assert.equal(api.algorithm, 'round-robin');
+    assert.equal(api.algorithm, 'weighted-round-robin');
     assert.equal(api.drainTimeoutMs, 2000);
     assert.deepEqual(api.removing, []);
     const [first, second] = api.backends;
@@ -110,7 +110,7 @@ describe('admin API', () => {
       [{}, /address: required/],
       [{ address: 'nowhere' }, /address: expected host:port/],
       [{ address: '127.0.0.1:9', weight: -1 }, /weight: expected a whole number ≥ 0, got -1/],
-      [{ address: '127.0.0.1:9', wieght: 2 }, /unknown field 'wieght'; expected 'address', 'weight', 'maxConnections'/],
+      [{ address: '127.0.0.1:9', wieght: 2 }, /unknown field 'wieght'; expected 'name', 'address', 'weight', 'maxConnections'/],
     ];
     for (const [body, message] of cases) {
       const res = await call('POST', '/services/api/backends', body);

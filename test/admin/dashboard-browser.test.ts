@@ -111,8 +111,11 @@ describe('dashboard in a browser', { skip, timeout: 120_000 }, () => {
     );
     await page.waitForFunction(() => Number(document.body.dataset.updates) >= 3, undefined, { timeout: 10_000 });
     assert.match((await page.textContent('#status')) ?? '', /^live/);
-    for (const address of addresses) {
+    for (const [name, address] of demo.backends) {
       const row = page.locator(`tr[data-backend="${address}"]`);
+      // listed by the name the demo's config gives it, the address beside it
+      assert.equal(await row.locator('.backend-name').textContent(), name);
+      assert.equal(await row.locator('td.address code').textContent(), address);
       assert.match((await row.locator('.badge').first().textContent()) ?? '', /healthy|unknown/);
       assert.match((await row.locator('[data-field="errors"]').textContent()) ?? '', /%$/);
     }
@@ -161,6 +164,7 @@ describe('dashboard in a browser', { skip, timeout: 120_000 }, () => {
     await alphaRow.locator('button.set-weight').click();
     await alphaRow.locator('[data-field="weight"]', { hasText: /^3/ }).waitFor({ timeout: 5000 });
     assert.equal((await adminCall(admin, 'GET', `/api/v1/services/demo/backends/${encodeURIComponent(alpha)}`)).body.weight, 3);
+    assert.equal((await adminCall(admin, 'GET', '/api/v1/services/demo/backends/alpha')).body.address, alpha); // the demo names its backends
 
     // let the charts show the drain for a few seconds, then the screenshot a user would see
     const updates = Number(await page.evaluate(() => document.body.dataset.updates));

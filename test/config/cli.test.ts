@@ -62,3 +62,38 @@ test('fulcrum check --print: the effective config as YAML on stdout, which check
   assert.equal(again.code, 0, again.stderr);
   assert.equal(again.stdout, `${file}: ok (1 listener, 2 services)\n`);
 });
+
+test('fulcrum check: different weights under round-robin are a warning naming file:line and the service, exit 0', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'fulcrum-check-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'weights.yaml');
+  const lines = [
+    'listeners:',
+    '  - { name: web, address: 127.0.0.1:0, routes: [ { service: api } ] }',
+    'services:',
+    '  api:',
+    '    algorithm: round-robin',
+    '    backends: [ { address: 127.0.0.1:9001, weight: 9 }, { address: 127.0.0.1:9002, weight: 1 } ]',
+    '  even:', // the same weights: nothing to warn about
+    '    algorithm: round-robin',
+    '    backends: [ { address: 127.0.0.1:9003, weight: 2 }, { address: 127.0.0.1:9004, weight: 2 }, { address: 127.0.0.1:9005, weight: 0 } ]',
+    '  weighted:', // the default reads weights
+    '    backends: [ { address: 127.0.0.1:9006, weight: 9 }, { address: 127.0.0.1:9007, weight: 1 } ]',
+    '  least:', // so does least-connections
+    '    algorithm: least-connections',
+    '    backends: [ { address: 127.0.0.1:9008, weight: 9 }, { address: 127.0.0.1:9009, weight: 1 } ]',
+    '',
+  ];
+  await writeFile(file, lines.join('\n'));
+  const { code, stdout, stderr } = await runCli('check', '-c', file);
+  assert.equal(code, 0);
+  assert.equal(stdout, `${file}: ok (1 listener, 4 services)\n`);
+  const warnings = stderr.trimEnd().split('\n');
+  assert.equal(warnings.length, 1, stderr);
+  assert.match(
+    warnings[0]!,
+    new RegExp(
+      `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:5:16 services\\.api\\.algorithm: warning: service 'api' has backends of different weights \\(9, 1\\) but round-robin ignores weights`,
+    ),
+  );
+});

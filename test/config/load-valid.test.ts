@@ -26,7 +26,7 @@ test('a minimal config gets every default', () => {
 
   assert.deepEqual(config.services.get('api'), {
     name: 'api',
-    algorithm: 'round-robin',
+    algorithm: 'weighted-round-robin', // the default honours weights (as nginx and HAProxy)
     hashKey: 'client-ip',
     hashBalanceFactor: 0,
     choices: 2,

@@ -43,6 +43,8 @@ class BackendRow {
   private readonly badges = el('div', { className: 'badges' });
   private readonly weightInput = el('input', { type: 'number', min: '0', step: '1', className: 'weight-input', title: 'new weight (0 drains)' });
   private readonly drainButton = el('button', { type: 'button', className: 'drain' });
+  /** the config's name, shown first; the address stays beside it */
+  private readonly nameLabel = el('strong', { className: 'backend-name' });
   private view: BackendView | null = null;
 
   constructor(
@@ -52,7 +54,7 @@ class BackendRow {
   ) {
     this.tr = el('tr');
     this.tr.dataset.backend = address;
-    const name = el('td', { className: 'address' }, el('code', { textContent: address }));
+    const name = el('td', { className: 'address' }, this.nameLabel, el('code', { textContent: address }));
     this.tr.append(name);
     for (const key of ['health', 'weight', 'active', 'inflight', 'rps', 'errors', 'p50', 'p95', 'p99']) {
       const td = el('td', { className: key === 'health' ? 'health' : 'num' });
@@ -73,8 +75,16 @@ class BackendRow {
     this.tr.append(actions);
   }
 
+  /** how messages name it: by name when it has one */
+  private get label(): string {
+    return this.view?.name ?? this.address;
+  }
+
   update(view: BackendView): void {
     this.view = view;
+    this.tr.dataset.name = view.name ?? '';
+    this.nameLabel.textContent = view.name ?? '';
+    this.nameLabel.hidden = view.name === null;
     const live = view.live;
     this.badges.replaceChildren(...badges(view, this.removing));
     this.tr.classList.toggle('out', view.draining || !view.available || this.removing);
@@ -99,7 +109,7 @@ class BackendRow {
   private async toggleDrain(): Promise<void> {
     if (this.view === null) return;
     const drain = !this.view.draining;
-    await this.act({ drain }, drain ? `${this.address} draining` : `${this.address} back in rotation`);
+    await this.act({ drain }, drain ? `${this.label} draining` : `${this.label} back in rotation`);
   }
 
   private async changeWeight(): Promise<void> {
@@ -107,7 +117,7 @@ class BackendRow {
     if (!Number.isInteger(value) || value < 0) return toast('weight: a whole number ≥ 0', 'error');
     delete this.weightInput.dataset.dirty;
     this.weightInput.blur();
-    await this.act({ weight: value }, `${this.address} weight ${value}`);
+    await this.act({ weight: value }, `${this.label} weight ${value}`);
   }
 
   private async act(change: { weight?: number; drain?: boolean }, done: string): Promise<void> {
@@ -118,7 +128,7 @@ class BackendRow {
       toast(done);
     } catch (error) {
       if (error instanceof Unauthorized) askToken('The admin API wants a token for this change.');
-      else toast(`${this.address}: ${(error as Error).message}`, 'error');
+      else toast(`${this.label}: ${(error as Error).message}`, 'error');
     } finally {
       this.tr.classList.remove('busy');
     }
@@ -204,7 +214,7 @@ class ServiceCard {
         this.rows.delete(key);
       }
     }
-    this.charts.update(service.series);
+    this.charts.update(service.series, new Map(service.backends.map((b) => [b.address, b.name ?? b.address])));
   }
 
   destroy(): void {

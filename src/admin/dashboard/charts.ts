@@ -57,13 +57,14 @@ export class ServiceCharts {
     this.observer.observe(latencyBox);
   }
 
-  update(series: ServiceSeries): void {
+  /** `labels`: address → what the legend calls the backend (its name when it has one) */
+  update(series: ServiceSeries, labels: ReadonlyMap<string, string> = new Map()): void {
     const addresses = Object.keys(series.backends);
-    const key = addresses.join(',');
+    const key = addresses.map((a) => `${a}=${labels.get(a) ?? a}`).join(',');
     if (this.rate === null || key !== this.backendsKey) {
       this.rate?.destroy();
       const options = baseOptions('Requests per second', this.width(this.rateBox), '', 52);
-      options.series.push(line('total', '#334155', 2.5), ...addresses.map((a, i) => line(a, PALETTE[i % PALETTE.length]!)));
+      options.series.push(line('total', '#334155', 2.5), ...addresses.map((a, i) => line(labels.get(a) ?? a, PALETTE[i % PALETTE.length]!)));
       this.rate = new uPlot(options, [[]], this.rateBox);
       this.backendsKey = key;
     }

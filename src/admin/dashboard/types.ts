@@ -10,6 +10,8 @@ export interface LiveNumbers {
 }
 
 export interface BackendView {
+  /** the config's name, or null */
+  name: string | null;
   address: string;
   weight: number;
   effectiveWeight: number;
