@@ -47,6 +47,10 @@ export class Attempt implements ResendFacts {
   readonly startedAt = performance.now();
   /** ms from the start to the response head (-1 until then): what load-aware algorithms learn */
   latencyMs = -1;
+  /** ms the last new upstream connection took to open (-1: none opened, a pooled one was used) */
+  connectMs = -1;
+  /** when the new connection in progress began opening (-1: none) */
+  private connectStart = -1;
   /** the backend's response status, 0 until a response head arrived */
   status = 0;
   // ResendFacts: kept up to date by the protocol
@@ -99,6 +103,7 @@ export class Attempt implements ResendFacts {
 
   /** The attempt waits for a new upstream connection: it counts as pending in the breaker. */
   connectionPending(): void {
+    this.connectStart = performance.now();
     if (this.breaker === null || this.connecting) return;
     this.connecting = true;
     this.breaker.pending++;
@@ -106,6 +111,10 @@ export class Attempt implements ResendFacts {
 
   /** The attempt's upstream connection is open. */
   connectionOpened(): void {
+    if (this.connectStart >= 0) {
+      this.connectMs = performance.now() - this.connectStart;
+      this.connectStart = -1;
+    }
     if (!this.connecting) return;
     this.connecting = false;
     this.breaker!.pending--;
@@ -164,6 +173,7 @@ export class Attempt implements ResendFacts {
     const latency = this.latencyMs >= 0 ? this.latencyMs : performance.now() - this.startedAt;
     this.service.endOn(backend, outcome, latency, this.status);
     const breaker = this.breaker;
+    this.connectStart = -1; // a connection that never opened took no connect time
     if (breaker !== null) {
       this.breaker = null;
       this.connectionOpened();

@@ -30,7 +30,7 @@ export async function startCommand(configPath: string, options: StartOptions): P
     for (const error of result.errors) console.error(formatConfigError(error));
     throw new Error(`${configPath}: ${result.errors.length} error(s), not started`);
   }
-  const logger = createLogger(options.logLevel ?? result.config.log.level);
+  const logger = createLogger(options.logLevel ?? result.config.log.level, result.config.log.format);
   const fulcrum = await Fulcrum.start(result.config, { logger });
   const admin = new AdminServer(fulcrum, { reload: () => reload('admin') });
   const reload = (trigger: string) =>

@@ -82,5 +82,13 @@ export const ACCESS_LOG_FIELDS = [
   'requestId',
   'userAgent',
   'referer',
+  'query',
+  'reason',
+  'connectMs',
+  'responseMs',
+  'retries',
+  'tlsVersion',
+  'sni',
+  'clientCertSubject',
 ] as const;
 export type AccessLogField = (typeof ACCESS_LOG_FIELDS)[number];

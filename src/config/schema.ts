@@ -8,6 +8,7 @@ import { ACCESS_LOG_FIELDS, LOG_LEVELS } from './enums.js';
 import { listenerSchema } from './listener-schema.js';
 import { middlewareSchema } from './middleware-schema.js';
 import { serviceSchema } from './service-schema.js';
+import { parseLogFormat } from './log-format.js';
 import { hostPort, name } from './values.js';
 
 export const configSchema = z.strictObject({
@@ -24,19 +25,30 @@ export const configSchema = z.strictObject({
   log: z
     .strictObject({
       level: z.enum(LOG_LEVELS).default('info'), // info
+      format: z.enum(['pretty', 'json']).optional(), // process logs; none: pretty on a terminal, else json
       // access log: off unless given; destination stdout | stderr | a file path (appended)
       access: z
         .strictObject({
           destination: z.string().min(1).default('stdout'),
-          fields: z
-            .array(z.enum(ACCESS_LOG_FIELDS))
-            .min(1)
-            .default([...ACCESS_LOG_FIELDS]), // all
+          // json (one object a line, with `fields`) or a text line with $variables (log-format.ts)
+          format: z.string().min(1).default('json').superRefine(checkAccessFormat),
+          fields: z.array(z.enum(ACCESS_LOG_FIELDS)).min(1).optional(), // json only; none: all
         })
+        .superRefine((access, ctx) => {
+          if (access.format !== 'json' && access.fields !== undefined)
+            ctx.addIssue({ code: 'custom', path: ['fields'], message: 'fields apply to format: json; a text format names its $variables' });
+        })
+        .transform((access) => ({ ...access, fields: access.fields ?? [...ACCESS_LOG_FIELDS] }))
         .nullable()
         .default(null),
     })
     .prefault({}),
 });
+
+function checkAccessFormat(format: string, ctx: z.RefinementCtx): void {
+  if (format === 'json') return;
+  const parsed = parseLogFormat(format);
+  if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
+}
 
 export type ParsedConfig = z.output<typeof configSchema>;

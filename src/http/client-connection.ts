@@ -11,6 +11,7 @@ import { clientAddress, type Peer } from './forwarding.js';
 import type { ConnectionInfo } from '../net/connection-info.js';
 import type { HttpListenerState } from './listener-state.js';
 import type { Observers } from '../observe/observers.js';
+import { h1Protocol, recordRefusal } from '../observe/request-record.js';
 import type { RequestHead } from './h1/request-head.js';
 import type { ConnectionMiddlewareState } from './middleware/connection-state.js';
 import { runRequestPhases } from './middleware/run.js';
@@ -145,7 +146,7 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
     switch (this.state) {
       case State.Head:
         // a partial head is slowloris (408); an idle keep-alive connection just closes
-        if (this.pending !== null) this.refuse(408, true);
+        if (this.pending !== null) this.refuseHead(new HttpParseError(408, 'request head timeout'));
         else this.destroy();
         break;
       case State.Body:
@@ -306,21 +307,18 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
     this.pending = null;
     this.requests++;
     if (this.peer.sni !== '' && head.host !== this.peer.sni) {
-      this.answerWithoutRoute(head, rest, 421, '');
+      this.answerWithoutRoute(head, rest, clientIp, 421, '', 'host does not match the TLS server name');
       return;
     }
     const redirectPort = this.listener.redirectToHttpsPort;
     if (redirectPort !== 0) {
       // HTTP/1.0 without Host: no name to redirect to (the listener has none configured)
       if (head.host === '') return this.refuseHead(new HttpParseError(400, 'no Host to redirect to https'));
-      this.answerWithoutRoute(head, rest, 301, httpsLocation(head, redirectPort));
+      this.answerWithoutRoute(head, rest, clientIp, 301, httpsLocation(head, redirectPort), 'redirect to https');
       return;
     }
     if (route === undefined) {
-      this.state = head.hasBody ? State.Body : State.Waiting;
-      if (rest !== null) this.pending = rest;
-      this.refuse(404, head.hasBody || !head.keepAlive);
-      if (!head.hasBody && head.keepAlive) this.exchangeDone(true);
+      this.answerWithoutRoute(head, rest, clientIp, 404, '', 'no route');
       return;
     }
     this.deadline = 0;
@@ -358,7 +356,7 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
   }
 
   /** Answer without forwarding (421, the https redirect): like a 404, the connection survives a bodiless request. */
-  private answerWithoutRoute(head: RequestHead, rest: Buffer | null, status: number, extraHeaders: string): void {
+  private answerWithoutRoute(head: RequestHead, rest: Buffer | null, clientIp: string, status: number, extraHeaders: string, reason: string): void {
     this.state = head.hasBody ? State.Body : State.Waiting;
     if (rest !== null) this.pending = rest;
     const close = head.hasBody || !head.keepAlive;
@@ -368,6 +366,7 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
     } else {
       this.refuse(status, close, extraHeaders);
     }
+    recordRefusal(this.listener.observers, this.listener.stats, this, head, clientIp, h1Protocol(head.version), status, reason, this.exchangeBytesIn, this.exchangeBytesOut);
     if (!close) this.exchangeDone(true);
   }
 
@@ -377,9 +376,9 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
   }
 
   private refuseHead(error: HttpParseError): void {
-    this.listener.stats.refused++;
     this.listener.onRefusal?.(error, this.peer.ip);
     this.refuse(error.status, true);
+    recordRefusal(this.listener.observers, this.listener.stats, this, null, this.peer.ip, 'HTTP/1.1', error.status, error.reason, this.exchangeBytesIn, this.exchangeBytesOut);
   }
 }
 

@@ -373,6 +373,8 @@ export class Exchange implements AttemptHandler, H1UpstreamOwner {
       performance.now() - this.attempt.startedAt,
       client.exchangeBytesIn,
       client.exchangeBytesOut,
+      client,
+      this.attempt,
     );
   }
 

@@ -40,7 +40,7 @@ describe('/metrics and the access log', () => {
           backends: [ { address: ${backend.address}, weight: 0 } ]
       log:
         level: silent
-        access: { destination: ${logFile}, fields: [listener, route, service, backend, method, path, status, bytesOut, requestId] }
+        access: { destination: ${logFile}, fields: [listener, route, service, backend, method, path, query, status, bytesOut, requestId] }
     `);
     ({ admin, url: adminUrl } = await startAdmin(fulcrum));
     base = fulcrum.url('web');
@@ -93,14 +93,15 @@ describe('/metrics and the access log', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    const line = lines.find((l) => l.path === '/api/logged?x=1');
+    const line = lines.find((l) => l.path === '/api/logged');
     assert.deepEqual(line, {
       listener: 'web',
       route: '0',
       service: 'app',
       backend: backend.address,
       method: 'GET',
-      path: '/api/logged?x=1',
+      path: '/api/logged',
+      query: 'x=1',
       status: 200,
       bytesOut: line.bytesOut,
       requestId: 'abc-123',

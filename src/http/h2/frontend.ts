@@ -4,6 +4,8 @@ import type net from 'node:net';
 import type tls from 'node:tls';
 import type { ListenerHttp2Config } from '../../config/types.js';
 import type { Observers } from '../../observe/observers.js';
+import { recordRefusal } from '../../observe/request-record.js';
+import type { RequestHead } from '../h1/request-head.js';
 import { clientAddress, type Peer } from '../forwarding.js';
 import type { ConnectionInfo } from '../../net/connection-info.js';
 import type { HttpListenerState } from '../listener-state.js';
@@ -149,25 +151,32 @@ class ClientSession implements StreamOwner {
       head = requestHeadFromH2(raw, state.config.limits, this.frontend.limits.maxHeaderListSize);
     } catch (error) {
       if (!(error instanceof H2RequestError)) throw error;
-      state.stats.refused++;
       if (error.status === 0) this.reset(stream, NGHTTP2_PROTOCOL_ERROR);
       else respondError(stream, error.status);
+      recordRefusal(state.observers, state.stats, this, null, this.peer.ip, 'HTTP/2', error.status, error.message, 0, 0);
       return;
     }
     const peer = this.peer;
     const clientIp = peer.trusted ? clientAddress(head, peer, state.trusted) : peer.ip;
-    if (peer.sni !== '' && head.host !== peer.sni) return respondError(stream, 421);
+    if (peer.sni !== '' && head.host !== peer.sni) return this.answerWithoutRoute(stream, head, clientIp, 421, 'host does not match the TLS server name');
     if (state.redirectToHttpsPort !== 0) {
       if (head.host === '') return respondError(stream, 400); // no :authority nor host to redirect to
       const host = head.host.includes(':') && !head.host.startsWith('[') ? `[${head.host}]` : head.host;
       const port = state.redirectToHttpsPort;
-      return respondError(stream, 301, { location: 'https://' + host + (port === 443 ? '' : ':' + port) + head.target });
+      return this.answerWithoutRoute(stream, head, clientIp, 301, 'redirect to https', { location: 'https://' + host + (port === 443 ? '' : ':' + port) + head.target });
     }
     const route = state.router.match(head, clientIp);
-    if (route === undefined) return respondError(stream, 404);
+    if (route === undefined) return this.answerWithoutRoute(stream, head, clientIp, 404, 'no route');
     if (route.target.service.config.protocol === 'h2') new H2ToH2Exchange(stream, head, route.target, clientIp, this).begin();
     else new H2ToH1Exchange(stream, head, route.target, clientIp, this).begin(route.target.settings.maxBodyBytes);
   };
+
+  /** Fulcrum's own answer before any route (421, the https redirect, 404), in the access log. */
+  private answerWithoutRoute(stream: http2.ServerHttp2Stream, head: RequestHead, clientIp: string, status: number, reason: string, extra?: http2.OutgoingHttpHeaders): void {
+    respondError(stream, status, extra);
+    const state = this.frontend.listenerState();
+    recordRefusal(state.observers, state.stats, this, head, clientIp, 'HTTP/2', status, reason, 0, 0);
+  }
 
   /** Counts resets sent by the client; too many in the window is the rapid-reset attack (CVE-2023-44487). */
   private streamClosed(stream: http2.ServerHttp2Stream): void {

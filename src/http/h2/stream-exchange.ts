@@ -142,7 +142,20 @@ export abstract class StreamExchange implements AttemptHandler {
     if (this.recorded) return;
     this.recorded = true;
     const durationMs = performance.now() - this.attempt.startedAt;
-    recordRequest(this.owner.observers, this.route.stats, this.attempt.servedBy, this.head, this.clientIp, 'HTTP/2', status, durationMs, this.bytesIn, this.bytesOut);
+    recordRequest(
+      this.owner.observers,
+      this.route.stats,
+      this.attempt.servedBy,
+      this.head,
+      this.clientIp,
+      'HTTP/2',
+      status,
+      durationMs,
+      this.bytesIn,
+      this.bytesOut,
+      this.owner,
+      this.attempt,
+    );
   }
 
   /** Answer with an error of our own, or reset the stream when a response has already begun. */

@@ -56,7 +56,7 @@ export function localHead(run: ChainRun, status: number, fields: FieldList, clos
 export function recordLocal(run: ChainRun, status: number): void {
   const client = run.client;
   const durationMs = performance.now() - run.startedAt;
-  recordRequest(client.observers, run.chain.stats, null, run.head, run.clientIp, h1Protocol(run.head.version), status, durationMs, client.exchangeBytesIn, client.exchangeBytesOut);
+  recordRequest(client.observers, run.chain.stats, null, run.head, run.clientIp, h1Protocol(run.head.version), status, durationMs, client.exchangeBytesIn, client.exchangeBytesOut, client);
 }
 
 /** A plain-text answer. */
