@@ -159,7 +159,7 @@ describe('json format, every field', () => {
 
 test('text format: the configured $variables, - for what is missing', async () => {
   const file = path.join(dir.dir, 'text.log');
-  const format = '$remote_addr - [$time] "$method $path$query_string $protocol" $status $bytes_out $duration_ms "$user_agent" $backend $retries ${sni}|$reason';
+  const format = '$remote_addr - [$time] "$method $path$query_string $protocol" $status $bytes_out $duration_ms "$user_agent" $backend $retries ' + '$' + '{sni}|$reason';
   const fulcrum = await startFulcrum(
     yaml`
       listeners:
