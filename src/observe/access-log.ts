@@ -16,6 +16,8 @@ export class AccessLog {
   private readonly isFile: boolean;
   /** settles when the file opened by the last reopen() is open */
   private reopening: Promise<void> = Promise.resolve();
+  /** whether the file is open (sonic-boom's flushSync throws while it is opening; the lines wait in its buffer) */
+  private open = true;
 
   constructor(config: AccessLogConfig) {
     const target = config.destination;
@@ -23,6 +25,7 @@ export class AccessLog {
     this.isFile = fd === undefined;
     this.destination = fd !== undefined ? pino.destination({ fd, sync: false }) : pino.destination({ dest: target, sync: false, mkdir: true });
     this.format = compileAccessFormat(config);
+    if (this.isFile) this.waitUntilOpen();
   }
 
   request(facts: RequestFacts): void {
@@ -31,11 +34,21 @@ export class AccessLog {
 
   /** Open the file again by its name (after logrotate moved it: SIGUSR1, SIGHUP); stdout/stderr are left alone. */
   reopen(): void {
+    if (!this.isFile || this.destination.reopen === undefined) return;
+    this.waitUntilOpen();
+    this.destination.reopen();
+  }
+
+  /** sonic-boom opens a file asynchronously and emits 'ready' once it is open (after a write in progress, if any). */
+  private waitUntilOpen(): void {
     const destination = this.destination as typeof this.destination & { once?: (event: 'ready', listener: () => void) => void };
-    if (!this.isFile || destination.reopen === undefined) return;
-    // sonic-boom emits 'ready' once the file at the path is open again (after a write in progress, if any)
-    this.reopening = new Promise((resolve) => destination.once?.('ready', resolve));
-    destination.reopen();
+    this.open = false;
+    this.reopening = new Promise((resolve) =>
+      destination.once?.('ready', () => {
+        this.open = true;
+        resolve();
+      }),
+    );
   }
 
   /** Settles once the file of the last reopen() is open (lines written meanwhile are buffered, not lost). */
@@ -45,6 +58,6 @@ export class AccessLog {
 
   /** Write what is buffered (on shutdown, and in tests). */
   flush(): void {
-    this.destination.flushSync?.();
+    if (this.open) this.destination.flushSync?.();
   }
 }
