@@ -13,9 +13,17 @@ import { renderPrometheus } from './observe/prometheus.js';
 import { Service } from './pool/service.js';
 import { MemoryStore } from './state/memory-store.js';
 import type { StateStore } from './state/state-store.js';
+import { builtInAlgorithms, type AlgorithmRegistry } from './balancing/registry.js';
+import type { ConfigExtensions } from './config/extensions.js';
+import type { CustomMiddlewares } from './http/middleware/custom.js';
+import type { MiddlewareFactory } from './http/middleware/custom-api.js';
 
 export interface StartOptions {
   logger?: Logger;
+  /** algorithms beyond the built-in ones, by the name a service's `algorithm` gives */
+  algorithms?: AlgorithmRegistry;
+  /** middleware factories for the `custom` kind, by the name it gives */
+  middlewares?: ReadonlyMap<string, MiddlewareFactory>;
 }
 
 /** What a reload did, or why it was refused (the running config then keeps serving). */
@@ -51,12 +59,22 @@ export class Fulcrum {
   /** reloads run one at a time */
   private reloading: Promise<unknown> = Promise.resolve();
 
+  /** every balancer of every service is built from here, so a registered algorithm survives reloads, admin changes and drains */
+  private readonly algorithms: AlgorithmRegistry;
+  private readonly custom: CustomMiddlewares;
+  /** the registered names a config is validated with (reloads included) */
+  readonly extensions: ConfigExtensions;
+
   private constructor(
     /** the config in effect: the file's, with the runtime changes on top */
     public config: FulcrumConfig,
     readonly logger: Logger,
+    options: StartOptions,
   ) {
     this.fileConfig = config;
+    this.algorithms = options.algorithms ?? builtInAlgorithms;
+    this.custom = { factories: options.middlewares ?? new Map(), logger };
+    this.extensions = { algorithms: this.algorithms.names(), middlewares: [...this.custom.factories.keys()] };
     this.observers = createObservers(config.log.access ? new AccessLog(config.log.access) : null, logger);
   }
 
@@ -71,7 +89,7 @@ export class Fulcrum {
   }
 
   static async start(config: FulcrumConfig, options: StartOptions = {}): Promise<Fulcrum> {
-    const fulcrum = new Fulcrum(config, options.logger ?? silentLogger);
+    const fulcrum = new Fulcrum(config, options.logger ?? silentLogger, options);
     await fulcrum.build();
     return fulcrum;
   }
@@ -108,7 +126,7 @@ export class Fulcrum {
 
   /** Read, validate and reload a config file (by default the one the running config came from). */
   async reloadFile(path: string = this.fileConfig.source): Promise<ReloadResult> {
-    const loaded = await loadConfigFile(path);
+    const loaded = await loadConfigFile(path, this.extensions);
     if (!loaded.ok) return { ok: false, errors: loaded.errors.map(formatConfigError) };
     return this.reload(loaded.config);
   }
@@ -134,7 +152,7 @@ export class Fulcrum {
     // 1. build beside the running graph: new services, new listener states, new sockets
     const services = new Map(this.services);
     for (const name of diff.services.removed) services.delete(name);
-    const addedServices = diff.services.added.map((name) => new Service(next.services.get(name)!, undefined, this.stateStore));
+    const addedServices = diff.services.added.map((name) => new Service(next.services.get(name)!, undefined, this.stateStore, this.algorithms));
     for (const service of addedServices) services.set(service.name, service);
     const swaps: Array<() => void> = [];
     /** listeners whose server the new config cannot reuse (see needsRebind): built now, bound after the swap */
@@ -152,14 +170,14 @@ export class Fulcrum {
         if (needsRebind(from, to)) {
           // port 0 means "any port": the rebound listener keeps the one it has
           const config = to.address.port === 0 ? { ...to, address: { ...to.address, port: this.addresses.get(from.name)!.port } } : to;
-          rebinds.set(to.name, createListener(config, services, logger, this.observers, this.stateStore));
+          rebinds.set(to.name, createListener(config, services, logger, this.observers, this.stateStore, this.custom));
           continue;
         }
         swaps.push(listener.prepareUpdate(to, services));
         updated.push(to.name);
       }
       for (const config of diff.listeners.added) {
-        const listener = createListener(config, services, logger, this.observers, this.stateStore);
+        const listener = createListener(config, services, logger, this.observers, this.stateStore, this.custom);
         const address = await listener.listen();
         bound.set(config.name, { listener, address: { host: address.address, port: address.port } });
       }
@@ -271,12 +289,12 @@ export class Fulcrum {
   private async build(): Promise<void> {
     const { config, logger } = this;
     for (const serviceConfig of config.services.values()) {
-      this.services.set(serviceConfig.name, new Service(serviceConfig, undefined, this.stateStore));
+      this.services.set(serviceConfig.name, new Service(serviceConfig, undefined, this.stateStore, this.algorithms));
     }
     for (const service of this.services.values()) service.startHealth(logger);
     try {
       for (const listenerConfig of config.listeners) {
-        const listener = createListener(listenerConfig, this.services, logger, this.observers, this.stateStore);
+        const listener = createListener(listenerConfig, this.services, logger, this.observers, this.stateStore, this.custom);
         const bound = await listener.listen();
         this.listeners.set(listenerConfig.name, listener);
         this.addresses.set(listenerConfig.name, { host: bound.address, port: bound.port });

@@ -7,6 +7,7 @@ import { warnInsecureBackends } from './tls/client-options.js';
 import { TlsPassthroughListener } from './l4/tls-passthrough.js';
 import { UdpListener } from './l4/udp-proxy.js';
 import type { Logger } from './observe/logger.js';
+import type { CustomMiddlewares } from './http/middleware/custom.js';
 import type { Service } from './pool/service.js';
 import type { Observers } from './observe/observers.js';
 import type { StateStore } from './state/state-store.js';
@@ -27,7 +28,14 @@ export interface RunningListener {
 }
 
 /** Builds the listener for a config entry; one case per protocol. */
-export function createListener(config: ListenerConfig, services: ReadonlyMap<string, Service>, logger: Logger, observers?: Observers, store?: StateStore): RunningListener {
+export function createListener(
+  config: ListenerConfig,
+  services: ReadonlyMap<string, Service>,
+  logger: Logger,
+  observers?: Observers,
+  store?: StateStore,
+  custom?: CustomMiddlewares,
+): RunningListener {
   switch (config.protocol) {
     case 'http':
     case 'https':
@@ -39,6 +47,7 @@ export function createListener(config: ListenerConfig, services: ReadonlyMap<str
         logger,
         observers,
         store,
+        custom,
       );
     case 'tcp':
       warnInsecureBackends(config, services, logger);

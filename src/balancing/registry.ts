@@ -12,8 +12,8 @@ import { ResourceBalancer } from './resource.js';
 import { RoundRobin } from './round-robin.js';
 import { SmoothWeightedRoundRobin } from './weighted-round-robin.js';
 
-/** Every algorithm by the name users write in a service's `algorithm` field. */
-const factories: Record<AlgorithmName, BalancerFactory> = {
+/** Every built-in algorithm by the name users write in a service's `algorithm` field. */
+const builtIn: Record<AlgorithmName, BalancerFactory> = {
   'round-robin': (backends) => new RoundRobin(backends),
   'weighted-round-robin': (backends) => new SmoothWeightedRoundRobin(backends),
   'least-connections': (backends) => new LeastConnections(backends),
@@ -27,12 +27,43 @@ const factories: Record<AlgorithmName, BalancerFactory> = {
   resource: (backends, options) => new ResourceBalancer(backends, options),
 };
 
+/**
+ * The algorithms one Fulcrum knows: the built-in ones and those its embedder registered
+ * (`start({ algorithms })`). Every balancer a Service builds (at load, on reload, on an admin
+ * change or a drain) comes from its Fulcrum's registry, so a registered choice survives them all.
+ */
+export class AlgorithmRegistry {
+  private readonly factories: ReadonlyMap<string, BalancerFactory>;
+
+  constructor(custom: Readonly<Record<string, BalancerFactory>> = {}) {
+    const factories = new Map<string, BalancerFactory>(Object.entries(builtIn));
+    for (const [name, factory] of Object.entries(custom)) {
+      if (factories.has(name)) throw new Error(`algorithm '${name}' is built in; register yours under another name`);
+      if (typeof factory !== 'function') throw new TypeError(`algorithm '${name}': expected a BalancerFactory function`);
+      factories.set(name, factory);
+    }
+    this.factories = factories;
+  }
+
+  factory(name: string): BalancerFactory {
+    const factory = this.factories.get(name);
+    if (factory === undefined) throw new Error(`balancing algorithm '${name}' is not registered`);
+    return factory;
+  }
+
+  /** Built-in and registered names, built-in first. */
+  names(): string[] {
+    return [...this.factories.keys()];
+  }
+}
+
+/** The registry of a Fulcrum that registered nothing. */
+export const builtInAlgorithms = new AlgorithmRegistry();
+
 export function balancerFactory(name: AlgorithmName): BalancerFactory {
-  const factory = factories[name];
-  if (!factory) throw new Error(`balancing algorithm '${name}' is not implemented yet`);
-  return factory;
+  return builtInAlgorithms.factory(name);
 }
 
 export function implementedAlgorithms(): AlgorithmName[] {
-  return Object.keys(factories) as AlgorithmName[];
+  return Object.keys(builtIn) as AlgorithmName[];
 }

@@ -13,7 +13,7 @@ export function weightWarnings(config: FulcrumConfig, text: string): string[] {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const warnings: string[] = [];
   for (const service of config.services.values()) {
-    if (!WEIGHT_BLIND_ALGORITHMS.includes(service.algorithm)) continue;
+    if (!(WEIGHT_BLIND_ALGORITHMS as readonly string[]).includes(service.algorithm)) continue;
     // weight 0 drains under every algorithm; only the weights of backends that take requests matter
     const weights = [...new Set(service.backends.map((b) => b.weight).filter((w) => w > 0))];
     if (weights.length < 2) continue;

@@ -8,10 +8,11 @@ import { locate } from './positions.js';
 import { validateConfig } from './validate.js';
 import { toFulcrumConfig } from './normalize.js';
 import { configDir } from './paths.js';
+import { NO_EXTENSIONS, type ConfigExtensions } from './extensions.js';
 
 export type LoadResult = { ok: true; config: FulcrumConfig } | { ok: false; errors: ConfigError[] };
 
-export async function loadConfigFile(path: string): Promise<LoadResult> {
+export async function loadConfigFile(path: string, extensions: ConfigExtensions = NO_EXTENSIONS): Promise<LoadResult> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -19,11 +20,11 @@ export async function loadConfigFile(path: string): Promise<LoadResult> {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
     return { ok: false, errors: [{ file: path, line: 1, column: 1, path: '', message: `cannot read the configuration: ${reason}` }] };
   }
-  return parseConfigText(text, path);
+  return parseConfigText(text, path, extensions);
 }
 
 /** `source` names the text in messages (usually the file path). */
-export function parseConfigText(text: string, source: string): LoadResult {
+export function parseConfigText(text: string, source: string, extensions: ConfigExtensions = NO_EXTENSIONS): LoadResult {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -41,12 +42,25 @@ export function parseConfigText(text: string, source: string): LoadResult {
     return { ok: false, errors: [{ file: source, line: 1, column: 1, path: '', message: (error as Error).message }] };
   }
 
-  const result = validateConfig(raw, configDir(source));
+  const result = validateConfig(raw, configDir(source), extensions);
   if (result.ok) return { ok: true, config: toFulcrumConfig(result.value, source) };
   const errors = result.issues.map((issue): ConfigError => {
     const { line, column } = locate(doc, lineCounter, issue.path, issue.atKey);
     return { file: source, line, column, path: formatPath(issue.path), message: issue.message };
   });
   errors.sort((a, b) => a.line - b.line || a.column - b.column);
+  return { ok: false, errors };
+}
+
+/**
+ * A config given as an object of the YAML file's shape (the library's `start({ config: {...} })`):
+ * the same validation; errors have no line (0), their key path says where. Relative paths are
+ * read from `baseDir`.
+ */
+export function parseConfigObject(value: unknown, source: string, baseDir: string, extensions: ConfigExtensions = NO_EXTENSIONS): LoadResult {
+  const result = validateConfig(value, baseDir, extensions);
+  if (result.ok) return { ok: true, config: toFulcrumConfig(result.value, source) };
+  const errors = result.issues.map((issue): ConfigError => ({ file: source, line: 0, column: 0, path: formatPath(issue.path), message: issue.message }));
+  errors.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { ok: false, errors };
 }

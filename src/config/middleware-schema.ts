@@ -189,6 +189,12 @@ const denySchema = z
   })
   .transform(({ headers = {}, ...deny }) => ({ ...deny, headers }));
 
+/** A middleware registered by a library embedder (`start({ middlewares })`); its name is checked against them at load. */
+const customSchema = z.strictObject({
+  name: z.string().min(1), // required: the name it was registered under
+  options: z.record(z.string(), z.unknown()).default({}), // {}: handed to its factory as they are
+});
+
 /** Every kind as written; ipAllow and ipDeny are shorthands of access. */
 const kinds = {
   rateLimit: rateLimitSchema,
@@ -207,6 +213,7 @@ const kinds = {
     .transform((deny): AccessRule => ({ allow: [], deny })),
   access: accessSchema,
   deny: denySchema,
+  custom: customSchema,
 };
 const KINDS = Object.keys(kinds) as Array<keyof typeof kinds>;
 
@@ -225,6 +232,7 @@ export const middlewareSchema = z
     ipDeny: kinds.ipDeny.optional(),
     access: kinds.access.optional(),
     deny: kinds.deny.optional(),
+    custom: kinds.custom.optional(),
   })
   .superRefine((middleware, ctx) => {
     const [first, second] = KINDS.filter((kind) => middleware[kind] !== undefined);
@@ -243,5 +251,6 @@ export const middlewareSchema = z
     if (m.ipAllow) return spec('access', m.ipAllow);
     if (m.ipDeny) return spec('access', m.ipDeny);
     if (m.access) return spec('access', m.access);
+    if (m.custom) return spec('custom', m.custom);
     return spec('deny', needed(m.deny));
   });

@@ -32,3 +32,5 @@ export type StaticConfig = MiddlewareKinds['static'];
 export type AccessConfig = MiddlewareKinds['access'];
 /** `deny`: requests whose path, query or a (lower-cased) header matches a regex are answered `status` (403). */
 export type DenyConfig = MiddlewareKinds['deny'];
+/** `custom`: a middleware registered with the library's `start({ middlewares })`, by name, with its options. */
+export type CustomMiddlewareConfig = MiddlewareKinds['custom'];

@@ -1,7 +1,7 @@
 // A service as written: its backends, how one is chosen, how requests to them are timed, retried
 // and pooled, and (in the files named below) its TLS, health, stickiness and circuit breaker.
 import { z } from 'zod';
-import { ALGORITHMS, DEFAULT_ALGORITHM, RETRY_CONDITIONS } from './enums.js';
+import { DEFAULT_ALGORITHM, RETRY_CONDITIONS } from './enums.js';
 import { upstreamProtocolSchema } from './http2-schema.js';
 import { healthCheckSchema, panicThresholdSchema, passiveHealthSchema, slowStartSchema } from './health-schema.js';
 import { circuitBreakerSchema, stickySchema } from './l7-schema.js';
@@ -33,7 +33,7 @@ export const keepAliveSchema = z.strictObject({
 });
 
 export const serviceSchema = z.strictObject({
-  algorithm: z.enum(ALGORITHMS).default(DEFAULT_ALGORITHM), // weighted-round-robin: honours weight, slow start and admin re-weights
+  algorithm: z.string().default(DEFAULT_ALGORITHM), // weighted-round-robin: honours weight, slow start and admin re-weights; one of ALGORITHMS or a registered name (checked in extensions.ts)
   hashKey: hashKey.default('client-ip'), // client-ip: for ip-hash, consistent-hash, maglev
   // 0 = unbounded; e.g. 150 caps a backend at 1.5 x the average in-flight (bounded-load hashing)
   hashBalanceFactor: z

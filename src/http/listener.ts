@@ -14,6 +14,7 @@ import { createObservers, type Observers } from '../observe/observers.js';
 import { MemoryStore } from '../state/memory-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { compileChain, type CompiledChain } from './middleware/chain.js';
+import type { CustomMiddlewares } from './middleware/custom.js';
 import { H2Frontend } from './h2/frontend.js';
 
 /** An http listener: accepts connections and hands each to a ClientConnection. */
@@ -31,8 +32,10 @@ export class HttpListener {
     log?: ServerLog,
     private readonly observers: Observers = createObservers(),
     private readonly store: StateStore = new MemoryStore(),
+    /** middlewares registered by a library embedder */
+    private readonly custom?: CustomMiddlewares,
   ) {
-    this.state = buildState(config, services, new Set(), observers, store, onRefusal);
+    this.state = buildState(config, services, new Set(), observers, store, onRefusal, custom);
     this.h2 = config.http2?.enabled ? new H2Frontend(() => this.state, config.http2) : null;
     const created = createListenerServer(config, this.onConnection, log ?? silentLogger);
     this.server = created.server;
@@ -59,7 +62,7 @@ export class HttpListener {
    */
   prepareUpdate(config: RoutedListenerConfig, services: ReadonlyMap<string, Service>): () => void {
     const current = this.state;
-    const next = buildState(config, services, current.connections, this.observers, this.store, current.onRefusal);
+    const next = buildState(config, services, current.connections, this.observers, this.store, current.onRefusal, this.custom);
     return () => {
       // in place: open connections hold this object
       Object.assign(current, next);
@@ -113,6 +116,7 @@ function buildState(
   observers: Observers,
   store: StateStore,
   onRefusal?: (error: HttpParseError, peerIp: string) => void,
+  custom?: CustomMiddlewares,
 ): HttpListenerState {
   let index = 0;
   const router = new Router<RouteTarget>(config.routes, (route) => {
@@ -124,7 +128,7 @@ function buildState(
     const stats = observers.stats.route(config.name, routeId, route.service);
     let middlewares: CompiledChain | null;
     try {
-      middlewares = compileChain(route.chain, { store, routeId: config.name + '/' + routeId, stats });
+      middlewares = compileChain(route.chain, { store, routeId: config.name + '/' + routeId, stats, custom });
     } catch (error) {
       throw new Error(`listener ${config.name}, routes[${position}]: ${(error as Error).message}`);
     }

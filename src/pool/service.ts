@@ -1,6 +1,6 @@
 import type { ServiceConfig } from '../config/types.js';
 import type { Balancer, BalancerOptions, Outcome } from '../balancing/balancer.js';
-import { balancerFactory } from '../balancing/registry.js';
+import { builtInAlgorithms, type AlgorithmRegistry } from '../balancing/registry.js';
 import { compileHashKey, type HashKeyFunction } from '../balancing/hash-key.js';
 import { Backend } from './backend.js';
 import { AvailabilityEpoch } from './availability-epoch.js';
@@ -42,7 +42,13 @@ export class Service {
   /** where sticky tables live: the Fulcrum's store (a private memory store for a bare Service) */
   private stateStore: StateStore | null;
 
-  constructor(config: ServiceConfig, random: () => number = Math.random, stateStore: StateStore | null = null) {
+  constructor(
+    config: ServiceConfig,
+    random: () => number = Math.random,
+    stateStore: StateStore | null = null,
+    /** where `algorithm` names are looked up: the Fulcrum's (built-in and registered) */
+    private readonly algorithms: AlgorithmRegistry = builtInAlgorithms,
+  ) {
     this.name = config.name;
     this.config = config;
     this.random = random;
@@ -163,6 +169,6 @@ export class Service {
       hashBalanceFactor: this.config.hashBalanceFactor,
       random: this.random,
     };
-    this.balancer = balancerFactory(this.config.algorithm)(this.backends, options);
+    this.balancer = this.algorithms.factory(this.config.algorithm)(this.backends, options);
   }
 }

@@ -20,12 +20,14 @@ export function respondWithAnswer(stream: http2.ServerHttp2Stream, run: ChainRun
   if (fields.get('content-type') === undefined) fields.push('Content-Type', 'content-type', 'text/plain; charset=utf-8');
   run.applyResponsePhases(answer.status, fields);
   const headers = headersFromFields(answer.status, fields);
-  const body = run.head.method === 'HEAD' ? '' : answer.body;
-  headers['content-length'] = Buffer.byteLength(answer.body);
+  const full = answer.binary ?? answer.body;
+  const length = typeof full === 'string' ? Buffer.byteLength(full) : full.length;
+  const sent = run.head.method === 'HEAD' ? 0 : length;
+  headers['content-length'] = length;
   if (hsts !== '') headers['strict-transport-security'] = hsts;
-  stream.respond(headers, { endStream: body === '' });
-  if (body !== '') stream.end(body);
-  return Buffer.byteLength(body);
+  stream.respond(headers, { endStream: sent === 0 });
+  if (sent !== 0) stream.end(full);
+  return sent;
 }
 
 /**

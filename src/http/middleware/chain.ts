@@ -7,6 +7,7 @@ import type { RouteStats } from '../../observe/traffic-stats.js';
 import type { FieldList } from '../h1/fields.js';
 import { AccessMiddleware, DenyMiddleware } from './access.js';
 import { CompressMiddleware } from './compress.js';
+import { CustomMiddleware, type CustomMiddlewares } from './custom.js';
 import { HeadersMiddleware } from './headers.js';
 import { RateLimitMiddleware } from './rate-limit.js';
 import { RedirectMiddleware } from './redirect.js';
@@ -20,6 +21,8 @@ export interface Answer {
   /** field lines to send, [name, value] */
   fields: Array<[string, string]>;
   body: string;
+  /** the body as bytes instead (a custom middleware's answer); `body` is then '' */
+  binary?: Buffer;
   /** close the connection after this answer (e.g. over a per-client connection cap) */
   close?: boolean;
 }
@@ -48,6 +51,8 @@ export interface ChainContext {
   /** "listener/route index": the key of rate limits keyed by route */
   routeId: string;
   stats: RouteStats;
+  /** the factories of middlewares registered by a library embedder (`custom` kind) */
+  custom?: CustomMiddlewares;
 }
 
 export class CompiledChain {
@@ -105,6 +110,12 @@ export function compileChain(chain: readonly MiddlewareConfig[] | undefined, con
       case 'deny':
         requestPhases.push(new DenyMiddleware(middleware.name, middleware.settings));
         break;
+      case 'custom': {
+        const custom = new CustomMiddleware(middleware.name, middleware.settings, context.custom, context.routeId);
+        if (custom.hasRequestPhase) requestPhases.push(custom);
+        if (custom.hasResponsePhase) responsePhases.push(custom);
+        break;
+      }
     }
   }
   return new CompiledChain(requestPhases, responsePhases, staticFiles, compress, context.stats);

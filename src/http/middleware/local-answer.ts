@@ -22,8 +22,13 @@ export class SimpleAnswer implements ClientExchange {
     for (const [name, value] of answer.fields) fields.push(name, name.toLowerCase(), value);
     if (fields.get('content-type') === undefined) fields.push('Content-Type', 'content-type', 'text/plain; charset=utf-8');
     run.applyResponsePhases(answer.status, fields);
-    const head = localHead(run, answer.status, fields, shut, answer.body.length);
-    run.client.write(run.head.method === 'HEAD' ? head : head + answer.body);
+    const binary = answer.binary;
+    const head = localHead(run, answer.status, fields, shut, binary === undefined ? answer.body.length : binary.length);
+    if (binary === undefined) run.client.write(run.head.method === 'HEAD' ? head : head + answer.body);
+    else {
+      run.client.write(head);
+      if (run.head.method !== 'HEAD' && binary.length > 0) run.client.write(binary);
+    }
     recordLocal(run, answer.status);
     run.client.exchangeDone(!shut);
   }

@@ -38,6 +38,8 @@ export class ChainRun<C extends ChainClient = ClientConnection> {
   rateLimit: RateLimitMiddleware | null = null;
   rateRemaining = 0;
   readonly startedAt = performance.now();
+  /** the request as custom middlewares see it (custom.ts), made when the first of them runs */
+  view: object | null = null;
 
   constructor(
     readonly chain: CompiledChain,
