@@ -7,7 +7,7 @@ import { didYouMean } from './suggest.js';
 import { describeValue } from './values.js';
 
 export interface ConfigExtensions {
-  /** registered algorithm names, beside the built-in ones */
+  /** registered algorithm names (the built-in ones may be listed too) */
   readonly algorithms: readonly string[];
   /** registered middleware names, for `custom: { name }` */
   readonly middlewares: readonly string[];
@@ -22,7 +22,7 @@ const isRecord = (value: unknown): value is Raw => typeof value === 'object' && 
 export function checkExtensionNames(raw: unknown, extensions: ConfigExtensions): ConfigIssue[] {
   if (!isRecord(raw)) return [];
   const issues: ConfigIssue[] = [];
-  const algorithms = [...ALGORITHMS, ...extensions.algorithms];
+  const algorithms = [...new Set([...ALGORITHMS, ...extensions.algorithms])];
   for (const [name, service] of Object.entries(isRecord(raw.services) ? raw.services : {})) {
     const algorithm = isRecord(service) ? service.algorithm : undefined;
     if (typeof algorithm !== 'string' || algorithms.includes(algorithm)) continue;

@@ -48,6 +48,8 @@ export interface RunningFulcrum {
   url(listener: string): string;
   /** The Prometheus text exposition, as /metrics serves it. */
   metrics(): Promise<string>;
+  /** "http://host:port" of the admin API when started with `admin: true`, else null. */
+  adminUrl(): string | null;
 }
 
 export async function start(options: StartOptions): Promise<RunningFulcrum> {
@@ -130,5 +132,11 @@ class EmbeddedFulcrum implements RunningFulcrum {
 
   metrics(): Promise<string> {
     return this.fulcrum.metrics();
+  }
+
+  adminUrl(): string | null {
+    if (this.admin === null) return null;
+    const { address, port } = this.admin.address();
+    return `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
   }
 }

@@ -89,11 +89,15 @@ export function balancerProperties(factory: BalancerFactory, options: BalancerCh
         const service = new Service(serviceConfig(['10.0.0.1', '10.0.0.2']), Math.random, null, registry);
         const [a, b] = service.backends as [Backend, Backend];
         for (let i = 0; i < 3; i++) service.startOn(a);
+        a.latencyEwma = 50;
+        a.reportedLoad = 0.5;
         service.applyConfig(serviceConfig(['10.0.0.1', '10.0.0.2', '10.0.0.3']));
         assert.equal(service.backends[0], a);
         assert.equal(service.backends[1], b);
         assert.equal(a.active, 3);
         assert.equal(a.inflight, 3);
+        assert.equal(a.latencyEwma, 50);
+        assert.equal(a.reportedLoad, 0.5);
         assert.ok(service.balancer.pick(context(), []), 'no pick after the rebuild');
         for (let i = 0; i < 3; i++) service.endOn(a, 'success', 1, 200);
         assert.equal(a.active, 0);
