@@ -8,6 +8,9 @@ import { once } from 'node:events';
 import { ConfigError, start, type MiddlewareFactory, type RunningFulcrum } from '../../src/index.js';
 import { startHttpBackend, type HttpBackend } from '../helpers/http-backend.js';
 import { request } from '../helpers/http-get.js';
+import { captureLogger } from '../helpers/capture-logger.js';
+
+const log = captureLogger();
 
 let backend: HttpBackend;
 let fulcrum: RunningFulcrum;
@@ -72,6 +75,7 @@ before(async () => {
       services: { app: { backends: [{ address: backend.address }] } },
     },
     middlewares: { 'token-gate': gate, 'slow-lookup': slowLookup },
+    logger: log.logger,
   });
 });
 
@@ -113,9 +117,12 @@ test('HTTP/1.1: request headers and path changed (sync, then async), response he
   assert.equal(got.headers['x-powered-by'], undefined);
 });
 
-test('HTTP/1.1: a middleware that throws answers 500', async () => {
+test('HTTP/1.1: a middleware that throws answers 500, logged with its entry name', async () => {
   const got = await request(port(), '/', { 'x-token': 'boom' });
   assert.equal(got.status, 500);
+  const line = log.lines().find((l) => l.msg === 'middleware request phase failed');
+  assert.equal(line?.middleware, 'auth');
+  assert.equal(line?.err, 'gate exploded');
 });
 
 async function h2(path: string, headers: http2.OutgoingHttpHeaders = {}): Promise<{ status: number; headers: http2.IncomingHttpHeaders; body: Buffer }> {

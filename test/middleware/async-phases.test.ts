@@ -5,77 +5,49 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import { once } from 'node:events';
-import { parseConfigText, formatConfigError } from '../../src/config/index.js';
-import { Fulcrum } from '../../src/fulcrum.js';
-import type { HttpListenerState, RouteTarget } from '../../src/http/listener-state.js';
-import type { RequestPhase, Verdict } from '../../src/http/middleware/chain.js';
-import { setField } from '../../src/http/middleware/field-ops.js';
-import { textAnswer } from '../../src/http/middleware/local-answer.js';
-import type { ChainClient, ChainRun } from '../../src/http/middleware/run.js';
+import { start, type LocalResponse, type MiddlewareFactory, type RequestView, type RunningFulcrum } from '../../src/index.js';
 import { captureLogger } from '../helpers/capture-logger.js';
-import { portOf, yaml } from '../helpers/fulcrum.js';
 import { echoHandler, startHttpBackend, type HttpBackend } from '../helpers/http-backend.js';
 import { RawClient } from '../helpers/raw-client.js';
 
-/** Settles in a later turn, by what the path asks: /wait/MS, /deny, /fail, /never, /sync. */
-class AsyncPhase implements RequestPhase {
-  readonly name = 'async-test';
+/** Settles in a later turn, by what the path asks: /wait/MS, /deny, /fail, /never, /hold; /sync answers at once. */
+class AsyncPhase {
   /** promises still pending (/never, or a waiting /hold), to release at the end */
   readonly held: Array<() => void> = [];
-  started = 0;
 
-  onRequest(run: ChainRun<ChainClient>): Verdict | Promise<Verdict> {
-    const path = run.head.path;
-    this.started++;
-    if (path.startsWith('/sync')) return null;
-    if (path === '/never' || path === '/hold') {
-      return new Promise<Verdict>((resolve) => this.held.push(() => resolve(null)));
-    }
+  onRequest(request: RequestView): LocalResponse | undefined | Promise<LocalResponse | undefined> {
+    const path = request.path;
+    if (path.startsWith('/sync')) return undefined;
+    if (path === '/never' || path === '/hold') return new Promise((resolve) => this.held.push(() => resolve(undefined)));
     const ms = path.startsWith('/wait/') ? Number(path.slice(6)) : 5;
-    return new Promise<Verdict>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       setTimeout(() => {
         if (path === '/fail') return reject(new Error('store unreachable'));
-        if (path === '/deny') return resolve({ ...textAnswer(403), fields: [['X-Denied-By', 'async']] });
-        setField(run.head.fields, 'X-Async', 'x-async', 'decided');
-        resolve(null);
+        if (path === '/deny') return resolve({ status: 403, headers: { 'X-Denied-By': 'async' }, body: '403 Forbidden\n' });
+        request.headers.set('X-Async', 'decided');
+        resolve(undefined);
       }, ms);
     });
   }
 }
 
 let backend: HttpBackend;
-let fulcrum: Fulcrum;
+let fulcrum: RunningFulcrum;
 const phase = new AsyncPhase();
 const log = captureLogger();
-
-/** The first route's compiled chain, to put the test's phase in front of the headers middleware. */
-function firstRouteTarget(running: Fulcrum): RouteTarget {
-  const listeners = (running as unknown as { listeners: Map<string, { state: HttpListenerState }> }).listeners;
-  const router = listeners.get('web')!.state.router as unknown as { routes: Array<{ target: RouteTarget }> };
-  return router.routes[0]!.target;
-}
+const asyncTest: MiddlewareFactory = () => ({ onRequest: (request) => phase.onRequest(request) });
 
 before(async () => {
   backend = await startHttpBackend(echoHandler('b'));
-  const parsed = parseConfigText(
-    yaml`
-      listeners:
-        - name: web
-          address: 127.0.0.1:0
-          http2: { enabled: true }
-          routes:
-            - { middlewares: [tag], service: app, timeouts: { response: 400ms } }
-      middlewares:
-        tag: { headers: { response: { set: { X-Tagged: "yes" } } } }
-      services:
-        app: { backends: [ { address: ${backend.address} } ] }
-    `,
-    'test.yaml',
-  );
-  if (!parsed.ok) throw new Error(parsed.errors.map(formatConfigError).join('\n'));
-  fulcrum = await Fulcrum.start(parsed.config, { logger: log.logger });
-  const chain = firstRouteTarget(fulcrum).middlewares!;
-  (chain.requestPhases as RequestPhase[]).unshift(phase);
+  fulcrum = await start({
+    config: {
+      listeners: [{ name: 'web', address: '127.0.0.1:0', http2: { enabled: true }, routes: [{ middlewares: ['async-test', 'tag'], service: 'app', timeouts: { response: '400ms' } }] }],
+      middlewares: { 'async-test': { custom: { name: 'async' } }, tag: { headers: { response: { set: { 'X-Tagged': 'yes' } } } } },
+      services: { app: { backends: [{ address: backend.address }] } },
+    },
+    middlewares: { async: asyncTest },
+    logger: log.logger,
+  });
 });
 
 after(async () => {
@@ -83,6 +55,16 @@ after(async () => {
   await fulcrum.close();
   await backend.close();
 });
+
+function portOf(running: RunningFulcrum): number {
+  return running.address('web').port;
+}
+
+/** Client connections the listener has open, from /metrics. */
+async function openConnections(): Promise<number> {
+  const line = (await fulcrum.metrics()).split('\n').find((l) => l.startsWith('fulcrum_connections_active{'));
+  return Number(line?.split(' ').at(-1) ?? NaN);
+}
 
 function bodyOf(response: { body: Buffer }): string {
   return response.body.toString();
@@ -151,6 +133,7 @@ test('HTTP/1.1: a rejected phase is a 500, logged with the middleware name; the 
   const line = log.lines().find((l) => l.msg === 'middleware request phase failed');
   assert.ok(line, 'logged');
   assert.equal(line.middleware, 'async-test');
+  assert.equal(line.path, '/fail');
   assert.equal(line.err, 'store unreachable');
   await client.write('GET /sync HTTP/1.1\r\nHost: a\r\n\r\n');
   assert.equal((await client.response()).status, 200);
@@ -176,8 +159,7 @@ test('HTTP/1.1: a client that leaves while its phase is pending is let go; the l
   await client.write('GET /hold HTTP/1.1\r\nHost: a\r\n\r\n');
   await waitFor(() => phase.held.length > held);
   client.socket.destroy();
-  const listener = (fulcrum as unknown as { listeners: Map<string, { state: HttpListenerState }> }).listeners.get('web')!;
-  await waitFor(() => listener.state.connections.size === 0);
+  await waitForAsync(async () => (await openConnections()) === 0);
   phase.held.pop()!();
   await new Promise((resolve) => setTimeout(resolve, 30));
   assert.equal(backend.requests.length, before, 'the request was not forwarded after its client left');
@@ -242,6 +224,14 @@ test('HTTP/2: a stream reset while its phase is pending is let go', async () => 
   assert.equal(backend.requests.length, before + 1, 'only the second stream was forwarded');
   session.close();
 });
+
+async function waitForAsync(predicate: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 async function waitFor(predicate: () => boolean, timeoutMs = 3000): Promise<void> {
   const until = Date.now() + timeoutMs;

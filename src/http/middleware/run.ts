@@ -83,12 +83,18 @@ export function localExchange(run: ChainRun, answer: Answer | null): LocalExchan
  * The decision of the request phases, for every protocol: the first answer a phase gives (403,
  * 429, a redirect), or null to go on (rewrites and request header rules have then been applied).
  * Synchronous phases give a synchronous verdict; from the first phase that returns a promise on,
- * the verdict is a promise (rejected with a PhaseFailure naming the middleware).
+ * the verdict is a promise. A phase that throws, or whose promise is rejected, gives a PhaseFailure
+ * naming its middleware (thrown, or the rejection).
  */
 export function requestVerdict(run: ChainRun<ChainClient>): MaybePromise<Answer | null> {
   const phases = run.chain.requestPhases;
   for (let i = 0; i < phases.length; i++) {
-    const verdict = phases[i]!.onRequest(run);
+    let verdict: MaybePromise<Verdict>;
+    try {
+      verdict = phases[i]!.onRequest(run);
+    } catch (error) {
+      throw new PhaseFailure(phases[i]!.name, error);
+    }
     if (verdict === null) continue;
     if (isPromise(verdict)) return laterVerdict(run, verdict, i);
     return verdict;
