@@ -198,3 +198,39 @@ test('a custom middleware naming an unregistered factory is refused at load with
       /^<config text>:4:\d+ middlewares\.auth\.custom\.name: no middleware is registered as "token-gat" \(registered: token-gate\).*did you mean 'token-gate'/.test(e.messages[0]!),
   );
 });
+
+test('a local answer with a byte body: its length on HTTP/1.1 (GET and HEAD) and HTTP/2', async () => {
+  const bytes = await start({
+    config: {
+      listeners: [{ name: 'web', address: '127.0.0.1:0', http2: { enabled: true }, routes: [{ middlewares: ['teapot'], service: 'app' }] }],
+      middlewares: { teapot: { custom: { name: 'teapot' } } },
+      services: { app: { backends: [{ address: backend.address }] } },
+    },
+    middlewares: { teapot: () => ({ onRequest: () => ({ status: 418, headers: { 'Content-Type': 'application/octet-stream' }, body: new Uint8Array([0, 1, 2, 255]) }) }) },
+  });
+  try {
+    const webPort = bytes.address('web').port;
+    const got = await request(webPort, '/');
+    assert.equal(got.status, 418);
+    assert.deepEqual([...got.body], [0, 1, 2, 255]);
+    assert.equal(got.headers['content-type'], 'application/octet-stream');
+    const head = await request(webPort, '/', {}, 'HEAD');
+    assert.equal(head.status, 418);
+    assert.equal(head.headers['content-length'], '4');
+    assert.equal(head.body.length, 0);
+    const session = http2.connect(`http://127.0.0.1:${webPort}`);
+    try {
+      const stream = session.request({ ':path': '/' });
+      const [headers] = (await once(stream, 'response')) as [http2.IncomingHttpHeaders];
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      assert.equal(headers[':status'], 418);
+      assert.equal(headers['content-length'], '4');
+      assert.deepEqual([...Buffer.concat(chunks)], [0, 1, 2, 255]);
+    } finally {
+      session.close();
+    }
+  } finally {
+    await bytes.close();
+  }
+});
