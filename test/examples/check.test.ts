@@ -2,6 +2,7 @@
 // as a user would, and must exit 0 with its "ok" line and no warning.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAIN } from '../helpers/fulcrum-process.js';
 import { run } from '../helpers/l4.js';
@@ -34,5 +35,9 @@ for (const file of files) {
     assert.equal(result.code, 0, `${file}:\n${result.stdout}${result.stderr}`);
     assert.match(result.stdout, /: ok \(\d+ listeners?, \d+ services?\)/);
     assert.equal(result.stderr, '', `no warnings for ${file}: ${result.stderr}`);
+    // a header comment says what it shows and how to run it
+    const text = readFileSync(path, 'utf8');
+    assert.match(text, /^# \S/, `${file} starts with a comment header`);
+    assert.match(text.slice(0, text.search(/^[a-z]/m)), /fulcrum (start|check) -c examples\//, `${file}'s header says how to try it`);
   });
 }

@@ -5,7 +5,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, chownSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,8 @@ import { closedPort, freePort, run, startRedis } from '../helpers/l4.js';
 import { EXAMPLES_DIR, runExample } from './example-config.js';
 
 const CERTS = join(EXAMPLES_DIR, 'certs');
-const PG_BIN = '/usr/lib/postgresql/15/bin';
+/** Debian's PostgreSQL server binaries: /usr/lib/postgresql/<major>/bin */
+const PG_ROOT = '/usr/lib/postgresql';
 
 interface Postgres {
   port: number;
@@ -24,7 +25,8 @@ interface Postgres {
 
 /** A throwaway PostgreSQL cluster on a free loopback port (run as the `postgres` user when we are root), or why not. */
 async function startPostgres(): Promise<Postgres | string> {
-  const bin = [PG_BIN, '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/17/bin'].find((dir) => existsSync(join(dir, 'initdb')));
+  const majors = existsSync(PG_ROOT) ? readdirSync(PG_ROOT).sort((a, b) => Number(b) - Number(a)) : [];
+  const bin = majors.map((major) => join(PG_ROOT, major, 'bin')).find((dir) => existsSync(join(dir, 'initdb')));
   if (bin === undefined) return 'no PostgreSQL server installed (Debian package postgresql)';
   const dir = mkdtempSync(join(tmpdir(), 'fulcrum-pg-'));
   // postgres refuses to run as root: then the server runs as the `postgres` user (spawn's uid/gid)
