@@ -1,7 +1,8 @@
 // health-slow-start.yaml doing its job: a backend that dies leaves the rotation with no failed
 // request, and when it comes back its share of requests rises over the slow-start ramp.
-// The example's timings (a 2 s interval, a 30 s ramp, a 10 s ejection) are the one thing scaled
-// down here (see `timings`); thresholds, algorithm, retries and passive checks are as shipped.
+// The example's timings (a 2 s interval, a 30 s ramp) are the one thing scaled down here (see
+// `timings`); thresholds, algorithm, retries and passive checks are as shipped (the 30 s passive
+// ejection too: the active check's recovery ends it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -19,8 +20,6 @@ test('health-slow-start.yaml: a dead backend is taken out without a failed reque
       'services.app.healthCheck.interval': '100ms',
       'services.app.healthCheck.timeout': '80ms',
       'services.app.slowStart': `${RAMP_MS}ms`,
-      // the passive ejection (10 s) outlasts the active check's recovery: see the example's comment
-      'services.app.passiveHealth.failTimeout': '500ms',
     },
   });
   const service = example.fulcrum.services.get('app')!;
