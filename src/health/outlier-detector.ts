@@ -100,6 +100,17 @@ export class OutlierDetector {
     if (notify) this.events.returned(backend);
   }
 
+  /**
+   * An active check brought the backend back up after it was down: its ejection (for failures seen
+   * while it was down) ends now, as with Envoy's successful_active_health_check_uneject_host (on by
+   * default) and HAProxy's `rise` after `on-error mark-down`. Returns whether it was ejected.
+   */
+  endEjection(backend: Backend): boolean {
+    const was = backend.ejected;
+    this.release(backend, false);
+    return was;
+  }
+
   /** Stops the timers; ejected backends stay ejected until a new detector takes over. */
   stop(): void {
     for (const timer of this.timers.values()) clearTimeout(timer);

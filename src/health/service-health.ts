@@ -123,6 +123,11 @@ export class ServiceHealth extends EventEmitter {
     if (transition.to === 'healthy') {
       if (transition.from === 'unhealthy' || this.rampWhenUp.delete(backend)) this.slowStart.start(backend);
       this.logger?.info(fields, 'backend healthy');
+      // failures seen while it was down must not keep a recovered backend out for failTimeout more
+      if (transition.from === 'unhealthy' && this.outliers?.endEjection(backend) === true) {
+        this.logger?.info({ serviceName: this.serviceName, backend: backend.id, reason: 'active check passed' }, 'backend returned');
+        this.emitEvent({ kind: 'returned', backend, reason: 'active check passed' });
+      }
     } else {
       this.slowStart.cancel(backend);
       this.logger?.warn(fields, 'backend unhealthy');
