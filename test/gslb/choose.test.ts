@@ -155,3 +155,26 @@ test('clients from the remote backend headers: ECS subnet, plain address, interf
   assert.deepEqual(parseClient('fe80::1%eth0/64'), { ip: 'fe80::1', bits: 64 });
   assert.deepEqual(parseClient('garbage'), { ip: '0.0.0.0', bits: 32 });
 });
+
+test('the printed config (check --print) loads again to the same gslb', async () => {
+  const { printableConfig } = await import('../../src/config/print.js');
+  const { stringify } = await import('yaml');
+  const text = yaml`
+    gslb:
+      zone: example.test
+      ttl: 1m
+      regions:
+        eu: { answer: [192.0.2.10], clients: [10.1.0.0/16], check: { url: "http://127.0.0.2:8080/readyz?deep=1", interval: 3s } }
+        us: { answer: [198.51.100.10], capacity: 50 }
+      names:
+        www: { policy: failover, ttl: 10s }
+  `;
+  const first = parseConfigText(text, 'a.yaml');
+  assert.ok(first.ok);
+  const printed = stringify(printableConfig(first.config));
+  assert.match(printed, /url: http:\/\/127\.0\.0\.2:8080\/readyz\?deep=1/);
+  assert.match(printed, /interval: 3s/);
+  const again = parseConfigText(printed, 'b.yaml');
+  assert.ok(again.ok, again.ok ? '' : again.errors.map((e) => e.message).join('\n'));
+  assert.deepEqual(again.config.gslb, first.config.gslb);
+});
