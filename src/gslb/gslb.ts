@@ -25,16 +25,24 @@ class ZoneRuntime {
   constructor(
     readonly config: GslbConfig,
     private readonly logger: Logger,
+    previous?: ZoneRuntime,
   ) {
     const regions = new Map(Object.entries(config.regions));
-    this.health = new RegionHealth(regions, (region, transition) => {
-      const fields = { region, from: transition.from, to: transition.to, reason: transition.reason };
-      if (transition.to === 'healthy') logger.info(fields, 'gslb region up');
-      else logger.warn(fields, 'gslb region down: withdrawn from answers');
-      this.updatePanic();
-    });
+    this.health = new RegionHealth(
+      regions,
+      (region, transition) => {
+        const fields = { region, from: transition.from, to: transition.to, reason: transition.reason };
+        if (transition.to === 'healthy') logger.info(fields, 'gslb region up');
+        else logger.warn(fields, 'gslb region down: withdrawn from answers');
+        this.updatePanic();
+      },
+      previous?.health,
+    );
     const clientMap = new ClientMap([...regions].map(([name, region]) => ({ name, clients: region.clients })));
     this.zone = new Zone(config, clientMap, () => this.facts());
+    // names already in panic under the previous config stay so without a second log line
+    for (const name of previous?.panic ?? []) if (config.names[name] !== undefined) this.panic.add(name);
+    this.updatePanic();
   }
 
   facts(): Map<string, RegionFacts> {
@@ -88,20 +96,21 @@ export class Gslb {
   }
 
   /**
-   * A reload: the new zone and probes replace the old in one step (new probes start again from
-   * "unchecked = up"). A new listen address rebinds the endpoint.
+   * A reload: the new zone and probes replace the old in one step. A region whose check is
+   * unchanged keeps its health; a new or changed check starts again from "not probed yet = up".
+   * A new listen address rebinds the endpoint.
    */
   async update(config: GslbConfig): Promise<void> {
     const old = this.runtime;
-    const next = new ZoneRuntime(config, this.logger);
+    const next = new ZoneRuntime(config, this.logger, old);
+    old.health.stop();
     if (formatHostPort(config.listen) !== formatHostPort(old.config.listen)) {
       await this.server.close();
       const bound = await this.server.listen(config.listen);
       this.bound = { host: bound.address, port: bound.port };
     }
-    next.health.start();
     this.runtime = next;
-    old.health.stop();
+    next.health.start();
   }
 
   async close(): Promise<void> {

@@ -25,12 +25,23 @@ export class RegionHealth {
   private readonly probes = new Map<string, { backend: Backend; checker: ActiveChecker }>();
   private readonly since = new Map<string, number>();
 
+  /** Probed targets of a previous config whose check is unchanged: their state carries on (a reload must not re-advertise a region known to be down). */
+  private readonly carried = new Map<string, Backend>();
+
   constructor(
     private readonly regions: ReadonlyMap<string, RegionConfig>,
     private readonly onTransition: RegionListener,
+    previous?: RegionHealth,
   ) {
     const started = Date.now();
-    for (const name of regions.keys()) this.since.set(name, started);
+    for (const [name, region] of regions) {
+      this.since.set(name, started);
+      const before = previous?.probes.get(name);
+      if (before !== undefined && region.check !== undefined && JSON.stringify(previous!.regions.get(name)?.check) === JSON.stringify(region.check)) {
+        this.carried.set(name, before.backend);
+        this.since.set(name, previous!.since.get(name) ?? started);
+      }
+    }
   }
 
   /** Starts the probes (the first one at once); idempotent. */
@@ -47,7 +58,8 @@ export class RegionHealth {
         path: url.path,
         host: url.port === 80 ? url.host : `${url.host.includes(':') ? `[${url.host}]` : url.host}:${url.port}`,
       });
-      const backend = new Backend({ name, address: { host: url.host, port: url.port }, weight: 1, maxConnections: 0 });
+      // the probe loop starts from the backend's health status: a carried one keeps what is known
+      const backend = this.carried.get(name) ?? new Backend({ name, address: { host: url.host, port: url.port }, weight: 1, maxConnections: 0 });
       const checker = new ActiveChecker(config, (probed, transition) => this.record(name, probed, transition));
       this.probes.set(name, { backend, checker });
       checker.sync([backend]);
@@ -59,17 +71,21 @@ export class RegionHealth {
     this.probes.clear();
   }
 
+  /** The probed target of a region: its loop's, or before start() the one carried from the previous config. */
+  private target(name: string): Backend | undefined {
+    return this.probes.get(name)?.backend ?? this.carried.get(name);
+  }
+
   isUp(name: string): boolean {
-    const probe = this.probes.get(name);
-    return probe === undefined || probe.backend.healthStatus !== 'unhealthy';
+    const backend = this.target(name);
+    return backend === undefined || backend.healthStatus !== 'unhealthy';
   }
 
   state(name: string): RegionState {
-    const probe = this.probes.get(name);
+    const backend = this.target(name);
     const check = this.regions.get(name)?.check?.url.url ?? null;
     const since = this.since.get(name) ?? 0;
-    if (probe === undefined) return { name, up: true, status: check === null ? 'unchecked' : 'unknown', reason: '', since, check };
-    const { backend } = probe;
+    if (backend === undefined) return { name, up: true, status: check === null ? 'unchecked' : 'unknown', reason: '', since, check };
     return { name, up: backend.healthStatus !== 'unhealthy', status: backend.healthStatus, reason: backend.healthReason, since, check };
   }
 

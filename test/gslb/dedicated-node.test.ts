@@ -47,6 +47,12 @@ test('fulcrum check accepts a config with only gslb', async () => {
     const code = await checkCommand(file, { out: (l) => out.push(l), err: (l) => err.push(l) });
     assert.equal(code, 0, err.join('\n'));
     assert.match(out.join('\n'), /: ok \(0 listeners, 0 services, gslb zone gslb\.example\.test\)$/);
+    assert.equal(err.length, 0, err.join('\n'));
+    // an endpoint other machines can reach: valid, with a warning naming the line
+    await writeFile(file, config(8053, 9090).replace('listen: 127.0.0.1:8053', 'listen: 0.0.0.0:8053'));
+    err.length = 0;
+    assert.equal(await checkCommand(file, { out: () => {}, err: (l) => err.push(l) }), 0);
+    assert.match(err.join('\n'), /gslb\.yaml:3:\d+ gslb\.listen: warning: the remote backend endpoint listens on 0\.0\.0\.0, not loopback/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

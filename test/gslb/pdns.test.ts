@@ -32,7 +32,7 @@ before(async () => {
         ttl: 30s
         nameservers: [ns1.example.test, ns2.example.test]
         regions:
-          eu: { answer: [192.0.2.10, "2001:db8::10"], clients: [10.1.0.0/16], weight: 3, check: ${check(targets.eu)} }
+          eu: { answer: [192.0.2.10, "2001:db8::10"], clients: [10.1.0.0/16, "2001:db8:1::/48"], weight: 3, check: ${check(targets.eu)} }
           us: { answer: [198.51.100.10], clients: [10.2.0.0/16], weight: 1, check: ${check(targets.us)} }
           ap: { answer: [203.0.113.10], clients: [10.3.0.0/16], check: ${check(targets.ap)} }
         names:
@@ -86,6 +86,9 @@ test('over TCP the same answer', async () => {
 test('AAAA from the region answer; NODATA (with the SOA) when the region has no IPv6 address', async () => {
   const v6 = await dig(pdns.port, ['www.example.test', 'AAAA', '+subnet=10.1.0.0/16']);
   assert.deepEqual(addresses(v6, 'AAAA'), ['2001:db8::10']);
+  const fromV6 = await dig(pdns.port, ['www.example.test', 'AAAA', '+subnet=2001:db8:1:5::/64']);
+  assert.deepEqual(addresses(fromV6, 'AAAA'), ['2001:db8::10']);
+  assert.equal(fromV6.subnet, '2001:db8:1:5::/64/48', fromV6.text);
   const nodata = await dig(pdns.port, ['www.example.test', 'AAAA', '+subnet=10.2.0.0/16']);
   assert.equal(nodata.status, 'NOERROR', nodata.text);
   assert.equal(nodata.answer.length, 0);

@@ -38,3 +38,34 @@ test('reload: a changed gslb section answers at once on the same endpoint; a rem
     await fulcrum.close();
   }
 });
+
+test('reload: a region whose check is unchanged keeps its health (a down region is not re-advertised); panic carries without a second line', async () => {
+  const { captureLogger, until } = await import('../helpers/health.js');
+  const { startReadyTarget } = await import('./pdns.js');
+  const target = await startReadyTarget('127.0.0.5');
+  target.ready = false;
+  const log = captureLogger();
+  const text = (ttl: string) =>
+    `gslb: { listen: 127.0.0.1:0, zone: example.test, ttl: ${ttl}, regions: { eu: { answer: [192.0.2.10], check: { url: "${target.url}", interval: 100ms, timeout: 80ms } } }, names: { www: {} } }\n`;
+  const load = (ttl: string) => {
+    const result = parseConfigText(text(ttl), 'reload.yaml');
+    if (!result.ok) throw new Error(result.errors.map(formatConfigError).join('\n'));
+    return result.config;
+  };
+  const fulcrum = await Fulcrum.start(load('30s'), { logger: log.logger });
+  try {
+    await until(() => fulcrum.gslb!.panicNames().includes('www'), 3_000, 'www in panic');
+    assert.equal((await fulcrum.reload(load('20s'))).ok, true);
+    assert.equal(fulcrum.gslb!.config.ttl, 20_000);
+    assert.equal(fulcrum.gslb!.regionStates()[0]!.up, false, 'still down right after the reload');
+    assert.deepEqual(fulcrum.gslb!.panicNames(), ['www']);
+    const lines = log.entries().map((e) => e.msg);
+    assert.equal(lines.filter((m) => m.startsWith('gslb panic:')).length, 1, lines.join('\n'));
+    assert.equal(lines.filter((m) => m.startsWith('gslb panic over')).length, 0);
+    target.ready = true;
+    await until(() => fulcrum.gslb!.panicNames().length === 0, 3_000, 'the new probes see it up');
+  } finally {
+    await fulcrum.close();
+    await target.close();
+  }
+});
