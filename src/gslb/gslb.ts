@@ -3,7 +3,7 @@
 import { formatHostPort } from '../config/net.js';
 import type { GslbConfig } from '../config/types.js';
 import type { Logger } from '../observe/logger.js';
-import type { RegionFacts } from './choose.js';
+import { chooseRegions, type RegionFacts } from './choose.js';
 import { ClientMap } from './client-map.js';
 import { RegionHealth } from './region-health.js';
 import { RemoteBackendServer } from './remote-backend.js';
@@ -131,6 +131,14 @@ export class Gslb {
   preview(name: string, clientIp: string | null) {
     const records = this.runtime.zone.lookup(name === '@' ? this.config.zone : `${name}.${this.config.zone}`, 'ANY', { ip: clientIp ?? '0.0.0.0', bits: clientIp === null ? 0 : 32 });
     return (records ?? []).filter((r) => r.qtype === 'A' || r.qtype === 'AAAA').map((r) => r.content);
+  }
+
+  /** geo: where the clients of each region are sent now (region → regions answered). */
+  clientRoutes(name: string): Record<string, string[]> | null {
+    const spec = this.config.names[name];
+    if (spec === undefined || spec.policy !== 'geo') return null;
+    const facts = this.runtime.facts();
+    return Object.fromEntries(Object.keys(this.config.regions).map((region) => [region, chooseRegions(spec, facts, region, 0).regions]));
   }
 
   private count({ name, choice }: Answered): void {

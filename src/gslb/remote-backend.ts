@@ -5,8 +5,7 @@
 import http from 'node:http';
 import { isIP } from 'node:net';
 import type { Logger } from '../observe/logger.js';
-import type { Client, Zone } from './zone.js';
-import type { Answered } from './zone.js';
+import type { Answered, Client, Zone } from './zone.js';
 
 /** Methods PowerDNS calls in passing whose "no" is the right answer here: not worth a log line. */
 const QUIET = new Set([

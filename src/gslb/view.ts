@@ -23,6 +23,8 @@ export function gslbView(gslb: Gslb): Record<string, unknown> {
       panic: panic.has(name),
       /** what a client no range holds gets now (weighted: one draw) */
       answerNow: gslb.preview(name, null),
+      /** geo: the regions the clients of each region get now (their own while it is up) */
+      ...(spec.policy === 'geo' && { clientsGo: gslb.clientRoutes(name) }),
       answers: Object.fromEntries(gslb.counters.answers.get(name) ?? []),
       panicAnswers: gslb.counters.panicAnswers.get(name) ?? 0,
     })),

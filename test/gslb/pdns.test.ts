@@ -145,7 +145,8 @@ test('a failed region is withdrawn within interval × fall and its clients get t
   assert.equal(moved.subnet, '10.1.0.0/16/16');
   assert.ok(log.entries().some((e) => e.msg === 'gslb region down: withdrawn from answers' && e.region === 'eu'));
   const view = await adminCall(admin.url, 'GET', '/api/v1/gslb');
-  const body = view.body as { regions: Array<{ name: string; up: boolean; status: string; reason: string }> };
+  const body = view.body as { regions: Array<{ name: string; up: boolean; status: string; reason: string }>; names: Array<{ name: string; clientsGo?: unknown }> };
+  assert.deepEqual(body.names.find((n) => n.name === 'www.example.test')!.clientsGo, { eu: ['us'], us: ['us'], ap: ['ap'] });
   const eu = body.regions.find((r) => r.name === 'eu')!;
   assert.deepEqual([eu.up, eu.status, eu.reason], [false, 'unhealthy', 'http: status 503']);
   assert.match(await fulcrum.metrics(), /fulcrum_gslb_region_up\{region="eu"\} 0\n/);
