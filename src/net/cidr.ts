@@ -2,7 +2,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 
 /** A set of address ranges ("10.0.0.0/8", "::1", "2001:db8::/32") that can test an IP. */
 export class CidrSet {
-  private readonly v4: Array<{ base: number; mask: number; bits: number }> = [];
+  private readonly v4: Array<{ base: number; mask: number }> = [];
   private readonly v6: Array<{ words: Uint16Array; bits: number }> = [];
 
   constructor(cidrs: readonly string[]) {
@@ -20,7 +20,7 @@ export class CidrSet {
       const bits = slash === -1 ? 32 : Number(cidr.slice(slash + 1));
       if (!Number.isInteger(bits) || bits < 0 || bits > 32) throw new Error(`invalid CIDR prefix in "${cidr}"`);
       const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-      this.v4.push({ base: (ipv4ToNumber(address) & mask) >>> 0, mask, bits });
+      this.v4.push({ base: (ipv4ToNumber(address) & mask) >>> 0, mask });
     } else if (isIPv6(address)) {
       const bits = slash === -1 ? 128 : Number(cidr.slice(slash + 1));
       if (!Number.isInteger(bits) || bits < 0 || bits > 128) throw new Error(`invalid CIDR prefix in "${cidr}"`);
@@ -48,26 +48,6 @@ export class CidrSet {
     const words = ipv6ToWords(ip);
     for (const range of this.v6) if (prefixEquals(words, range.words, range.bits)) return true;
     return false;
-  }
-
-  /**
-   * The prefix length of the most specific range holding `ip`, or -1 when none does. An IPv4
-   * range matched by an IPv4-mapped IPv6 address counts its IPv4 bits.
-   */
-  longestMatch(ip: string): number {
-    const mapped = ip.startsWith('::ffff:') ? mappedIPv4(ip) : null;
-    const v4 = mapped ?? (isIPv4(ip) ? ip : null);
-    if (v4 !== null) {
-      let best = -1;
-      const n = ipv4ToNumber(v4);
-      for (const range of this.v4) if (range.bits > best && (n & range.mask) >>> 0 === range.base) best = range.bits;
-      return best;
-    }
-    if (this.v6.length === 0 || !isIPv6(ip)) return -1;
-    let best = -1;
-    const words = ipv6ToWords(ip);
-    for (const range of this.v6) if (range.bits > best && prefixEquals(words, range.words, range.bits)) best = range.bits;
-    return best;
   }
 }
 

@@ -133,13 +133,14 @@ test('failover answers the first region of its order; weighted shares by weight'
   assert.ok(seen.eu > seen.us && seen.us > 0, JSON.stringify(seen));
 });
 
-test('a failed region is withdrawn within interval × fall and its clients get the next region; it comes back', async () => {
+test('a failed region is withdrawn within interval × fall and its clients get the next region; it comes back', async (t) => {
   const failedAt = performance.now();
   targets.eu.ready = false;
   await until(() => !fulcrum.gslb!.regionStates().find((r) => r.name === 'eu')!.up, 3_000, 'eu withdrawn');
   const took = performance.now() - failedAt;
   // fall probes, each interval apart after the previous ended, the first up to an interval away
   assert.ok(took <= INTERVAL * FALL + TIMEOUT + INTERVAL, `withdrawn after ${Math.round(took)} ms`);
+  t.diagnostic(`withdrawn ${Math.round(took)} ms after its /readyz began to fail (interval ${INTERVAL} ms × fall ${FALL})`);
   const moved = await dig(pdns.port, ['www.example.test', 'A', '+subnet=10.1.0.0/16']);
   assert.deepEqual(addresses(moved), ['198.51.100.10'], moved.text);
   assert.equal(moved.subnet, '10.1.0.0/16/16');
@@ -151,8 +152,10 @@ test('a failed region is withdrawn within interval × fall and its clients get t
   assert.deepEqual([eu.up, eu.status, eu.reason], [false, 'unhealthy', 'http: status 503']);
   assert.match(await fulcrum.metrics(), /fulcrum_gslb_region_up\{region="eu"\} 0\n/);
 
+  const fixedAt = performance.now();
   targets.eu.ready = true;
   await until(() => fulcrum.gslb!.regionStates().find((r) => r.name === 'eu')!.up, 3_000, 'eu back');
+  t.diagnostic(`back ${Math.round(performance.now() - fixedAt)} ms after it was fixed (rise 2)`);
   const back = await dig(pdns.port, ['www.example.test', 'A', '+subnet=10.1.0.0/16']);
   assert.deepEqual(addresses(back), ['192.0.2.10']);
 });
