@@ -205,10 +205,10 @@ export class Fulcrum {
     }
     this.fileConfig = fileConfig;
     this.config = next;
-    await this.reloadGslb(next);
     for (const service of retired) retireService(service, this.drains);
 
-    // 3. after the swap: old listeners finish their requests; listeners that cannot swap are rebound
+    // 3. after the swap: the gslb zone is swapped on its own; old listeners finish their requests; listeners that cannot swap are rebound
+    await this.reloadGslb(next);
     const grace = this.drainGrace();
     for (const listener of leaving) void (listener.shutdown?.(grace) ?? listener.close());
     for (const [name, listener] of rebinds) await this.rebind(name, listener, grace);
