@@ -178,3 +178,17 @@ test('the printed config (check --print) loads again to the same gslb', async ()
   assert.ok(again.ok, again.ok ? '' : again.errors.map((e) => e.message).join('\n'));
   assert.deepEqual(again.config.gslb, first.config.gslb);
 });
+
+test('config errors carry the file and line', async () => {
+  const { formatConfigError } = await import('../../src/config/index.js');
+  const result = parseConfigText(
+    'gslb:\n  zone: example.test\n  ttl: 30 secs\n  regions:\n    eu: { answer: [192.0.2.10], clients: [10.1.0.0/33] }\n  names:\n    www: { policy: geo, regions: [eu, us] }\n',
+    'bad.yaml',
+  );
+  assert.equal(result.ok, false);
+  assert.deepEqual(result.ok ? [] : result.errors.map(formatConfigError), [
+    'bad.yaml:3:8 gslb.ttl: expected a duration like "5s" or "250ms", got "30 secs"',
+    'bad.yaml:5:43 gslb.regions.eu.clients[0]: expected a CIDR like "10.0.0.0/8" or an IP address, got "10.1.0.0/33"',
+    "bad.yaml:7:39 gslb.names.www.regions[1]: unknown region 'us'; defined: eu",
+  ]);
+});
