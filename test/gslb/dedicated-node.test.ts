@@ -98,3 +98,16 @@ test('fulcrum start runs a dedicated GSLB node; its remote backend answers Power
   }
   assert.equal(await node.exited, 0);
 });
+
+test('examples/gslb/fulcrum-gslb.yaml is valid, and pdns.conf has what docs/gslb.md says', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const root = new URL('../../../', import.meta.url).pathname;
+  const out: string[] = [];
+  const err: string[] = [];
+  assert.equal(await checkCommand(join(root, 'examples/gslb/fulcrum-gslb.yaml'), { out: (l) => out.push(l), err: (l) => err.push(l) }), 0, err.join('\n'));
+  assert.match(out[0]!, /ok \(0 listeners, 0 services, gslb zone gslb\.example\.com\)$/);
+  const pdns = await readFile(join(root, 'examples/gslb/pdns.conf'), 'utf8');
+  for (const line of ['launch=remote', 'remote-connection-string=http:url=http://127.0.0.1:8053/dns,timeout=2000', 'edns-subnet-processing=yes', 'zone-cache-refresh-interval=0']) {
+    assert.ok(pdns.split('\n').includes(line), line);
+  }
+});
