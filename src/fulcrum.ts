@@ -3,6 +3,8 @@ import { formatConfigError } from './config/errors.js';
 import { loadConfigFile } from './config/load.js';
 import { diffConfigs } from './config/diff.js';
 import { RuntimeOverlay, type OverlayReport } from './config/overlay.js';
+import { Gslb } from './gslb/gslb.js';
+import { gslbMetrics } from './gslb/view.js';
 import { Drains } from './pool/drain.js';
 import { applyServiceConfig, retireService } from './pool/membership.js';
 import { createListener, needsRebind, type RunningListener } from './listener-factory.js';
@@ -56,6 +58,8 @@ export class Fulcrum {
   readonly observers: Observers;
   /** shared state (sticky tables, rate-limit buckets): in memory; Redis for several instances later */
   readonly stateStore: StateStore = new MemoryStore();
+  /** the GSLB zone answered through PowerDNS's remote backend (docs/gslb.md), when the config has one */
+  gslb: Gslb | null = null;
   /** reloads run one at a time */
   private reloading: Promise<unknown> = Promise.resolve();
 
@@ -84,8 +88,9 @@ export class Fulcrum {
   }
 
   /** The Prometheus text exposition of this balancer (and of the process). */
-  metrics(): Promise<string> {
-    return renderPrometheus(this.observers.stats, this.services.values());
+  async metrics(): Promise<string> {
+    const text = await renderPrometheus(this.observers.stats, this.services.values());
+    return this.gslb === null ? text : gslbMetrics(this.gslb) + text;
   }
 
   static async start(config: FulcrumConfig, options: StartOptions = {}): Promise<Fulcrum> {
@@ -220,7 +225,8 @@ export class Fulcrum {
     this.config = next;
     for (const service of retired) retireService(service, this.drains);
 
-    // 3. after the swap: old listeners finish their requests; listeners that cannot swap are rebound
+    // 3. after the swap: the gslb zone is swapped on its own; old listeners finish their requests; listeners that cannot swap are rebound
+    await this.reloadGslb(next);
     const grace = this.drainGrace();
     for (const listener of leaving) void (listener.shutdown?.(grace) ?? listener.close());
     for (const [name, listener] of rebinds) await this.rebind(name, listener, grace);
@@ -255,6 +261,24 @@ export class Fulcrum {
     }
   }
 
+  /** A gslb section added, changed or removed (a failure is logged: DNS answers are not worth refusing the rest of a reload). */
+  private async reloadGslb(next: FulcrumConfig): Promise<void> {
+    try {
+      if (next.gslb === undefined) {
+        await this.gslb?.close();
+        this.gslb = null;
+      } else if (this.gslb === null) {
+        const gslb = new Gslb(next.gslb, this.logger);
+        await gslb.start();
+        this.gslb = gslb;
+      } else if (JSON.stringify(this.gslb.config) !== JSON.stringify(next.gslb)) {
+        await this.gslb.update(next.gslb);
+      }
+    } catch (error) {
+      this.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'gslb not reloaded');
+    }
+  }
+
   /** How long a stop or a retired listener waits for connections in flight: the longest service `drainTimeout`. */
   drainGrace(): number {
     return Math.max(0, ...[...this.config.services.values()].map((s) => s.drainTimeout));
@@ -281,6 +305,7 @@ export class Fulcrum {
     this.observers.accessLog?.flush();
     for (const service of this.services.values()) service.stopHealth();
     await Promise.all([...this.listeners.values()].map((listener) => listener.close()));
+    await this.gslb?.close();
     this.drains.closeAll();
     for (const service of this.services.values()) service.destroyConnections();
     await this.stateStore.close();
@@ -299,6 +324,10 @@ export class Fulcrum {
         this.listeners.set(listenerConfig.name, listener);
         this.addresses.set(listenerConfig.name, { host: bound.address, port: bound.port });
         logger.info({ listener: listenerConfig.name, address: `${bound.address}:${bound.port}` }, 'listening');
+      }
+      if (config.gslb !== undefined) {
+        this.gslb = new Gslb(config.gslb, logger);
+        await this.gslb.start();
       }
     } catch (error) {
       await this.close();

@@ -4,6 +4,7 @@ import type { Fulcrum, ReloadResult } from '../fulcrum.js';
 import { addBackend, findBackend, findService, removeBackend, updateBackend } from './changes.js';
 import { AdminError, onlyFields, readJsonObject } from './json.js';
 import { configView } from './config-view.js';
+import { gslbView } from '../gslb/view.js';
 import { backendView, serviceView } from './views.js';
 
 export interface AdminContext {
@@ -97,6 +98,15 @@ const routes: Route[] = [
     },
   },
   {
+    pattern: /^\/gslb\/?$/,
+    methods: {
+      GET: ({ fulcrum }) => {
+        if (fulcrum.gslb === null) throw new AdminError(404, 'this config has no gslb section');
+        return [200, gslbView(fulcrum.gslb)];
+      },
+    },
+  },
+  {
     pattern: /^\/runtime-changes\/?$/,
     methods: {
       GET: ({ fulcrum }) => [200, { changes: fulcrum.overlay.describe() }],
@@ -115,6 +125,7 @@ const ENDPOINTS = [
   'POST   /api/v1/reload',
   'GET    /api/v1/runtime-changes',
   'GET    /api/v1/config                               the running config, every default filled in (the token redacted)',
+  'GET    /api/v1/gslb                                 GSLB regions (health), names (policy, panic, answer now) and answer counts',
   'GET    /api/v1/events                               Server-Sent Events: a live snapshot every second (the dashboard)',
 ];
 

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import { WEIGHT_BLIND_ALGORITHMS } from '../config/enums.js';
 import { formatPath } from '../config/errors.js';
+import { isLoopback } from '../config/net.js';
 import { locate } from '../config/positions.js';
 import type { FulcrumConfig } from '../config/types.js';
 
@@ -27,6 +28,19 @@ export function weightWarnings(config: FulcrumConfig, text: string): string[] {
   return warnings;
 }
 
+/** A gslb endpoint other machines can reach: it has no authentication, and anyone could read the zone's plans. */
+export function gslbWarnings(config: FulcrumConfig, text: string): string[] {
+  if (config.gslb === undefined || isLoopback(config.gslb.listen.host)) return [];
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const path = ['gslb', 'listen'];
+  const { line, column } = locate(doc, lineCounter, path);
+  return [
+    `${config.source}:${line}:${column} ${formatPath(path)}: warning: the remote backend endpoint listens on ${config.gslb.listen.host}, not loopback; it has no authentication: keep it beside PowerDNS on 127.0.0.1 (docs/gslb.md)`,
+  ];
+}
+
 export async function checkWarnings(config: FulcrumConfig, path: string): Promise<string[]> {
-  return weightWarnings(config, await readFile(path, 'utf8'));
+  const text = await readFile(path, 'utf8');
+  return [...weightWarnings(config, text), ...gslbWarnings(config, text)];
 }

@@ -30,7 +30,8 @@ export async function checkCommand(path: string, output: CheckOutput = consoleOu
   const { listeners, services } = result.config;
   // warnings do not fail the check: the file is valid, it may just not do what it seems to
   for (const warning of await checkWarnings(result.config, path)) output.err(warning);
-  const verdict = `${path}: ok (${plural(listeners.length, 'listener')}, ${plural(services.size, 'service')})`;
+  const gslb = result.config.gslb === undefined ? '' : `, gslb zone ${result.config.gslb.zone}`;
+  const verdict = `${path}: ok (${plural(listeners.length, 'listener')}, ${plural(services.size, 'service')}${gslb})`;
   if (options.print === true) {
     output.out(`# the effective configuration of ${path}: every default filled in, the admin token redacted`);
     output.out(stringify(printableConfig(result.config), { lineWidth: 0 }).trimEnd());

@@ -5,7 +5,7 @@
 // Secrets are never printed: the admin token reads REDACTED; TLS keys are files, printed by path.
 import { formatHostPort } from './net.js';
 import { DURATION_KEYS, formatDuration, formatSize, SIZE_KEYS } from './print-values.js';
-import type { FulcrumConfig, HealthCheckConfig, ListenerConfig, RouteConfig, ServiceConfig, StickyConfig, ValueMatch } from './types.js';
+import type { FulcrumConfig, GslbConfig, HealthCheckConfig, ListenerConfig, RouteConfig, ServiceConfig, StickyConfig, ValueMatch } from './types.js';
 import type { HeaderOps, MiddlewareConfig } from './middleware-types.js';
 
 /** What the admin token prints as. */
@@ -23,7 +23,19 @@ export function printableConfig(config: FulcrumConfig): JsonObject {
     middlewares: Object.fromEntries([...middlewares.values()].map((middleware) => [middleware.name, printMiddleware(middleware)])),
     reload: plain(reload),
     log: plain(log),
+    ...(config.gslb !== undefined && { gslb: printGslb(config.gslb) }),
   };
+}
+
+/** A region's check URL as written (parsing splits it into host, port and path). */
+function printGslb(gslb: GslbConfig): JsonObject {
+  const regions = Object.fromEntries(
+    Object.entries(gslb.regions).map(([name, { check, ...region }]) => [
+      name,
+      { ...(plain(region) as JsonObject), ...(check !== undefined && { check: plain({ ...check, url: check.url.url }) }) },
+    ]),
+  );
+  return { ...(plain(gslb) as JsonObject), regions };
 }
 
 function printListener(listener: ListenerConfig): JsonObject {

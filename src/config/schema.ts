@@ -5,6 +5,7 @@
 // middleware-schema.ts; cross-references (a route's service exists, ...) are checked in semantic.ts.
 import { z } from 'zod';
 import { ACCESS_LOG_FIELDS, LOG_LEVELS } from './enums.js';
+import { gslbSchema } from './gslb-schema.js';
 import { listenerSchema } from './listener-schema.js';
 import { middlewareSchema } from './middleware-schema.js';
 import { serviceSchema } from './service-schema.js';
@@ -18,7 +19,7 @@ export const configSchema = z.strictObject({
       token: z.string().min(1).optional(), // none: the admin API is open to whoever reaches the address
     })
     .prefault({}),
-  listeners: z.array(listenerSchema).min(1, 'expected at least one listener'),
+  listeners: z.array(listenerSchema).default([]), // at least one, unless the config is a dedicated GSLB node (gslb alone)
   services: z.record(name, serviceSchema).default({}),
   middlewares: z.record(name, middlewareSchema).default({}), // one kind each (middleware-schema.ts); routes name them
   reload: z.strictObject({ watch: z.boolean().default(false) }).prefault({}), // watch: false (SIGHUP and the admin API always reload)
@@ -43,6 +44,7 @@ export const configSchema = z.strictObject({
         .default(null),
     })
     .prefault({}),
+  gslb: gslbSchema.optional(), // none: no GSLB (docs/gslb.md)
 });
 
 function checkAccessFormat(format: string, ctx: z.RefinementCtx): void {

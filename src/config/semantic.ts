@@ -21,6 +21,8 @@ export function checkSemantics(raw: unknown): ConfigIssue[] {
   const report = (path: PathSegment[], message: string) => issues.push({ path, message });
 
   const listeners = asArray(raw.listeners);
+  // a dedicated GSLB node answers DNS and serves no traffic of its own
+  if (listeners.length === 0 && raw.gslb === undefined) report(['listeners'], 'expected at least one listener (or a gslb section alone, for a dedicated GSLB node)');
   const seenNames = new Map<string, number>();
   const seenAddresses: Array<{ index: number; host: string; port: number; udp: boolean }> = [];
 
@@ -50,6 +52,7 @@ export function checkSemantics(raw: unknown): ConfigIssue[] {
   });
 
   checkAdminToken(raw.admin, report);
+  checkGslbRegions(raw.gslb, report);
 
   for (const [serviceName, service] of Object.entries(isRecord(raw.services) ? raw.services : {})) {
     if (isRecord(service)) checkBackends(asArray(service.backends), ['services', serviceName, 'backends'], report);
@@ -65,6 +68,25 @@ function checkAdminToken(admin: unknown, report: Report): void {
   const parsed = parseHostPort(admin.address);
   if (parsed.ok && !isLoopback(parsed.value.host)) {
     report(['admin', 'token'], `the admin API is bound to ${admin.address}, not loopback: set admin.token (clients send "Authorization: Bearer TOKEN")`);
+  }
+}
+
+/** The regions a gslb name or the fallback order lists exist, once each. */
+function checkGslbRegions(gslb: unknown, report: Report): void {
+  if (!isRecord(gslb)) return;
+  const known = keysOf(gslb.regions);
+  const checkList = (list: unknown, path: PathSegment[]) => {
+    const seen = new Set<unknown>();
+    asArray(list).forEach((region, i) => {
+      if (typeof region !== 'string') return;
+      if (!known.includes(region)) report([...path, i], `unknown region '${region}'${didYouMean(region, known)}; defined: ${known.join(', ') || 'none'}`);
+      else if (seen.has(region)) report([...path, i], `region '${region}' is listed twice`);
+      seen.add(region);
+    });
+  };
+  checkList(gslb.fallback, ['gslb', 'fallback']);
+  for (const [label, spec] of Object.entries(isRecord(gslb.names) ? gslb.names : {})) {
+    if (isRecord(spec)) checkList(spec.regions, ['gslb', 'names', label, 'regions']);
   }
 }
 

@@ -4,6 +4,7 @@
 // The YAML/JSON a user writes is described by schema.ts and the files it names.
 import type { z } from 'zod';
 import type { Protocol } from './enums.js';
+import type { gslbSchema } from './gslb-schema.js';
 import type { healthCheckSchema, passiveHealthSchema } from './health-schema.js';
 import type { listenerHttp2Schema } from './http2-schema.js';
 import type { circuitBreakerSchema, stickySchema } from './l7-schema.js';
@@ -85,6 +86,8 @@ type DefaultedByReaders = 'slowStart' | 'panicThreshold';
 export type ServiceConfig = { name: string } & Omit<ParsedService, DefaultedByReaders> & Partial<Pick<ParsedService, DefaultedByReaders>>;
 
 export type AdminConfig = ParsedConfig['admin'];
+/** The GSLB zone answered through PowerDNS's remote backend (docs/gslb.md). Times in ms. */
+export type GslbConfig = z.output<typeof gslbSchema>;
 export type ReloadSettings = ParsedConfig['reload'];
 /** One JSON line per request / L4 connection, to 'stdout', 'stderr' or a file (appended). */
 export type AccessLogConfig = NonNullable<ParsedConfig['log']['access']>;

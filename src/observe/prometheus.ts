@@ -16,7 +16,7 @@ function processMetrics(): Registry {
 }
 
 /** Writes one metric family (HELP, TYPE, samples) into `out`. */
-class Family {
+export class Family {
   private lines = '';
   constructor(
     private readonly name: string,
@@ -141,7 +141,7 @@ function backendLabels(backend: Backend | null): string {
   return `backend="${escapeLabel(backend?.id ?? '')}",name="${escapeLabel(backend?.name ?? '')}"`;
 }
 
-function escapeLabel(value: string): string {
+export function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
