@@ -33,7 +33,7 @@ for (const file of files) {
     const path = join(EXAMPLES_DIR, file);
     const result = await run(process.execPath, [MAIN, 'check', '-c', path]);
     assert.equal(result.code, 0, `${file}:\n${result.stdout}${result.stderr}`);
-    assert.match(result.stdout, /: ok \(\d+ listeners?, \d+ services?\)/);
+    assert.match(result.stdout, /: ok \(\d+ listeners?, \d+ services?(, gslb zone [\w.-]+)?\)/);
     assert.equal(result.stderr, '', `no warnings for ${file}: ${result.stderr}`);
     // a header comment says what it shows and how to run it
     const text = readFileSync(path, 'utf8');

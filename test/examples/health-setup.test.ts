@@ -50,7 +50,7 @@ test('health-slow-start.yaml: a dead backend is taken out without a failed reque
     await until(() => new Set(seen.map((s) => s.who)).size === 3, 3_000, 'all three backends serving');
 
     // app-3 dies (its port refuses connections)
-    const down = nextHealthEvent(service, 'unhealthy', backends[2]!.address);
+    const down = nextHealthEvent(service, 'unhealthy', backends[2]!.address, 10_000);
     const port3 = backends[2]!.port;
     await backends[2]!.close();
     const wentDown = await down;
@@ -59,7 +59,7 @@ test('health-slow-start.yaml: a dead backend is taken out without a failed reque
     assert.equal(share('app-3', settled, settled + 1_000).share, 0, 'out of the rotation');
 
     // it comes back on the same port: healthy after `healthyThreshold` probes, then the ramp
-    const up = nextHealthEvent(service, 'healthy', backends[2]!.address);
+    const up = nextHealthEvent(service, 'healthy', backends[2]!.address, 10_000);
     backends[2] = await startSwitchableBackend('app-3', port3);
     const cameUp = (await up).at;
     await until(() => seen.some((s) => s.at > cameUp + RAMP_MS + 1_000), RAMP_MS + 3_000, 'the ramp and a second after it');
