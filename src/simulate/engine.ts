@@ -225,7 +225,7 @@ class Run {
           break;
         case SAMPLE:
           this.sample();
-          if (!this.finished()) q.push(this.now + this.sampleMs, SAMPLE);
+          if (!this.finished() && this.samples < SERIES_POINTS) q.push(this.now + this.sampleMs, SAMPLE);
           break;
         case TIMER: {
           const callback = this.timerCallbacks.get(a);
