@@ -5,6 +5,7 @@ import { addBackend, findBackend, findService, removeBackend, updateBackend } fr
 import { AdminError, onlyFields, readJsonObject } from './json.js';
 import { configView } from './config-view.js';
 import { backendView, serviceView } from './views.js';
+import { simulateList, simulateRun } from './simulate-routes.js';
 
 export interface AdminContext {
   fulcrum: Fulcrum;
@@ -97,6 +98,14 @@ const routes: Route[] = [
     },
   },
   {
+    pattern: /^\/simulate\/?$/,
+    methods: { GET: () => [200, simulateList()] },
+  },
+  {
+    pattern: /^\/simulate\/(?<scenario>[^/]+)\/?$/,
+    methods: { POST: async (_ctx, p, req) => [200, await simulateRun(p.scenario!, await readJsonObject(req))] },
+  },
+  {
     pattern: /^\/runtime-changes\/?$/,
     methods: {
       GET: ({ fulcrum }) => [200, { changes: fulcrum.overlay.describe() }],
@@ -116,6 +125,8 @@ const ENDPOINTS = [
   'GET    /api/v1/runtime-changes',
   'GET    /api/v1/config                               the running config, every default filled in (the token redacted)',
   'GET    /api/v1/events                               Server-Sent Events: a live snapshot every second (the dashboard)',
+  'GET    /api/v1/simulate                             the built-in simulation scenarios',
+  'POST   /api/v1/simulate/{scenario}                  {"seed": 1, "requests": 50000}: run one (bounded), the report and its SVG charts',
 ];
 
 /** Finds the handler of a request, or throws 404 / 405 (with Allow). */

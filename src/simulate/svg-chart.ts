@@ -4,8 +4,8 @@
 import type { RunFigures } from './engine.js';
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf', '#393b79', '#637939'];
-const WIDTH = 720;
-const MARGIN = { left: 64, right: 180, top: 36, bottom: 44 };
+const WIDTH = 780;
+const MARGIN = { left: 64, right: 230, top: 36, bottom: 44 };
 
 function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
