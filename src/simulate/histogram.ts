@@ -1,5 +1,5 @@
 /**
- * A bounded-memory latency histogram: logarithmic buckets 1% wide from 1 µs to ~3 hours (2,100
+ * A bounded-memory latency histogram: logarithmic buckets 1% wide from 1 µs to ~3 hours (2,317
  * counters, whatever the number of samples), so percentiles are within 1% of the exact ones. The
  * sum, minimum and maximum are kept exactly.
  */
