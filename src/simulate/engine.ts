@@ -5,9 +5,11 @@ import type { PickContext } from '../balancing/balancer.js';
 import type { OutlierTimers } from '../health/outlier-detector.js';
 import { BalancerInstance } from './balancer-instance.js';
 import { meanOf, type Sampler, sampler } from './distributions.js';
+import { Arrivals } from './arrivals.js';
 import { EventQueue } from './event-queue.js';
 import { Histogram } from './histogram.js';
 import { Prng } from './prng.js';
+import { RequestSlots } from './request-slots.js';
 import { expandNames, type Scenario, type VariantSpec } from './scenario-schema.js';
 import { SimServer } from './server-model.js';
 
@@ -71,7 +73,6 @@ class Run {
   private readonly byName = new Map<string, SimServer>();
   private readonly lbs: BalancerInstance[] = [];
   private readonly cost: Sampler;
-  private readonly arrivalRng: Prng;
   private readonly costRng: Prng;
   private readonly keyRng: Prng;
   private readonly lbRng: Prng;
@@ -82,21 +83,9 @@ class Run {
   private served = 0;
   private errors = 0;
   private arrived = 0;
-  private live = 0;
   private readonly total: number;
 
-  // --- request slots ---
-  private capacity = 1024;
-  private slotServer = new Int32Array(this.capacity);
-  private slotLb = new Int32Array(this.capacity);
-  private slotGen = new Int32Array(this.capacity);
-  private slotArrival = new Float64Array(this.capacity);
-  private slotCost = new Float64Array(this.capacity);
-  private slotStart = new Float64Array(this.capacity);
-  private slotLive = new Uint8Array(this.capacity);
-  private free = new Int32Array(this.capacity);
-  private freeCount = 0;
-  private used = 0;
+  private readonly slots = new RequestSlots();
 
   // --- several balancers: own[lb * S + s] requests of lb at s, known[...] what lb believes the others have there
   private own: Int32Array;
@@ -123,11 +112,7 @@ class Run {
   private windowHits = 0;
   private remapped: number | null = null;
 
-  // arrivals
-  private readonly rate: number;
-  private readonly burstRate: number;
-  private readonly every: number;
-  private readonly burstLength: number;
+  private readonly arrivals: Arrivals;
 
   constructor(
     private readonly scenario: Scenario,
@@ -137,7 +122,7 @@ class Run {
   ) {
     this.total = options.requests;
     const root = new Prng(options.seed);
-    this.arrivalRng = root.fork();
+    this.arrivals = new Arrivals(scenario.arrivals, root.fork());
     this.costRng = root.fork();
     this.keyRng = root.fork();
     this.lbRng = root.fork();
@@ -156,12 +141,7 @@ class Run {
     this.atServer = new Int32Array(S);
     for (const _ of this.servers) this.series.push(new Float32Array(SERIES_POINTS));
 
-    const arrivals = scenario.arrivals;
-    this.rate = arrivals.rate / 1000;
-    this.burstRate = arrivals.type === 'bursts' ? arrivals.burstRate / 1000 : this.rate;
-    this.every = arrivals.type === 'bursts' ? arrivals.every : 0;
-    this.burstLength = arrivals.type === 'bursts' ? arrivals.burstLength : 0;
-    const meanRate = this.every > 0 ? this.rate + ((this.burstRate - this.rate) * this.burstLength) / this.every : this.rate;
+    const meanRate = this.arrivals.meanRate;
     const expected = this.total / meanRate + meanOf(scenario.cost) * 2;
     this.sampleMs = Math.max(1, expected / SERIES_POINTS);
 
@@ -187,7 +167,7 @@ class Run {
 
   run(): RunFigures {
     const q = this.queue;
-    if (this.total > 0) q.push(this.interarrival(0), ARRIVAL);
+    if (this.total > 0) q.push(this.arrivals.next(0), ARRIVAL);
     this.scenario.events.forEach((event, i) => {
       q.push(event.at, SCENARIO_EVENT, i);
     });
@@ -204,10 +184,10 @@ class Run {
           this.arrive();
           break;
         case COMPLETE:
-          if (this.slotGen[a] === q.popB) this.complete(a);
+          if (this.slots.generation[a] === q.popB) this.complete(a);
           break;
         case FAIL:
-          if (this.slotGen[a] === q.popB) this.fail(a, 'connect-failure');
+          if (this.slots.generation[a] === q.popB) this.fail(a, 'connect-failure');
           break;
         case SCENARIO_EVENT:
           this.scenarioEvent(a);
@@ -242,33 +222,18 @@ class Run {
   }
 
   private finished(): boolean {
-    return this.arrived >= this.total && this.live === 0;
-  }
-
-  private interarrival(now: number): number {
-    if (this.every === 0) return now - Math.log(1 - this.arrivalRng.next()) / this.rate;
-    // piecewise-constant rate: draw in the current phase; crossing into the next one, draw again from its start (memoryless)
-    let t = now;
-    for (;;) {
-      const phase = t % this.every;
-      const inBurst = phase < this.burstLength;
-      const rate = inBurst ? this.burstRate : this.rate;
-      const boundary = t - phase + (inBurst ? this.burstLength : this.every);
-      const next = t - Math.log(1 - this.arrivalRng.next()) / rate;
-      if (next < boundary) return next;
-      t = boundary;
-    }
+    return this.arrived >= this.total && this.slots.taken === 0;
   }
 
   private arrive(): void {
     this.arrived++;
-    if (this.arrived < this.total) this.queue.push(this.interarrival(this.now), ARRIVAL);
-    const slot = this.allocate();
+    if (this.arrived < this.total) this.queue.push(this.arrivals.next(this.now), ARRIVAL);
+    const slot = this.slots.take();
     const lbIndex = this.lbs.length === 1 ? 0 : this.lbRng.below(this.lbs.length);
     const lb = this.lbs[lbIndex]!;
-    this.slotArrival[slot] = this.now;
-    this.slotCost[slot] = this.cost(this.costRng);
-    this.slotLb[slot] = lbIndex;
+    this.slots.arrival[slot] = this.now;
+    this.slots.cost[slot] = this.cost(this.costRng);
+    this.slots.balancer[slot] = lbIndex;
     const ctx = this.ctx;
     if (lb.hashing) {
       ctx.key = this.keys[this.keyRng.below(this.keys.length)]!;
@@ -277,12 +242,12 @@ class Run {
     const backend = lb.pick(ctx);
     if (backend === undefined) {
       this.errors++;
-      this.release(slot);
+      this.slots.release(slot);
       return;
     }
     const s = lb.serverIndex(backend);
     const server = this.servers[s]!;
-    this.slotServer[slot] = s;
+    this.slots.server[slot] = s;
     lb.start(backend);
     this.own[lbIndex * this.servers.length + s]!++;
     this.atServer[s]!++;
@@ -293,7 +258,7 @@ class Run {
       if (s === this.windowTarget) this.windowHits++;
     }
     if (!server.up) {
-      if (this.scenario.failLatency > 0) this.queue.push(this.now + this.scenario.failLatency, FAIL, slot, this.slotGen[slot]!);
+      if (this.scenario.failLatency > 0) this.queue.push(this.now + this.scenario.failLatency, FAIL, slot, this.slots.generation[slot]!);
       else this.fail(slot, 'connect-failure');
       return;
     }
@@ -305,18 +270,18 @@ class Run {
 
   private begin(slot: number, server: SimServer): void {
     server.busy++;
-    this.slotStart[slot] = this.now;
-    this.queue.push(this.now + this.slotCost[slot]! / server.speed(this.now), COMPLETE, slot, this.slotGen[slot]!);
+    this.slots.started[slot] = this.now;
+    this.queue.push(this.now + this.slots.cost[slot]! / server.speed(this.now), COMPLETE, slot, this.slots.generation[slot]!);
   }
 
   private complete(slot: number): void {
-    const s = this.slotServer[slot]!;
+    const s = this.slots.server[slot]!;
     const server = this.servers[s]!;
     server.account(this.now);
     server.busy--;
-    const latency = this.now - this.slotArrival[slot]!;
+    const latency = this.now - this.slots.arrival[slot]!;
     this.latency.record(latency);
-    this.waitSum += this.slotStart[slot]! - this.slotArrival[slot]!;
+    this.waitSum += this.slots.started[slot]! - this.slots.arrival[slot]!;
     this.served++;
     this.finish(slot, s, 'success', latency, 200);
     const next = server.dequeue();
@@ -325,60 +290,16 @@ class Run {
 
   private fail(slot: number, outcome: 'connect-failure' | 'failure'): void {
     this.errors++;
-    this.finish(slot, this.slotServer[slot]!, outcome, this.now - this.slotArrival[slot]!, 0);
+    this.finish(slot, this.slots.server[slot]!, outcome, this.now - this.slots.arrival[slot]!, 0);
   }
 
   private finish(slot: number, s: number, outcome: 'success' | 'connect-failure' | 'failure', latency: number, status: number): void {
-    const lbIndex = this.slotLb[slot]!;
+    const lbIndex = this.slots.balancer[slot]!;
     const lb = this.lbs[lbIndex]!;
     this.own[lbIndex * this.servers.length + s]!--;
     this.atServer[s]!--;
     lb.end(lb.backendOf[s]!, outcome, latency, status);
-    this.release(slot);
-  }
-
-  private allocate(): number {
-    this.live++;
-    let slot: number;
-    if (this.freeCount > 0) slot = this.free[--this.freeCount]!;
-    else {
-      if (this.used === this.capacity) this.grow();
-      slot = this.used++;
-    }
-    this.slotLive[slot] = 1;
-    return slot;
-  }
-
-  private release(slot: number): void {
-    this.live--;
-    this.slotLive[slot] = 0;
-    this.slotGen[slot]!++;
-    this.free[this.freeCount++] = slot;
-  }
-
-  private grow(): void {
-    const n = this.capacity * 2;
-    const i32 = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(n);
-      b.set(a);
-      return b;
-    };
-    this.slotServer = i32(this.slotServer);
-    this.slotLb = i32(this.slotLb);
-    this.slotGen = i32(this.slotGen);
-    this.free = i32(this.free);
-    this.slotArrival = f64(this.slotArrival);
-    this.slotCost = f64(this.slotCost);
-    this.slotStart = f64(this.slotStart);
-    const live = new Uint8Array(n);
-    live.set(this.slotLive);
-    this.slotLive = live;
-    this.capacity = n;
+    this.slots.release(slot);
   }
 
   private scenarioEvent(i: number): void {
@@ -441,8 +362,8 @@ class Run {
   private die(server: SimServer): void {
     server.up = false;
     server.account(this.now);
-    for (let slot = 0; slot < this.used; slot++) {
-      if (this.slotServer[slot] !== server.index || this.slotLive[slot] === 0) continue;
+    for (let slot = 0; slot < this.slots.used; slot++) {
+      if (this.slots.server[slot] !== server.index || this.slots.live[slot] === 0) continue;
       this.fail(slot, 'failure');
     }
     while (server.dequeue() >= 0) {}
