@@ -194,9 +194,11 @@ class Run {
           break;
         case PROBE:
           this.lbs[a]!.probe(this.servers);
+          this.keepTicking();
           if (!this.finished()) q.push(this.now + check!.interval, PROBE, a);
           break;
         case TICK:
+          this.ticking = false;
           this.tick();
           break;
         case SYNC:
@@ -212,6 +214,7 @@ class Run {
           if (callback !== undefined) {
             this.timerCallbacks.delete(a);
             callback();
+            this.keepTicking();
           }
           break;
         }
@@ -348,7 +351,7 @@ class Run {
       first.mapping(this.keys, this.ctx, before);
     }
     for (const lb of this.lbs) lb.membership(this.servers, added);
-    if (added.length > 0 && this.variant.slowStart > 0) this.queue.push(this.now + SLOW_START_TICK_MS, TICK);
+    this.keepTicking();
     if (before !== undefined) {
       const after = new Int32Array(this.keys.length);
       first.mapping(this.keys, this.ctx, after);
@@ -370,14 +373,20 @@ class Run {
     server.busy = 0;
   }
 
+  /** Slow start's 100 ms tick, on the simulated clock, for every balancer. */
   private tick(): void {
-    let ramping = false;
-    for (const lb of this.lbs) {
-      lb.tick();
-      if (lb.ramping()) ramping = true;
-    }
-    if (ramping) this.queue.push(this.now + SLOW_START_TICK_MS, TICK);
+    for (const lb of this.lbs) lb.tick();
+    this.keepTicking();
   }
+
+  /** Schedules the next tick while any ramp runs (one started on a join, a recovery or a return from ejection). */
+  private keepTicking(): void {
+    if (this.ticking || this.variant.slowStart <= 0) return;
+    if (!this.lbs.some((lb) => lb.ramping())) return;
+    this.ticking = true;
+    this.queue.push(this.now + SLOW_START_TICK_MS, TICK);
+  }
+  private ticking = false;
 
   /** Every balancer learns the others' in-flight counts (what it knows of its own is always current). */
   private sync(): void {
