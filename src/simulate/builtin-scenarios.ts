@@ -146,10 +146,13 @@ const BUILT_IN: ScenarioInput[] = [
       'round-robin',
       { algorithm: 'round-robin', healthCheck: { interval: '1s', unhealthyThreshold: 3, healthyThreshold: 2 } },
       { algorithm: 'round-robin', passiveHealth: { maxFails: 3, failTimeout: '5s' } },
+      'least-connections',
+      { algorithm: 'least-connections', passiveHealth: { maxFails: 3, failTimeout: '5s' } },
     ],
     expect: [
       { metric: 'errors', of: 'round-robin +health-check', below: 'round-robin', times: 0.2 },
       { metric: 'errors', of: 'round-robin +passive', below: 'round-robin', times: 0.2 },
+      { metric: 'errors', of: 'least-connections +passive', below: 'least-connections', times: 0.2 },
     ],
   },
 ];

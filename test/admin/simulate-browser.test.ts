@@ -74,7 +74,7 @@ describe('simulation page in a browser', { skip, timeout: 120_000 }, () => {
     assert.match((await page.textContent('#sim-claim')) ?? '', /Health checks remove unhealthy servers from rotation/);
     assert.match((await page.textContent('#sim-verdict')) ?? '', /^(Supported|Not supported) by this run$/);
     const labels = await page.locator('#sim-table tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.label));
-    assert.deepEqual(labels, ['round-robin', 'round-robin +health-check', 'round-robin +passive']);
+    assert.deepEqual(labels, ['round-robin', 'round-robin +health-check', 'round-robin +passive', 'least-connections', 'least-connections +passive']);
     await page.waitForFunction(() => ['sim-latency', 'sim-inflight'].every((id) => (document.getElementById(id) as HTMLImageElement).naturalWidth > 0));
     assert.match((await page.textContent('#sim-state')) ?? '', /^done: server-dies, seed 1/);
     await mkdir(ARTIFACTS, { recursive: true });

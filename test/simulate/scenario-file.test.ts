@@ -92,3 +92,13 @@ describe('simulate: scenario files', () => {
     }
   });
 });
+
+describe('simulate: the example scenario', () => {
+  it('examples/simulate/everything.yaml (every field, as docs/simulate.md shows it) is valid', async () => {
+    const { loadScenarioFile } = await import('../../src/simulate/scenario-load.js');
+    const result = await loadScenarioFile(join(import.meta.dirname, '../../../examples/simulate/everything.yaml'));
+    assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
+    assert.equal(result.scenario.algorithms.length, 5);
+    assert.equal(result.scenario.events.length, 5);
+  });
+});
