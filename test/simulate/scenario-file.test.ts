@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { formatConfigError } from '../../src/config/errors.js';
-import { parseScenarioText } from '../../src/simulate/scenario-load.js';
+import { loadScenarioFile, parseScenarioText } from '../../src/simulate/scenario-load.js';
 
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, '../../src/cli/main.js');
@@ -95,7 +95,6 @@ describe('simulate: scenario files', () => {
 
 describe('simulate: the example scenario', () => {
   it('examples/simulate/everything.yaml (every field, as docs/simulate.md shows it) is valid', async () => {
-    const { loadScenarioFile } = await import('../../src/simulate/scenario-load.js');
     const result = await loadScenarioFile(join(import.meta.dirname, '../../../examples/simulate/everything.yaml'));
     assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
     assert.equal(result.scenario.algorithms.length, 5);
