@@ -1,11 +1,9 @@
 // A scenario file (YAML or JSON) → a validated Scenario, or every error with file:line:column and
 // key path, through the config's own machinery (positions, zod issue messages, formatting).
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument } from 'yaml';
 import type { ConfigError } from '../config/errors.js';
-import { formatPath } from '../config/errors.js';
 import { createErrorMap, fromZodIssues } from '../config/issues.js';
-import { locate } from '../config/positions.js';
+import { type Validated, validateYamlText } from '../config/yaml-text.js';
 import { type Scenario, scenarioSchema, type VariantSpec, variantSchema } from './scenario-schema.js';
 
 export type ScenarioResult = { ok: true; scenario: Scenario } | { ok: false; errors: ConfigError[] };
@@ -22,27 +20,12 @@ export async function loadScenarioFile(path: string): Promise<ScenarioResult> {
 }
 
 export function parseScenarioText(text: string, source: string): ScenarioResult {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      errors: doc.errors.map((error): ConfigError => {
-        const { line, col } = lineCounter.linePos(error.pos[0]);
-        return { file: source, line, column: col, path: '', message: `YAML syntax error: ${error.message.split('\n')[0]}` };
-      }),
-    };
-  }
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
-  if (raw === null || raw === undefined) return { ok: false, errors: [{ file: source, line: 1, column: 1, path: '', message: 'the scenario is empty' }] };
-  const result = validateScenario(raw);
-  if (result.ok) return result;
-  const errors = result.issues.map((issue): ConfigError => {
-    const { line, column } = locate(doc, lineCounter, issue.path, issue.atKey);
-    return { file: source, line, column, path: formatPath(issue.path), message: issue.message };
+  const result = validateYamlText(text, source, (raw): Validated<Scenario> => {
+    if (raw === null || raw === undefined) return { ok: false, issues: [{ path: [], message: 'the scenario is empty' }] };
+    const validated = validateScenario(raw);
+    return validated.ok ? { ok: true, value: validated.scenario } : validated;
   });
-  errors.sort((a, b) => a.line - b.line || a.column - b.column);
-  return { ok: false, errors };
+  return result.ok ? { ok: true, scenario: result.value } : result;
 }
 
 /** Validates a plain object (a built-in scenario, or parsed YAML). */
