@@ -28,13 +28,13 @@ const HEADERS = {
 
 /** True when the request is for the dashboard's page or one of its assets. */
 export function isDashboardPath(method: string | undefined, pathname: string): boolean {
-  return (method === 'GET' || method === 'HEAD') && (pathname === '/' || pathname === '/index.html' || pathname.startsWith('/assets/'));
+  return (method === 'GET' || method === 'HEAD') && (pathname === '/' || pathname === '/index.html' || pathname === '/simulate.html' || pathname.startsWith('/assets/'));
 }
 
 const cache = new Map<string, Buffer>();
 
 export async function serveDashboard(req: http.IncomingMessage, res: http.ServerResponse, pathname: string, dir = DASHBOARD_DIR): Promise<void> {
-  const name = pathname === '/' || pathname === '/index.html' ? 'index.html' : pathname.slice('/assets/'.length);
+  const name = pathname === '/' || pathname === '/index.html' ? 'index.html' : pathname === '/simulate.html' ? 'simulate.html' : pathname.slice('/assets/'.length);
   const type = CONTENT_TYPES[path.extname(name)];
   if (!/^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(name) || type === undefined) return sendText(res, 404, `no such asset: ${pathname}`);
   const file = path.join(dir, name);

@@ -6,6 +6,7 @@ import { AdminError, onlyFields, readJsonObject } from './json.js';
 import { configView } from './config-view.js';
 import { gslbView } from '../gslb/view.js';
 import { backendView, serviceView } from './views.js';
+import { simulateList, simulateRun } from './simulate-routes.js';
 
 export interface AdminContext {
   fulcrum: Fulcrum;
@@ -107,6 +108,14 @@ const routes: Route[] = [
     },
   },
   {
+    pattern: /^\/simulate\/?$/,
+    methods: { GET: () => [200, simulateList()] },
+  },
+  {
+    pattern: /^\/simulate\/(?<scenario>[^/]+)\/?$/,
+    methods: { POST: async (_ctx, p, req) => [200, await simulateRun(p.scenario!, await readJsonObject(req))] },
+  },
+  {
     pattern: /^\/runtime-changes\/?$/,
     methods: {
       GET: ({ fulcrum }) => [200, { changes: fulcrum.overlay.describe() }],
@@ -127,6 +136,8 @@ const ENDPOINTS = [
   'GET    /api/v1/config                               the running config, every default filled in (the token redacted)',
   'GET    /api/v1/gslb                                 GSLB regions (health), names (policy, panic, answer now) and answer counts',
   'GET    /api/v1/events                               Server-Sent Events: a live snapshot every second (the dashboard)',
+  'GET    /api/v1/simulate                             the built-in simulation scenarios',
+  'POST   /api/v1/simulate/{scenario}                  {"seed": 1, "requests": 50000}: run one (bounded), the report and its SVG charts',
 ];
 
 /** Finds the handler of a request, or throws 404 / 405 (with Allow). */

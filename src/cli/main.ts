@@ -9,6 +9,7 @@ import { startCommand } from './start.js';
 import { packageVersion } from './version.js';
 import { demoCommand } from './demo.js';
 import { checkCommand } from './check.js';
+import { simulateCommand } from './simulate.js';
 
 const DEFAULT_CONFIG = 'fulcrum.yaml';
 
@@ -16,6 +17,11 @@ function duration(value: string): number {
   const ms = parseDuration(value);
   if (ms === undefined) throw new InvalidArgumentError('expected a duration such as 30s, 500ms or 1m');
   return ms;
+}
+
+function whole(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number');
+  return Number(value);
 }
 
 function port(value: string): number {
@@ -85,5 +91,17 @@ program
   .option('--port <port>', 'port of the demo listener', port)
   .option('--no-traffic', 'do not generate demo traffic')
   .action((options: { port?: number; traffic: boolean }) => run(() => demoCommand({ port: options.port, traffic: options.traffic })));
+
+program
+  .command('simulate [scenario]')
+  .description(
+    'run a built-in scenario (variable-cost, mixed-fleet, herd, slow-server, join-no-slow-start, join-slow-start, hash-remap, server-dies) or a scenario file through the real balancing code, on a simulated clock',
+  )
+  .option('-c, --config <file>', 'a scenario file (YAML or JSON) instead of a built-in scenario')
+  .option('--seed <n>', "random seed (default: the scenario's); the same seed gives the same output", whole)
+  .option('--requests <n>', "requests per algorithm (default: the scenario's)", whole)
+  .option('--json', 'print one JSON object: scenario, claim, supported, rule, results')
+  .option('--out <dir>', 'also write the charts (SVG), NAME.json and NAME.txt there')
+  .action((scenario: string | undefined, options: { config?: string; seed?: number; requests?: number; json?: boolean; out?: string }) => run(() => simulateCommand(scenario, options)));
 
 await program.parseAsync(process.argv);

@@ -1,11 +1,11 @@
 // Reading a config file: YAML (or JSON, which the YAML parser reads too) -> validated, normalized
 // FulcrumConfig, or every error found, each with file:line:column and a key path.
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument } from 'yaml';
 import type { FulcrumConfig } from './types.js';
 import { formatPath, type ConfigError } from './errors.js';
-import { locate } from './positions.js';
+import type { ParsedConfig } from './schema.js';
 import { validateConfig } from './validate.js';
+import { type Validated, validateYamlText } from './yaml-text.js';
 import { toFulcrumConfig } from './normalize.js';
 import { configDir } from './paths.js';
 import { NO_EXTENSIONS, type ConfigExtensions } from './extensions.js';
@@ -25,31 +25,11 @@ export async function loadConfigFile(path: string, extensions: ConfigExtensions 
 
 /** `source` names the text in messages (usually the file path). */
 export function parseConfigText(text: string, source: string, extensions: ConfigExtensions = NO_EXTENSIONS): LoadResult {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const errors = doc.errors.map((error): ConfigError => {
-      const { line, col } = lineCounter.linePos(error.pos[0]);
-      return { file: source, line, column: col, path: '', message: `YAML syntax error: ${error.message.split('\n')[0]}` };
-    });
-    return { ok: false, errors };
-  }
-
-  let raw: unknown;
-  try {
-    raw = doc.toJS({ maxAliasCount: 100 });
-  } catch (error) {
-    return { ok: false, errors: [{ file: source, line: 1, column: 1, path: '', message: (error as Error).message }] };
-  }
-
-  const result = validateConfig(raw, configDir(source), extensions);
-  if (result.ok) return { ok: true, config: toFulcrumConfig(result.value, source) };
-  const errors = result.issues.map((issue): ConfigError => {
-    const { line, column } = locate(doc, lineCounter, issue.path, issue.atKey);
-    return { file: source, line, column, path: formatPath(issue.path), message: issue.message };
+  const result = validateYamlText(text, source, (raw): Validated<ParsedConfig> => {
+    const validated = validateConfig(raw, configDir(source), extensions);
+    return validated.ok ? { ok: true, value: validated.value } : validated;
   });
-  errors.sort((a, b) => a.line - b.line || a.column - b.column);
-  return { ok: false, errors };
+  return result.ok ? { ok: true, config: toFulcrumConfig(result.value, source) } : result;
 }
 
 /**

@@ -2,6 +2,17 @@ import type { Outcome } from '../balancing/balancer.js';
 import type { PassiveHealthConfig } from '../config/types.js';
 import type { Backend } from '../pool/backend.js';
 
+/** Where ejection-end timers come from: the real timers by default, a simulated clock's in `fulcrum simulate`. */
+export interface OutlierTimers {
+  set(callback: () => void, delayMs: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const REAL_TIMERS: OutlierTimers = {
+  set: (callback, delayMs) => setTimeout(callback, delayMs).unref(),
+  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 export interface OutlierEvents {
   ejected(backend: Backend, reason: string, durationMs: number): void;
   returned(backend: Backend): void;
@@ -24,13 +35,14 @@ const FAILURE_NAMES: Record<string, string> = {
  * writes: no lookup, no allocation on the data path.
  */
 export class OutlierDetector {
-  private readonly timers = new Map<Backend, NodeJS.Timeout>();
+  private readonly timers = new Map<Backend, unknown>();
 
   constructor(
     private config: PassiveHealthConfig,
     private backends: readonly Backend[],
     private readonly events: OutlierEvents,
     private readonly now: () => number = Date.now,
+    private readonly clock: OutlierTimers = REAL_TIMERS,
   ) {
     this.resumeEjections();
   }
@@ -78,9 +90,10 @@ export class OutlierDetector {
   }
 
   private scheduleReturn(backend: Backend, delayMs: number): void {
-    const timer = setTimeout(() => this.release(backend, true), Math.max(0, delayMs));
-    timer.unref();
-    this.timers.set(backend, timer);
+    this.timers.set(
+      backend,
+      this.clock.set(() => this.release(backend, true), Math.max(0, delayMs)),
+    );
   }
 
   /** Ejections that outlived a previous detector (stop and start again, a reload) still end on time. */
@@ -92,7 +105,7 @@ export class OutlierDetector {
   /** The ejection is over (or cut short): back in rotation. */
   private release(backend: Backend, notify: boolean): void {
     const timer = this.timers.get(backend);
-    if (timer !== undefined) clearTimeout(timer);
+    if (timer !== undefined) this.clock.clear(timer);
     this.timers.delete(backend);
     if (!backend.ejected) return;
     backend.ejected = false;
@@ -113,7 +126,7 @@ export class OutlierDetector {
 
   /** Stops the timers; ejected backends stay ejected until a new detector takes over. */
   stop(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const timer of this.timers.values()) this.clock.clear(timer);
     this.timers.clear();
   }
 

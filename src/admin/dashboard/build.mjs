@@ -9,7 +9,7 @@ const out = fileURLToPath(new URL('../../../dist/dashboard/', import.meta.url));
 
 await mkdir(out, { recursive: true });
 await build({
-  entryPoints: { app: `${here}app.ts` },
+  entryPoints: { app: `${here}app.ts`, simulate: `${here}simulate.ts` },
   outdir: out,
   bundle: true,
   format: 'iife',
@@ -20,3 +20,4 @@ await build({
   logLevel: 'warning',
 });
 await copyFile(`${here}index.html`, `${out}index.html`);
+await copyFile(`${here}simulate.html`, `${out}simulate.html`);
