@@ -1,7 +1,7 @@
 import type { FulcrumConfig } from './config/types.js';
 import { formatConfigError } from './config/errors.js';
 import { loadConfigFile } from './config/load.js';
-import { diffConfigs } from './config/diff.js';
+import { diffConfigs, sameValue } from './config/diff.js';
 import { RuntimeOverlay, type OverlayReport } from './config/overlay.js';
 import { Drains } from './pool/drain.js';
 import { applyServiceConfig, retireService } from './pool/membership.js';
@@ -11,8 +11,10 @@ import { AccessLog } from './observe/access-log.js';
 import { createObservers, type Observers } from './observe/observers.js';
 import { renderPrometheus } from './observe/prometheus.js';
 import { Service } from './pool/service.js';
+import { createStateStore } from './state/create-store.js';
 import { MemoryStore } from './state/memory-store.js';
-import type { StateStore } from './state/state-store.js';
+import { SharedStore } from './state/shared-store.js';
+import { StoreSwitch, type StatusStore } from './state/store-switch.js';
 
 export interface StartOptions {
   logger?: Logger;
@@ -46,8 +48,8 @@ export class Fulcrum {
   fileConfig: FulcrumConfig;
   /** counters for /metrics and the access log, shared by every listener across reloads */
   readonly observers: Observers;
-  /** shared state (sticky tables, rate-limit buckets): in memory; Redis for several instances later */
-  readonly stateStore: StateStore = new MemoryStore();
+  /** shared state (sticky tables, rate-limit buckets): in memory, or Redis as `state` says (a reload may swap it) */
+  readonly stateStore = new StoreSwitch(new MemoryStore());
   /** reloads run one at a time */
   private reloading: Promise<unknown> = Promise.resolve();
 
@@ -67,7 +69,7 @@ export class Fulcrum {
 
   /** The Prometheus text exposition of this balancer (and of the process). */
   metrics(): Promise<string> {
-    return renderPrometheus(this.observers.stats, this.services.values());
+    return renderPrometheus(this.observers.stats, this.services.values(), this.stateStore.status());
   }
 
   static async start(config: FulcrumConfig, options: StartOptions = {}): Promise<Fulcrum> {
@@ -130,6 +132,7 @@ export class Fulcrum {
     const next = applied.config;
     const diff = diffConfigs(this.config, next);
     const { logger } = this;
+    const store = sameValue(this.config.state, next.state) ? null : await this.openStateStore(next);
 
     // 1. build beside the running graph: new services, new listener states, new sockets
     const services = new Map(this.services);
@@ -166,10 +169,12 @@ export class Fulcrum {
     } catch (error) {
       await Promise.all([...bound.values()].map((b) => b.listener.close()));
       await Promise.all([...rebinds.values()].map((listener) => listener.close()));
+      await store?.close();
       return { ok: false, errors: [error instanceof Error ? error.message : String(error)] };
     }
 
     // 2. the swap: synchronous, so every request sees either the old graph or the new one
+    const previousStore = store === null ? null : this.stateStore.use(store);
     for (const name of diff.services.changed) applyServiceConfig(this.services.get(name)!, next.services.get(name)!, this.drains, applied.drained.get(name));
     const retired = diff.services.removed.map((name) => this.services.get(name)!);
     for (const service of retired) this.services.delete(service.name);
@@ -201,6 +206,7 @@ export class Fulcrum {
     this.fileConfig = fileConfig;
     this.config = next;
     for (const service of retired) retireService(service, this.drains);
+    void previousStore?.close();
 
     // 3. after the swap: old listeners finish their requests; listeners that cannot swap are rebound
     const grace = this.drainGrace();
@@ -268,8 +274,16 @@ export class Fulcrum {
     await this.stateStore.close();
   }
 
+  /** The store `config.state` asks for, once it is connected (or has had a second to). */
+  private async openStateStore(config: FulcrumConfig): Promise<StatusStore> {
+    const store = createStateStore(config.state, this.logger);
+    if (store instanceof SharedStore) await store.whenUp(1000);
+    return store;
+  }
+
   private async build(): Promise<void> {
     const { config, logger } = this;
+    if (config.state !== undefined && config.state.store !== 'memory') void this.stateStore.use(await this.openStateStore(config)).close();
     for (const serviceConfig of config.services.values()) {
       this.services.set(serviceConfig.name, new Service(serviceConfig, undefined, this.stateStore));
     }

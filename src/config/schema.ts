@@ -8,6 +8,7 @@ import { ACCESS_LOG_FIELDS, LOG_LEVELS } from './enums.js';
 import { listenerSchema } from './listener-schema.js';
 import { middlewareSchema } from './middleware-schema.js';
 import { serviceSchema } from './service-schema.js';
+import { stateSchema } from './state-schema.js';
 import { parseLogFormat } from './log-format.js';
 import { hostPort, name } from './values.js';
 
@@ -21,6 +22,7 @@ export const configSchema = z.strictObject({
   listeners: z.array(listenerSchema).min(1, 'expected at least one listener'),
   services: z.record(name, serviceSchema).default({}),
   middlewares: z.record(name, middlewareSchema).default({}), // one kind each (middleware-schema.ts); routes name them
+  state: stateSchema, // store: memory; redis shares state between instances (state-schema.ts)
   reload: z.strictObject({ watch: z.boolean().default(false) }).prefault({}), // watch: false (SIGHUP and the admin API always reload)
   log: z
     .strictObject({
