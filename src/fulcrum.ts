@@ -59,7 +59,7 @@ export class Fulcrum {
     readonly logger: Logger,
   ) {
     this.fileConfig = config;
-    this.observers = createObservers(config.log.access ? new AccessLog(config.log.access) : null);
+    this.observers = createObservers(config.log.access ? new AccessLog(config.log.access) : null, logger);
   }
 
   /** Reopen the log files by name (logrotate's move-then-signal habit). */

@@ -9,12 +9,15 @@ import { HttpParseError } from './h1/parse-error.js';
 import { parseRequestHead } from './h1/request-head.js';
 import { clientAddress, type Peer } from './forwarding.js';
 import type { ConnectionInfo } from '../net/connection-info.js';
-import type { HttpListenerState } from './listener-state.js';
+import type { HttpListenerState, RouteTarget } from './listener-state.js';
 import type { Observers } from '../observe/observers.js';
 import { h1Protocol, recordRefusal } from '../observe/request-record.js';
 import type { RequestHead } from './h1/request-head.js';
 import type { ConnectionMiddlewareState } from './middleware/connection-state.js';
-import { runRequestPhases } from './middleware/run.js';
+import type { Answer } from './middleware/chain.js';
+import { PendingVerdict } from './middleware/pending-verdict.js';
+import { ChainRun, failedPhaseAnswer, localExchange, requestVerdict } from './middleware/run.js';
+import { isPromise, type MaybePromise } from '../state/state-store.js';
 
 const enum State {
   /** waiting for (the rest of) a request head */
@@ -322,10 +325,32 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
       return;
     }
     this.deadline = 0;
-    const chain = route.target.middlewares;
-    const run = chain === null ? null : runRequestPhases(chain, this, head, clientIp, rest);
-    if (chain !== null && run === null) return; // the chain answered by itself
-    const exchange = new Exchange(this, head, route.target, clientIp, maxBodyBytes);
+    const target = route.target;
+    const chain = target.middlewares;
+    if (chain === null) {
+      this.forward(head, target, clientIp, maxBodyBytes, null, rest);
+      return;
+    }
+    const run = new ChainRun(chain, this, head, clientIp);
+    let verdict: MaybePromise<Answer | null>;
+    try {
+      verdict = requestVerdict(run);
+    } catch (error) {
+      verdict = failedPhaseAnswer(run, error);
+    }
+    if (verdict !== null && isPromise(verdict)) this.awaitVerdict(run, verdict, target, maxBodyBytes, rest);
+    else this.afterPhases(run, verdict, target, maxBodyBytes, rest);
+  }
+
+  /** The request phases decided: the chain answers by itself, or the request is forwarded. */
+  private afterPhases(run: ChainRun, answer: Answer | null, target: RouteTarget, maxBodyBytes: number, rest: Buffer | null): void {
+    const local = localExchange(run, answer);
+    if (local !== null) this.answerLocally(run.head, rest, local);
+    else this.forward(run.head, target, run.clientIp, maxBodyBytes, run, rest);
+  }
+
+  private forward(head: RequestHead, target: RouteTarget, clientIp: string, maxBodyBytes: number, run: ChainRun | null, rest: Buffer | null): void {
+    const exchange = new Exchange(this, head, target, clientIp, maxBodyBytes);
     if (run !== null) exchange.middleware = run;
     this.exchange = exchange;
     if (head.hasBody) {
@@ -338,6 +363,29 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
       if (rest !== null) this.keep(rest);
     }
     exchange.start();
+  }
+
+  /** A request phase answered with a promise: the request holds the exchange slot, reading paused, until it settles. */
+  private awaitVerdict(run: ChainRun, verdict: Promise<Answer | null>, target: RouteTarget, maxBodyBytes: number, rest: Buffer | null): void {
+    const hasBody = run.head.hasBody;
+    const pending = new PendingVerdict(this, run, target, maxBodyBytes, hasBody ? rest : null);
+    this.exchange = pending;
+    this.socket.pause();
+    if (hasBody) this.state = State.Body;
+    else {
+      this.state = State.Waiting;
+      if (rest !== null) this.keep(rest);
+    }
+    pending.wait(verdict);
+  }
+
+  /** The phases of a waiting request decided (or failed, or ran out of time): go on as if they had answered at once. */
+  verdictReady(pending: PendingVerdict, answer: Answer | null): void {
+    if (this.exchange !== pending || this.state === State.Closed) return;
+    this.exchange = null;
+    const hasBody = pending.run.head.hasBody;
+    if (!hasBody && (this.pending === null || this.pending.length <= this.listener.config.limits.maxHeaderBytes)) this.socket.resume();
+    this.afterPhases(pending.run, answer, pending.target, pending.maxBodyBytes, hasBody ? pending.body : null);
   }
 
   /**

@@ -12,7 +12,8 @@ import { RequestKeySource } from '../request-values.js';
 import type { RequestHead } from '../h1/request-head.js';
 import type { RouteTarget } from '../listener-state.js';
 import type { Answer } from '../middleware/chain.js';
-import { ChainRun, requestVerdict, type ChainClient } from '../middleware/run.js';
+import { ChainRun, failedPhaseAnswer, lateVerdictAnswer, requestVerdict, type ChainClient } from '../middleware/run.js';
+import { isPromise, type MaybePromise } from '../../state/state-store.js';
 import { appendHeader, respondWithAnswer } from './chain-headers.js';
 import { serveStaticOnStream } from './static-stream.js';
 
@@ -79,19 +80,38 @@ export abstract class StreamExchange implements AttemptHandler {
     respondText(this.stream, 503, breakerBody(this.service.name, refusal.circuit), extra);
   }
 
+  /** What follows the request phases when they let the request through: forwarding it. */
+  protected abstract forward(): void;
+
   /**
-   * The route's request phases (the same decision code as HTTP/1.1): false when they answered the
-   * stream by themselves (403, 429, a redirect, a file); otherwise rewrites and header rules applied.
+   * The route's request phases (the same decision code as HTTP/1.1): true to forward now (rewrites
+   * and header rules applied); false when they answered the stream by themselves (403, 429, a
+   * redirect, a file) or answered with a promise, after which `forward` is called if they let it through.
    */
   protected runChain(): boolean {
     const chain = this.route.middlewares;
     if (chain === null) return true;
     const run = new ChainRun<ChainClient>(chain, this.owner, this.head, this.clientIp);
-    const answer = requestVerdict(run);
+    let verdict: MaybePromise<Answer | null>;
+    try {
+      verdict = requestVerdict(run);
+    } catch (error) {
+      verdict = failedPhaseAnswer(run, error);
+    }
+    if (verdict !== null && isPromise(verdict)) {
+      this.awaitVerdict(run, verdict);
+      return false;
+    }
+    return this.afterPhases(run, verdict);
+  }
+
+  /** The phases decided: answer by ourselves (false), or keep the run for the response phases (true). */
+  private afterPhases(run: ChainRun<ChainClient>, answer: Answer | null): boolean {
     if (answer !== null) {
       this.answerLocally(run, answer);
       return false;
     }
+    const chain = run.chain;
     if (chain.staticFiles !== null) {
       this.finished = true;
       serveStaticOnStream(this.stream, run, chain.staticFiles, this.owner.hsts, (status, bytesOut) => {
@@ -104,6 +124,25 @@ export abstract class StreamExchange implements AttemptHandler {
     }
     this.run = run;
     return true;
+  }
+
+  /**
+   * The stream waits for a phase's promise (its body stays unread, so flow control holds the
+   * client), bounded by the route's response timeout (504); a client that resets meanwhile is let go.
+   */
+  private awaitVerdict(run: ChainRun<ChainClient>, verdict: Promise<Answer | null>): void {
+    const timeoutMs = this.route.settings.responseTimeout;
+    let decided = false;
+    const decide = (answer: Answer | null): void => {
+      if (decided) return;
+      decided = true;
+      clearTimeout(timer);
+      if (this.finished || this.stream.closed || this.stream.destroyed) return;
+      if (this.afterPhases(run, answer)) this.forward();
+    };
+    const timer = setTimeout(() => decide(lateVerdictAnswer(run, timeoutMs)), timeoutMs);
+    timer.unref();
+    verdict.then(decide, (error: unknown) => decide(failedPhaseAnswer(run, error)));
   }
 
   private answerLocally(run: ChainRun<ChainClient>, answer: Answer): void {

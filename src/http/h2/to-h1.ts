@@ -39,9 +39,18 @@ export class H2ToH1Exchange extends StreamExchange implements H1UpstreamOwner {
     this.upstream = new H1Upstream(this, this.attempt, this.service, this.route.settings, this.owner, this.head.method === 'HEAD');
   }
 
+  /** the route's request body limit (0 = none), checked as DATA arrives */
+  private maxBodyBytes = 0;
+
   begin(maxBodyBytes: number): void {
-    if (!this.runChain()) return;
+    this.maxBodyBytes = maxBodyBytes;
+    if (this.runChain()) this.forward();
+  }
+
+  /** Read the request body and send the request once enough of it is here (or all of it). */
+  protected forward(): void {
     const stream = this.stream;
+    const maxBodyBytes = this.maxBodyBytes;
     stream.on('close', this.onClientClose);
     stream.on('drain', this.onClientDrain);
     if (this.requestEnded) {

@@ -27,7 +27,10 @@ export class H2ToH2Exchange extends StreamExchange {
     this.stream.on('wantTrailers', this.onWantTrailers);
     this.stream.on('data', (chunk: Buffer) => (this.bytesIn += chunk.length));
     this.stream.pause(); // read once the upstream stream can take it
-    if (!this.runChain()) return;
+    if (this.runChain()) this.forward();
+  }
+
+  protected forward(): void {
     this.startPicking();
   }
 

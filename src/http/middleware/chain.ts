@@ -2,7 +2,7 @@
 // phases it needs: request (may rewrite the request, or answer by itself), response head (fields,
 // compression). The data path of a route without middlewares only checks `middlewares !== null`.
 import type { MiddlewareConfig } from '../../config/middleware-types.js';
-import type { StateStore } from '../../state/state-store.js';
+import type { MaybePromise, StateStore } from '../../state/state-store.js';
 import type { RouteStats } from '../../observe/traffic-stats.js';
 import type { FieldList } from '../h1/fields.js';
 import { AccessMiddleware, DenyMiddleware } from './access.js';
@@ -24,12 +24,16 @@ export interface Answer {
   close?: boolean;
 }
 
-/** The request phase: null to go on, an Answer to stop there, or 'static' when a static middleware takes over. */
+/** The request phase: null to go on, an Answer to stop there. */
 export type Verdict = Answer | null;
 
 export interface RequestPhase {
   readonly name: string;
-  onRequest(run: ChainRun<ChainClient>): Verdict;
+  /**
+   * Synchronous phases answer at once (no promise on the data path); a phase that must wait (a
+   * networked state store, a user's middleware) returns a promise and the request waits for it.
+   */
+  onRequest(run: ChainRun<ChainClient>): MaybePromise<Verdict>;
 }
 
 export interface ResponsePhase {

@@ -3,15 +3,17 @@
 // create a ChainRun; nothing here runs for the others.
 import { performance } from 'node:perf_hooks';
 import type { CompressAlgorithm } from '../../config/middleware-types.js';
-import type { ClientConnection } from '../client-connection.js';
+import type { ClientConnection, LocalExchange } from '../client-connection.js';
+import type { Observers } from '../../observe/observers.js';
 import type { Peer } from '../forwarding.js';
 import type { FieldList } from '../h1/fields.js';
 import type { RequestHead } from '../h1/request-head.js';
 import type { ResponseHead } from '../h1/response-head.js';
-import type { Answer, CompiledChain } from './chain.js';
+import { isPromise, type MaybePromise } from '../../state/state-store.js';
+import type { Answer, CompiledChain, Verdict } from './chain.js';
 import type { ConnectionMiddlewareState } from './connection-state.js';
 import { CompressSink, type SinkOwner } from './compress-sink.js';
-import { SimpleAnswer } from './local-answer.js';
+import { SimpleAnswer, textAnswer } from './local-answer.js';
 import type { RateLimitMiddleware } from './rate-limit.js';
 import { StaticResponder } from './static-responder.js';
 
@@ -21,6 +23,7 @@ import { StaticResponder } from './static-responder.js';
  */
 export interface ChainClient {
   readonly peer: Peer;
+  readonly observers: Observers;
   middlewareState: ConnectionMiddlewareState | null;
 }
 
@@ -65,32 +68,65 @@ export class ChainRun<C extends ChainClient = ClientConnection> {
 }
 
 /**
- * Runs the request phases of `chain`. Returns the run to forward the request with, or null when the
- * chain answered by itself (the answer then owns the connection's exchange slot until it is done).
+ * What answers a request whose phases are done, instead of forwarding it: the phases' answer, or the
+ * chain's static files; null to forward.
  */
-export function runRequestPhases(chain: CompiledChain, client: ClientConnection, head: RequestHead, clientIp: string, rest: Buffer | null): ChainRun | null {
-  const run = new ChainRun(chain, client, head, clientIp);
-  const answer = requestVerdict(run);
-  if (answer !== null) {
-    client.answerLocally(head, rest, new SimpleAnswer(run, answer));
-    return null;
-  }
-  if (chain.staticFiles !== null) {
-    client.answerLocally(head, rest, new StaticResponder(run, chain.staticFiles));
-    return null;
-  }
-  return run;
+export function localExchange(run: ChainRun, answer: Answer | null): LocalExchange | null {
+  if (answer !== null) return new SimpleAnswer(run, answer);
+  if (run.chain.staticFiles !== null) return new StaticResponder(run, run.chain.staticFiles);
+  return null;
 }
 
 /**
  * The decision of the request phases, for every protocol: the first answer a phase gives (403,
  * 429, a redirect), or null to go on (rewrites and request header rules have then been applied).
+ * Synchronous phases give a synchronous verdict; from the first phase that returns a promise on,
+ * the verdict is a promise (rejected with a PhaseFailure naming the middleware).
  */
-export function requestVerdict(run: ChainRun<ChainClient>): Answer | null {
+export function requestVerdict(run: ChainRun<ChainClient>): MaybePromise<Answer | null> {
   const phases = run.chain.requestPhases;
   for (let i = 0; i < phases.length; i++) {
-    const answer = phases[i]!.onRequest(run);
-    if (answer !== null) return answer;
+    const verdict = phases[i]!.onRequest(run);
+    if (verdict === null) continue;
+    if (isPromise(verdict)) return laterVerdict(run, verdict, i);
+    return verdict;
   }
   return null;
+}
+
+/** The rest of the request phases once phase `index` returned a promise. */
+async function laterVerdict(run: ChainRun<ChainClient>, pending: Promise<Verdict>, index: number): Promise<Answer | null> {
+  const phases = run.chain.requestPhases;
+  let i = index;
+  try {
+    let answer = await pending;
+    while (answer === null && ++i < phases.length) answer = await phases[i]!.onRequest(run);
+    return answer;
+  } catch (error) {
+    throw new PhaseFailure(phases[i]!.name, error);
+  }
+}
+
+/** A request phase threw or its promise was rejected: the request gets a 500 and this is logged. */
+export class PhaseFailure extends Error {
+  constructor(
+    readonly middleware: string,
+    cause: unknown,
+  ) {
+    super(`middleware '${middleware}' failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/** The answer to a request whose phases failed (threw, or rejected): 500, and a line in the process log. */
+export function failedPhaseAnswer(run: ChainRun<ChainClient>, error: unknown): Answer {
+  const failure = error instanceof PhaseFailure ? error : new PhaseFailure('?', error);
+  const cause = failure.cause instanceof Error ? failure.cause.message : String(failure.cause);
+  run.client.observers.logger.error({ middleware: failure.middleware, method: run.head.method, path: run.head.path, err: cause }, 'middleware request phase failed');
+  return textAnswer(500);
+}
+
+/** The answer to a request whose phases did not decide within the route's response timeout: 504, logged. */
+export function lateVerdictAnswer(run: ChainRun<ChainClient>, timeoutMs: number): Answer {
+  run.client.observers.logger.warn({ method: run.head.method, path: run.head.path, timeoutMs }, 'middleware request phase did not answer in time');
+  return textAnswer(504);
 }
