@@ -45,18 +45,42 @@ return { allowed, math.floor(tokens), wait }
 `);
 
 /**
- * Counter. KEYS[1] = the counter; ARGV = by, ttl in ms (0 = none). Never below 0, so a decrement
- * of a count that already expired cannot leave a negative one. Returns the new value.
+ * A count that is the sum of every live instance's share. KEYS[1] = a hash instance → its count,
+ * KEYS[2] = a sorted set instance → ms until which its share counts. ARGV = instance, by, ttl in ms
+ * (0 = none). The caller's share changes by `by` (never below 0) and lives `ttl` from now (so an
+ * instance refreshes what it holds with by = 0); shares of instances that stopped refreshing (one
+ * died) are dropped. Returns the total.
  */
 export const INCREMENT = script(`
-local value = redis.call('INCRBY', KEYS[1], ARGV[1])
-if value < 0 then
-  value = 0
-  redis.call('SET', KEYS[1], 0)
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local me = ARGV[1]
+local ttl = tonumber(ARGV[3])
+local mine = redis.call('HINCRBY', KEYS[1], me, ARGV[2])
+if mine <= 0 then
+  redis.call('HDEL', KEYS[1], me)
+  redis.call('ZREM', KEYS[2], me)
+else
+  local untilMs = now + 315360000000
+  if ttl > 0 then untilMs = now + ttl end
+  redis.call('ZADD', KEYS[2], untilMs, me)
 end
-local ttl = tonumber(ARGV[2])
-if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
-return value
+local total = 0
+local shares = redis.call('HGETALL', KEYS[1])
+for i = 1, #shares, 2 do
+  local alive = tonumber(redis.call('ZSCORE', KEYS[2], shares[i]) or '0')
+  if alive > now then
+    total = total + tonumber(shares[i + 1])
+  else
+    redis.call('HDEL', KEYS[1], shares[i])
+    redis.call('ZREM', KEYS[2], shares[i])
+  end
+end
+if ttl > 0 then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  redis.call('PEXPIRE', KEYS[2], ttl)
+end
+return total
 `);
 
 /** KEYS[1] = the key; ARGV = value, ttl in ms (0 = none). Sets it unless it exists; returns the value it holds after. */

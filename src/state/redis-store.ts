@@ -1,6 +1,8 @@
 // The StateStore on a Redis server, with node-redis: every operation is one round trip (the
 // compound ones are Lua scripts run by EVALSHA, loaded on NOSCRIPT). This class only talks to
 // Redis; waiting at most `timeout` and answering locally when Redis is down is shared-store.ts's job.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { createClient, type RedisClientType } from 'redis';
 import { INCREMENT, type Script, SET_IF_ABSENT, TAKE_TOKENS } from './redis-scripts.js';
 import type { StateStore, TokenBucketResult } from './state-store.js';
@@ -30,6 +32,8 @@ export function reconnectDelay(retries: number): number {
 export class RedisStore implements StateStore {
   readonly client: RedisClientType;
   private readonly prefix: string;
+  /** this instance's name in shared counts (host, pid and a random part: a restart is a new instance) */
+  readonly instance = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   private closed = false;
 
   constructor(options: RedisStoreOptions, events: RedisConnectionEvents) {
@@ -81,8 +85,12 @@ export class RedisStore implements StateStore {
     await this.client.del(this.prefix + key);
   }
 
+  /** The sum of every live instance's share; this instance's share lives ttlMs after its last change (see INCREMENT). */
   async increment(key: string, by: number, ttlMs: number): Promise<number> {
-    return Number(await this.run(INCREMENT, this.prefix + key, [String(Math.trunc(by)), String(Math.ceil(ttlMs))]));
+    // one hash slot for both keys (Redis Cluster): the braces make `key` the hash tag
+    const base = this.prefix + '{' + key + '}';
+    const reply = await this.runKeys(INCREMENT, [base + ':shares', base + ':alive'], [this.instance, String(Math.trunc(by)), String(Math.ceil(ttlMs))]);
+    return Number(reply);
   }
 
   async takeTokens(key: string, ratePerSecond: number, burst: number, cost: number): Promise<TokenBucketResult> {
@@ -103,12 +111,17 @@ export class RedisStore implements StateStore {
   }
 
   /** EVALSHA; when Redis does not know the script yet (a new or restarted server, SCRIPT FLUSH), EVAL loads and runs it. */
-  private async run(script: Script, key: string, args: string[]): Promise<unknown> {
+  private run(script: Script, key: string, args: string[]): Promise<unknown> {
+    return this.runKeys(script, [key], args);
+  }
+
+  private async runKeys(script: Script, keys: string[], args: string[]): Promise<unknown> {
+    const rest = [String(keys.length), ...keys, ...args];
     try {
-      return await this.client.sendCommand(['EVALSHA', script.sha, '1', key, ...args]);
+      return await this.client.sendCommand(['EVALSHA', script.sha, ...rest]);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return this.client.sendCommand(['EVAL', script.source, '1', key, ...args]);
+      return this.client.sendCommand(['EVAL', script.source, ...rest]);
     }
   }
 }

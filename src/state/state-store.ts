@@ -23,7 +23,11 @@ export interface StateStore {
   /** sets `key` unless it holds a value; returns the value it holds after (ours, or the one that was there) */
   setIfAbsent(key: string, value: string, ttlMs: number): MaybePromise<string>;
   delete(key: string): MaybePromise<void>;
-  /** adds `by` (may be negative) and returns the new value; the key expires ttlMs after its last change */
+  /**
+   * Adds `by` (may be negative; 0 refreshes) and returns the new value; this instance's share expires
+   * ttlMs after its last change (0 = never). In Redis the value is the sum of every live instance's
+   * share, so counts of an instance that died go away with its share.
+   */
   increment(key: string, by: number, ttlMs: number): MaybePromise<number>;
   /** takes `cost` tokens from the bucket `key` refilled at `ratePerSecond` up to `burst` */
   takeTokens(key: string, ratePerSecond: number, burst: number, cost: number): MaybePromise<TokenBucketResult>;
