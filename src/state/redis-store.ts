@@ -3,7 +3,7 @@
 // Redis; waiting at most `timeout` and answering locally when Redis is down is shared-store.ts's job.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createClient, type RedisClientType } from 'redis';
+import { createClient, ErrorReply, type RedisClientType } from 'redis';
 import { INCREMENT, type Script, SET_IF_ABSENT, TAKE_TOKENS } from './redis-scripts.js';
 import type { StateStore, TokenBucketResult } from './state-store.js';
 
@@ -96,6 +96,11 @@ export class RedisStore implements StateStore {
   async takeTokens(key: string, ratePerSecond: number, burst: number, cost: number): Promise<TokenBucketResult> {
     const reply = (await this.run(TAKE_TOKENS, this.prefix + key, [String(ratePerSecond), String(burst), String(cost)])) as number[];
     return { allowed: reply[0] === 1, remaining: Number(reply[1]), retryAfterMs: Number(reply[2]) };
+  }
+
+  /** Whether `error` is Redis's own answer (WRONGTYPE, OOM, ...): the server is there, this command failed. */
+  isReply(error: unknown): boolean {
+    return error instanceof ErrorReply;
   }
 
   /** PING: resolves when Redis answers. */

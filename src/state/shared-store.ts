@@ -15,6 +15,8 @@ export interface RemoteStore extends StateStore {
   readonly ready: boolean;
   connect(): Promise<void>;
   ping(): Promise<void>;
+  /** the server answered with an error (it is up; this command failed) rather than not answering */
+  isReply(error: unknown): boolean;
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<string>;
@@ -77,6 +79,8 @@ export class SharedStore implements StateStore {
   private closed = false;
   private readonly probeIntervalMs: number;
   private readonly waitingForUp: Array<() => void> = [];
+  /** performance.now() before which a refused command is not logged again */
+  private quietUntil = 0;
 
   constructor(
     connect: (events: RedisConnectionEvents) => RemoteStore,
@@ -162,17 +166,21 @@ export class SharedStore implements StateStore {
         call.resolve(value);
       },
       (error: unknown) => {
-        if (!call.settled) this.fallback(call, error instanceof Error ? error.message : String(error));
+        if (!call.settled) this.fallback(call, error instanceof Error ? error.message : String(error), !this.remote.isReply(error));
       },
     );
     return call.promise;
   }
 
-  /** Redis failed `call` or was too slow: the store is down; answer locally, or refuse (closed). */
-  private fallback(call: StoreCall, reason: string): void {
+  /**
+   * Redis failed `call` or was too slow: answer locally, or refuse (closed). The store is down unless
+   * Redis itself answered with an error (a key of the wrong type, out of memory): then only this call failed.
+   */
+  private fallback(call: StoreCall, reason: string, down = true): void {
     call.settled = true;
     this.errors++;
-    this.markDown(reason);
+    if (down) this.markDown(reason);
+    else this.warnRefused(call.key, reason);
     if (this.options.onError === 'closed' && (call.op === INCREMENT || call.op === TAKE_TOKENS)) {
       call.reject(new StateUnavailableError(reason));
       return;
@@ -191,6 +199,14 @@ export class SharedStore implements StateStore {
       case TAKE_TOKENS:
         return this.local.takeTokens(call.key, call.a, call.b, call.c);
     }
+  }
+
+  /** Redis refused a command (at most one line every 10 s: a full Redis would refuse every request's). */
+  private warnRefused(key: string, reason: string): void {
+    const now = performance.now();
+    if (now < this.quietUntil) return;
+    this.quietUntil = now + 10_000;
+    this.options.logger.warn({ store: 'redis', at: this.options.where, key, reason }, 'state store refused a command; answered from local state');
   }
 
   /** While down, onError: closed refuses what needs shared state; open answers from the local store. */

@@ -153,6 +153,19 @@ describe('SharedStore: bounded waits, local answers, back to shared', () => {
     await store.close();
   });
 
+  test('Redis answering with an error (a key of the wrong type) fails that call only: answered locally, the store stays up', async () => {
+    const { store, lines } = shared('open');
+    await store.whenUp(2000);
+    await server.command(['SET', 'shared:rl:wrong', 'a string, not a bucket']);
+    const answer = await store.takeTokens('rl:wrong', 1, 3, 1);
+    assert.deepEqual(answer, { allowed: true, remaining: 2, retryAfterMs: 0 }, 'the local bucket');
+    assert.equal(store.up, true);
+    assert.equal(store.errors, 1);
+    assert.ok(lines().some((l) => l.msg === 'state store refused a command; answered from local state' && String(l.reason).startsWith('WRONGTYPE')));
+    assert.equal((await store.takeTokens('rl:right', 1, 3, 1)).remaining, 2, 'other keys still go to Redis');
+    await store.close();
+  });
+
   test('onError: closed refuses takeTokens and increment while down (sticky get/set still answer locally)', async () => {
     const { store } = shared('closed');
     await store.whenUp(2000);
