@@ -31,6 +31,7 @@ export function sharedConfig(redisUrl: string, backends: readonly NamedBackend[]
           - { match: { pathPrefix: /limited/ }, middlewares: [burst10], service: plain }
           - { match: { pathPrefix: /user/ }, middlewares: [per-user], service: plain }
           - { match: { pathPrefix: /ip/ }, service: byIp }
+          - { match: { pathPrefix: /conn/ }, middlewares: [two-connections], service: plain }
           - { match: { pathPrefix: /plain/ }, service: plain }
           - service: byCookie
     services:
@@ -45,6 +46,7 @@ export function sharedConfig(redisUrl: string, backends: readonly NamedBackend[]
     middlewares:
       burst10: { rateLimit: { rate: 1/h, burst: 10 } }
       per-user: { rateLimit: { rate: 1/h, burst: 4, key: "header:x-user" } }
+      two-connections: { rateLimit: { maxConnectionsPerClient: 2 } }
     state: { store: redis, url: "${redisUrl}", timeout: 50ms ${state} }
     log: { level: info }
   `;

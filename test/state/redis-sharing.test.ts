@@ -2,6 +2,7 @@
 // across both), the sticky cookie secret (a cookie A issued is honoured by B), and the client-IP
 // stickiness table.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { ask, type NamedBackend } from '../helpers/named-backends.js';
 import { type Instance, sharedConfig, startBackends, startInstance, storeMetrics, until } from '../helpers/redis-instances.js';
@@ -75,6 +76,23 @@ describe('two instances sharing state in Redis', () => {
         const answer = await ask(i % 2 === 0 ? b.port : a.port, '/ip/x', { localAddress: client });
         assert.equal(answer.name, first.name, `${client}: request ${i} stuck to ${first.name}`);
       }
+    }
+  });
+
+  test("maxConnectionsPerClient counts the client's connections on both instances; a closed one gives its slot back", async () => {
+    const client = '127.0.0.51';
+    const agents = [0, 1, 2, 3].map(() => new http.Agent({ keepAlive: true, maxSockets: 1 }));
+    try {
+      assert.equal((await ask(a.port, '/conn/1', { agent: agents[0]!, localAddress: client })).status, 200);
+      assert.equal((await ask(b.port, '/conn/2', { agent: agents[1]!, localAddress: client })).status, 200);
+      const third = await ask(a.port, '/conn/3', { agent: agents[2]!, localAddress: client });
+      assert.equal(third.status, 429, 'one on A and one on B: a third is over the cap of 2');
+      assert.equal((await ask(b.port, '/conn/1b', { agent: agents[0]!, localAddress: client })).status, 429, 'and on B too');
+      assert.equal((await ask(a.port, '/conn/1c', { agent: agents[0]!, localAddress: client })).status, 200, 'a counted connection goes on');
+      agents[0]!.destroy();
+      await until(async () => (await ask(b.port, '/conn/4', { agent: agents[3]!, localAddress: client })).status === 200, 'the closed connection gave its slot back');
+    } finally {
+      for (const agent of agents) agent.destroy();
     }
   });
 });

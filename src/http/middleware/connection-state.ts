@@ -18,6 +18,16 @@ export class ConnectionMiddlewareState {
     this.held.push({ owner, counts, key });
   }
 
+  /** Stop counting this connection for `owner` (its count could not be made). */
+  releaseFor(owner: object): void {
+    for (let i = this.held.length - 1; i >= 0; i--) {
+      const hold = this.held[i]!;
+      if (hold.owner !== owner) continue;
+      this.held.splice(i, 1);
+      hold.counts.remove(hold.key);
+    }
+  }
+
   /** The connection closed: stop counting it. */
   release(): void {
     for (const { counts, key } of this.held) counts.remove(key);

@@ -17,14 +17,15 @@ export class HeldCounts {
 
   constructor(private readonly store: StateStore) {}
 
-  /** Count one more connection under `key`; answers the total across instances. */
+  /** Count one more connection under `key`; answers the total across instances. Throws (holding nothing) when the store refuses at once. */
   add(key: string): ReturnType<StateStore['increment']> {
+    const total = this.store.increment(key, 1, CONNECTION_COUNT_TTL_MS);
     this.held.set(key, (this.held.get(key) ?? 0) + 1);
     if (this.timer === null) {
       this.timer = setInterval(() => this.refresh(), REFRESH_EVERY_MS);
       this.timer.unref();
     }
-    return this.store.increment(key, 1, CONNECTION_COUNT_TTL_MS);
+    return total;
   }
 
   /** A connection counted under `key` closed. */
@@ -36,15 +37,21 @@ export class HeldCounts {
       clearInterval(this.timer);
       this.timer = null;
     }
-    const total = this.store.increment(key, -1, CONNECTION_COUNT_TTL_MS);
-    if (isPromise(total)) total.catch(ignore);
-    else if (total <= 0) void this.store.delete(key);
+    this.change(key, -1);
   }
 
   private refresh(): void {
-    for (const key of this.held.keys()) {
-      const total = this.store.increment(key, 0, CONNECTION_COUNT_TTL_MS);
+    for (const key of this.held.keys()) this.change(key, 0);
+  }
+
+  /** Nobody waits for a release or a refresh; a store that is down (onError: closed refuses at once) is let be. */
+  private change(key: string, by: number): void {
+    try {
+      const total = this.store.increment(key, by, CONNECTION_COUNT_TTL_MS);
       if (isPromise(total)) total.catch(ignore);
+      else if (by < 0 && total <= 0) void this.store.delete(key);
+    } catch {
+      // the store is down; the share expires by itself
     }
   }
 }

@@ -109,22 +109,26 @@ export class RateLimitMiddleware implements RequestPhase, ResponsePhase {
   /**
    * The first request of a connection on this route counts it for its client (until it closes; the
    * count is held at once, so a connection closing before the store answered still gives it back);
-   * one too many is refused and closed.
+   * one too many is refused and closed. A count the store could not make (onError: closed) is not
+   * held: the next request of the connection tries again.
    */
   private countConnection(run: ChainRun<ChainClient>): MaybePromise<Verdict> {
     const client = run.client;
     const state = (client.middlewareState ??= new ConnectionMiddlewareState());
     if (state.holds(this)) return null;
     const key = this.prefix + 'conn:' + run.clientIp;
-    state.hold(this, this.held, key);
     let open: MaybePromise<number>;
     try {
       open = this.held.add(key);
     } catch (error) {
       return unavailable(error);
     }
+    state.hold(this, this.held, key);
     if (!isPromise(open)) return this.countVerdict(open);
-    return open.then(this.verdictOfCount, unavailable);
+    return open.then(this.verdictOfCount, (error: unknown) => {
+      state.releaseFor(this);
+      return unavailable(error);
+    });
   }
 
   private countVerdict(open: number): Verdict {
