@@ -3,6 +3,7 @@
 // stickiness table.
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import http2 from 'node:http2';
 import { after, before, describe, test } from 'node:test';
 import { ask, type NamedBackend } from '../helpers/named-backends.js';
 import { type Instance, sharedConfig, startBackends, startInstance, storeMetrics, until } from '../helpers/redis-instances.js';
@@ -93,6 +94,27 @@ describe('two instances sharing state in Redis', () => {
       await until(async () => (await ask(b.port, '/conn/4', { agent: agents[3]!, localAddress: client })).status === 200, 'the closed connection gave its slot back');
     } finally {
       for (const agent of agents) agent.destroy();
+    }
+  });
+
+  test('HTTP/2 streams spend the same bucket: an h2c instance and an HTTP/1.1 one share a burst of 4', async () => {
+    const h2 = await startInstance(sharedConfig(redis.url, backends).replace('address: 127.0.0.1:0', 'address: 127.0.0.1:0\n    http2: { enabled: true }'));
+    const session = http2.connect(`http://127.0.0.1:${h2.port}`);
+    try {
+      const stream = (): Promise<number> =>
+        new Promise((resolve, reject) => {
+          const req = session.request({ ':path': '/user/x', 'x-user': 'h2-and-h1' });
+          req.on('response', (headers) => resolve(Number(headers[':status'])));
+          req.on('error', reject);
+          req.resume();
+          req.end();
+        });
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) statuses.push(i % 2 === 0 ? await stream() : (await ask(a.port, '/user/x', { headers: { 'x-user': 'h2-and-h1' } })).status);
+      assert.deepEqual(statuses, [200, 200, 200, 200, 429, 429, 429, 429]);
+    } finally {
+      session.close();
+      await h2.fulcrum.close();
     }
   });
 });
