@@ -152,3 +152,32 @@ describe('onError: closed', () => {
     assert.equal((await ask(a.port, '/conn/x')).status, 200);
   });
 });
+
+describe('starting while Redis is not running', () => {
+  let redis: RedisServer;
+  let backends: NamedBackend[];
+  let a: Instance;
+
+  after(async () => {
+    await a?.fulcrum.close();
+    for (const backend of backends ?? []) await backend.close();
+    await redis?.close();
+  });
+
+  test('Fulcrum starts and serves from local state, then shares state once Redis is there', async () => {
+    redis = await startRedisServer();
+    await redis.kill();
+    backends = await startBackends();
+    const started = performance.now();
+    a = await startInstance(sharedConfig(redis.url, backends));
+    assert.ok(performance.now() - started < 3000, 'start waits at most about a second for Redis');
+    assert.equal((await storeMetrics(a.fulcrum)).up, 0);
+    assert.equal((await ask(a.port, '/limited/x')).status, 200, 'served from the local bucket');
+    assert.deepEqual(a.stateLines(), ['state store down: answering from local state (onError: open)']);
+    await redis.restart();
+    await until(async () => (await storeMetrics(a.fulcrum)).up === 1, 'connected once Redis runs');
+    assert.equal((await ask(a.port, '/limited/x')).status, 200);
+    assert.deepEqual(await redis.command(['KEYS', 'fulcrum:rl:*']), ['fulcrum:rl:burst10:ip:127.0.0.1'], 'the bucket is in Redis now');
+    assert.deepEqual(a.stateLines().slice(1), ['state store up again: state is shared again']);
+  });
+});
