@@ -129,8 +129,12 @@ describe('SharedStore: bounded waits, local answers, back to shared', () => {
     assert.equal(store.up, true);
     assert.equal((await store.takeTokens('rl:slow', 1, 3, 1)).remaining, 2, 'from Redis');
     const sleeping = await server.sleep(0.6);
+    const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const started = performance.now();
-    const answers = await Promise.all(Array.from({ length: 20 }, () => store.takeTokens('rl:slow', 1, 3, 1)));
+    const pending = Array.from({ length: 20 }, () => store.takeTokens('rl:slow', 1, 3, 1));
+    const timersWaiting = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    assert.ok(timersWaiting <= timersBefore + 1, `20 calls waiting share one timer (timers: ${timersBefore} before, ${timersWaiting} while waiting)`);
+    const answers = await Promise.all(pending);
     const took = performance.now() - started;
     assert.ok(took < 50 + 40, `20 calls answered within the timeout (+ margin), took ${took.toFixed(1)} ms`);
     assert.equal(answers.filter((r) => r.allowed).length, 3, 'the local bucket (a fresh burst of 3) answered');
