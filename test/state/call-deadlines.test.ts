@@ -28,7 +28,10 @@ test('only unsettled calls expire, each at (not before) its deadline, in the ord
   }
   // every odd call is answered in time
   for (const call of calls) if (call.id % 2 === 1) call.settled = true;
+  // the store's timer is unref'd (it never keeps a process alive): keep this test's loop alive meanwhile
+  const keepAlive = setTimeout(() => undefined, 10_000);
   await all;
+  clearTimeout(keepAlive);
   assert.deepEqual(
     expired.map((e) => e.id),
     calls.filter((c) => c.id % 2 === 0).map((c) => c.id),
