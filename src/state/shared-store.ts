@@ -136,12 +136,18 @@ export class SharedStore implements StateStore {
   }
 
   increment(key: string, by: number, ttlMs: number): MaybePromise<number> {
-    if (!this.up) return this.closedOr(this.local.increment(key, by, ttlMs));
+    if (!this.up) {
+      this.refuseIfClosed();
+      return this.local.increment(key, by, ttlMs);
+    }
     return this.call(new StoreCall(INCREMENT, key, '', by, ttlMs, 0), this.remote.increment(key, by, ttlMs)) as Promise<number>;
   }
 
   takeTokens(key: string, ratePerSecond: number, burst: number, cost: number): MaybePromise<TokenBucketResult> {
-    if (!this.up) return this.closedOr(this.local.takeTokens(key, ratePerSecond, burst, cost));
+    if (!this.up) {
+      this.refuseIfClosed();
+      return this.local.takeTokens(key, ratePerSecond, burst, cost);
+    }
     const call = new StoreCall(TAKE_TOKENS, key, '', ratePerSecond, burst, cost);
     return this.call(call, this.remote.takeTokens(key, ratePerSecond, burst, cost)) as Promise<TokenBucketResult>;
   }
@@ -209,15 +215,17 @@ export class SharedStore implements StateStore {
     this.options.logger.warn({ store: 'redis', at: this.options.where, key, reason }, 'state store refused a command; answered from local state');
   }
 
-  /** While down, onError: closed refuses what needs shared state; open answers from the local store. */
-  private closedOr<T>(local: T): T {
+  /** While down, onError: closed refuses what needs shared state (open answers from the local store). */
+  private refuseIfClosed(): void {
     if (this.options.onError === 'closed') throw new StateUnavailableError(this.phase === 'starting' ? 'not connected yet' : 'down');
-    return local;
   }
 
+  /** A write nobody waited for failed: the store is down, unless Redis itself refused it. */
   private readonly writeFailed = (error: unknown): void => {
     this.errors++;
-    this.markDown(error instanceof Error ? error.message : String(error));
+    const reason = error instanceof Error ? error.message : String(error);
+    if (this.remote.isReply(error)) this.warnRefused('', reason);
+    else this.markDown(reason);
   };
 
   private lost(reason: string): void {
