@@ -1,7 +1,7 @@
 import type { FulcrumConfig } from './config/types.js';
 import { formatConfigError } from './config/errors.js';
 import { loadConfigFile } from './config/load.js';
-import { diffConfigs } from './config/diff.js';
+import { diffConfigs, sameValue } from './config/diff.js';
 import { RuntimeOverlay, type OverlayReport } from './config/overlay.js';
 import { Gslb } from './gslb/gslb.js';
 import { gslbMetrics } from './gslb/view.js';
@@ -13,12 +13,14 @@ import { AccessLog } from './observe/access-log.js';
 import { createObservers, type Observers } from './observe/observers.js';
 import { renderPrometheus } from './observe/prometheus.js';
 import { Service } from './pool/service.js';
+import { createStateStore } from './state/create-store.js';
 import { MemoryStore } from './state/memory-store.js';
-import type { StateStore } from './state/state-store.js';
 import { builtInAlgorithms, type AlgorithmRegistry } from './balancing/registry.js';
 import type { ConfigExtensions } from './config/extensions.js';
 import type { CustomMiddlewares } from './http/middleware/custom.js';
 import type { MiddlewareFactory } from './http/middleware/custom-api.js';
+import { SharedStore } from './state/shared-store.js';
+import { StoreSwitch, type StatusStore } from './state/store-switch.js';
 
 export interface StartOptions {
   logger?: Logger;
@@ -56,8 +58,8 @@ export class Fulcrum {
   fileConfig: FulcrumConfig;
   /** counters for /metrics and the access log, shared by every listener across reloads */
   readonly observers: Observers;
-  /** shared state (sticky tables, rate-limit buckets): in memory; Redis for several instances later */
-  readonly stateStore: StateStore = new MemoryStore();
+  /** shared state (sticky tables, rate-limit buckets): in memory, or Redis as `state` says (a reload may swap it) */
+  readonly stateStore = new StoreSwitch(new MemoryStore());
   /** the GSLB zone answered through PowerDNS's remote backend (docs/gslb.md), when the config has one */
   gslb: Gslb | null = null;
   /** reloads run one at a time */
@@ -89,7 +91,7 @@ export class Fulcrum {
 
   /** The Prometheus text exposition of this balancer (and of the process). */
   async metrics(): Promise<string> {
-    const text = await renderPrometheus(this.observers.stats, this.services.values());
+    const text = await renderPrometheus(this.observers.stats, this.services.values(), this.stateStore.status());
     return this.gslb === null ? text : gslbMetrics(this.gslb) + text;
   }
 
@@ -153,6 +155,7 @@ export class Fulcrum {
     const next = applied.config;
     const diff = diffConfigs(this.config, next);
     const { logger } = this;
+    const store = sameValue(this.config.state, next.state) ? null : await this.openStateStore(next);
 
     // 1. build beside the running graph: new services, new listener states, new sockets
     const services = new Map(this.services);
@@ -189,10 +192,12 @@ export class Fulcrum {
     } catch (error) {
       await Promise.all([...bound.values()].map((b) => b.listener.close()));
       await Promise.all([...rebinds.values()].map((listener) => listener.close()));
+      await store?.close();
       return { ok: false, errors: [error instanceof Error ? error.message : String(error)] };
     }
 
     // 2. the swap: synchronous, so every request sees either the old graph or the new one
+    const previousStore = store === null ? null : this.stateStore.use(store);
     for (const name of diff.services.changed) applyServiceConfig(this.services.get(name)!, next.services.get(name)!, this.drains, applied.drained.get(name));
     const retired = diff.services.removed.map((name) => this.services.get(name)!);
     for (const service of retired) this.services.delete(service.name);
@@ -224,6 +229,7 @@ export class Fulcrum {
     this.fileConfig = fileConfig;
     this.config = next;
     for (const service of retired) retireService(service, this.drains);
+    void previousStore?.close();
 
     // 3. after the swap: the gslb zone is swapped on its own; old listeners finish their requests; listeners that cannot swap are rebound
     await this.reloadGslb(next);
@@ -311,8 +317,16 @@ export class Fulcrum {
     await this.stateStore.close();
   }
 
+  /** The store `config.state` asks for, once it is connected (or has had a second to). */
+  private async openStateStore(config: FulcrumConfig): Promise<StatusStore> {
+    const store = createStateStore(config.state, this.logger);
+    if (store instanceof SharedStore) await store.whenUp(1000);
+    return store;
+  }
+
   private async build(): Promise<void> {
     const { config, logger } = this;
+    if (config.state !== undefined && config.state.store !== 'memory') void this.stateStore.use(await this.openStateStore(config)).close();
     for (const serviceConfig of config.services.values()) {
       this.services.set(serviceConfig.name, new Service(serviceConfig, undefined, this.stateStore, this.algorithms));
     }

@@ -15,7 +15,7 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
 export function printableConfig(config: FulcrumConfig): JsonObject {
-  const { admin, listeners, services, middlewares, reload, log } = config;
+  const { admin, listeners, services, middlewares, reload, log, state } = config;
   return {
     admin: plain({ ...admin, ...(admin.token !== undefined && { token: REDACTED }) }),
     listeners: listeners.map(printListener),
@@ -23,6 +23,7 @@ export function printableConfig(config: FulcrumConfig): JsonObject {
     middlewares: Object.fromEntries([...middlewares.values()].map((middleware) => [middleware.name, printMiddleware(middleware)])),
     reload: plain(reload),
     log: plain(log),
+    ...(state !== undefined && { state: plain({ ...state, url: redactUrlPassword(state.url) }) }),
     ...(config.gslb !== undefined && { gslb: printGslb(config.gslb) }),
   };
 }
@@ -36,6 +37,14 @@ function printGslb(gslb: GslbConfig): JsonObject {
     ]),
   );
   return { ...(plain(gslb) as JsonObject), regions };
+}
+
+/** redis://user:secret@host -> redis://user:<redacted>@host */
+function redactUrlPassword(url: string): string {
+  const parsed = URL.parse(url);
+  if (parsed === null || parsed.password === '') return url;
+  parsed.password = REDACTED;
+  return parsed.toString();
 }
 
 function printListener(listener: ListenerConfig): JsonObject {

@@ -9,6 +9,7 @@ import { gslbSchema } from './gslb-schema.js';
 import { listenerSchema } from './listener-schema.js';
 import { middlewareSchema } from './middleware-schema.js';
 import { serviceSchema } from './service-schema.js';
+import { stateSchema } from './state-schema.js';
 import { parseLogFormat } from './log-format.js';
 import { hostPort, name } from './values.js';
 
@@ -22,6 +23,7 @@ export const configSchema = z.strictObject({
   listeners: z.array(listenerSchema).default([]), // at least one, unless the config is a dedicated GSLB node (gslb alone)
   services: z.record(name, serviceSchema).default({}),
   middlewares: z.record(name, middlewareSchema).default({}), // one kind each (middleware-schema.ts); routes name them
+  state: stateSchema, // store: memory; redis shares state between instances (state-schema.ts)
   reload: z.strictObject({ watch: z.boolean().default(false) }).prefault({}), // watch: false (SIGHUP and the admin API always reload)
   log: z
     .strictObject({

@@ -13,6 +13,7 @@ import type { MiddlewareConfig } from './middleware-types.js';
 import type { httpMatchSchema, httpRouteSchema, tlsMatchSchema, tlsRouteSchema } from './route-schema.js';
 import type { RouteSettings } from './route-settings.js';
 import type { ParsedConfig } from './schema.js';
+import type { stateSchema } from './state-schema.js';
 import type { backendSchema, keepAliveSchema, retryPolicySchema, serviceSchema, serviceTimeoutsSchema } from './service-schema.js';
 import type { listenerTlsSchema, serviceTlsSchema } from './transport-schema.js';
 import type { valueMatch } from './values.js';
@@ -77,6 +78,8 @@ export type HealthCheckConfig = z.output<typeof healthCheckSchema>;
 export type PassiveHealthConfig = z.output<typeof passiveHealthSchema>;
 /** Sticky sessions (docs/websocket-sticky-circuit.md). Times in ms. */
 export type StickyConfig = z.output<typeof stickySchema>;
+/** Where shared state lives (docs/shared-state.md). Times in ms. */
+export type StateConfig = z.output<typeof stateSchema>;
 /** Envoy-style limits and an error-ratio / latency breaker per service. Times in ms; 0 = off. */
 export type CircuitBreakerConfig = z.output<typeof circuitBreakerSchema>;
 

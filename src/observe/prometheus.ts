@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Backend } from '../pool/backend.js';
 import type { Service } from '../pool/service.js';
+import type { StoreStatus } from '../state/state-store.js';
 import { DURATION_BUCKETS, type RequestCounters, type TrafficStatsRegistry } from './traffic-stats.js';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -40,7 +41,7 @@ const CLASSES = ['none', '1xx', '2xx', '3xx', '4xx', '5xx'];
  * The Prometheus text exposition of everything the data path counted, plus backend
  * state and process metrics. Built at scrape time from plain counters.
  */
-export async function renderPrometheus(stats: TrafficStatsRegistry, services: Iterable<Service>): Promise<string> {
+export async function renderPrometheus(stats: TrafficStatsRegistry, services: Iterable<Service>, state?: StoreStatus): Promise<string> {
   const requests = new Family('fulcrum_requests_total', 'counter', 'HTTP requests answered, by status class');
   const duration = new Family('fulcrum_request_duration_seconds', 'histogram', 'Time from request head to the end of the response');
   const received = new Family('fulcrum_received_bytes_total', 'counter', 'Bytes received from clients');
@@ -102,7 +103,18 @@ export async function renderPrometheus(stats: TrafficStatsRegistry, services: It
 
   const families = [requests, duration, received, sent, rateLimited, connections, accepted, refused, retries, noBackend];
   families.push(up, weight, effective, active, inflight, draining, ejections, breakers.state, breakers.trips, breakers.refused);
+  if (state !== undefined) families.push(...stateFamilies(state));
   return families.map((f) => f.render()).join('') + (await processMetrics().metrics());
+}
+
+/** The StateStore (docs/shared-state.md): whether shared state is in use, and its failures. */
+function stateFamilies(state: StoreStatus): Family[] {
+  const up = new Family('fulcrum_state_store_up', 'gauge', '1 while the state store answers (always 1 in memory); 0 while answering from local state or refusing');
+  const errors = new Family('fulcrum_state_store_errors_total', 'counter', 'State store calls that failed or timed out, and lost connections');
+  const labels = `store="${state.store}"`;
+  up.sample(labels, state.up ? 1 : 0);
+  errors.sample(labels, state.errors);
+  return [up, errors];
 }
 
 const BREAKER_STATE = { closed: 0, open: 1, 'half-open': 2 } as const;

@@ -1,10 +1,13 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { StickyConfig } from '../config/types.js';
 import { isPromise, type MaybePromise, type StateStore } from '../state/state-store.js';
 import type { Backend } from './backend.js';
 
-/** The StateStore key of the secret that makes cookie values; shared by instances on one store. */
-export const STICKY_SECRET_KEY = 'fulcrum:sticky:secret';
+/** The StateStore key of the secret that makes cookie values; shared by instances on one store (in Redis, after `state.keyPrefix`). */
+export const STICKY_SECRET_KEY = 'sticky:secret';
+/** How often a cookie policy asks the store for the shared secret again (it may have been made locally while the store was down). */
+const SECRET_RECHECK_MS = 10_000;
 
 /**
  * Sticky sessions for one service: which backend a request is stuck to, and what to tell the
@@ -29,6 +32,8 @@ type CookieConfig = Extract<StickyConfig, { kind: 'cookie' }>;
  */
 export class CookieSticky implements StickyPolicy {
   private secret: string;
+  /** performance.now() after which the next lookup asks the store for the secret again */
+  private recheckAt = 0;
   private backends: readonly Backend[] = [];
   private readonly byToken = new Map<string, Backend>();
   /** backend → [field line for http, field line for https] */
@@ -37,15 +42,10 @@ export class CookieSticky implements StickyPolicy {
   constructor(
     private readonly service: string,
     private readonly config: CookieConfig,
-    store: StateStore,
+    private readonly store: StateStore,
   ) {
     this.secret = randomBytes(32).toString('base64url');
-    const stored = store.get(STICKY_SECRET_KEY);
-    if (isPromise(stored)) {
-      void stored.then((value) => this.adoptSecret(store, value)).catch(() => undefined);
-    } else {
-      this.adoptSecret(store, stored);
-    }
+    this.askSecret();
   }
 
   /** The cookie value for `backend` (22 characters of base64url). */
@@ -57,6 +57,7 @@ export class CookieSticky implements StickyPolicy {
   }
 
   lookup(cookieHeader: string | undefined): Backend | undefined {
+    if (performance.now() >= this.recheckAt) this.askSecret();
     if (cookieHeader === undefined) return undefined;
     const value = cookieValue(cookieHeader, this.config.name);
     return value === undefined ? undefined : this.byToken.get(value);
@@ -83,12 +84,18 @@ export class CookieSticky implements StickyPolicy {
     }
   }
 
-  private adoptSecret(store: StateStore, value: string | undefined): void {
-    if (value === undefined) {
-      const set = store.set(STICKY_SECRET_KEY, this.secret, 0);
-      if (isPromise(set)) set.catch(() => undefined);
-      return;
-    }
+  /**
+   * The first instance to store its secret wins (set if absent, atomic in Redis); the others adopt it.
+   * Asked again now and then: a secret made while the store was down gives way to the shared one.
+   */
+  private askSecret(): void {
+    this.recheckAt = performance.now() + SECRET_RECHECK_MS;
+    const stored = this.store.setIfAbsent(STICKY_SECRET_KEY, this.secret, 0);
+    if (!isPromise(stored)) this.adoptSecret(stored);
+    else stored.then((value) => this.adoptSecret(value)).catch(() => undefined);
+  }
+
+  private adoptSecret(value: string): void {
     if (value === this.secret) return;
     this.secret = value;
     this.setBackends(this.backends);
@@ -108,7 +115,7 @@ export class ClientIpSticky implements StickyPolicy {
     private readonly ttl: number,
     private readonly store: StateStore,
   ) {
-    this.prefix = 'fulcrum:sticky:' + service + ':ip:';
+    this.prefix = 'sticky:' + service + ':ip:';
   }
 
   lookup(_cookieHeader: string | undefined, clientIp: string): MaybePromise<Backend | undefined> {

@@ -1,4 +1,4 @@
-import type { StateStore, TokenBucketResult } from './state-store.js';
+import type { StateStore, StoreStatus, TokenBucketResult } from './state-store.js';
 
 interface Entry {
   value: string;
@@ -32,12 +32,23 @@ export class MemoryStore implements StateStore {
     return this.entries.size + this.buckets.size;
   }
 
+  status(): StoreStatus {
+    return { store: 'memory', up: true, errors: 0 };
+  }
+
   get(key: string): string | undefined {
     return this.live(key)?.value;
   }
 
   set(key: string, value: string, ttlMs: number): void {
     this.entries.set(key, { value, number: Number(value), expiresAt: ttlMs > 0 ? this.now() + ttlMs : 0 });
+  }
+
+  setIfAbsent(key: string, value: string, ttlMs: number): string {
+    const held = this.live(key);
+    if (held !== undefined) return held.value;
+    this.set(key, value, ttlMs);
+    return value;
   }
 
   delete(key: string): void {

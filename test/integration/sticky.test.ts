@@ -131,7 +131,7 @@ describe('sticky sessions', () => {
     }
     assert.ok(new Set(seen.values()).size >= 2, `clients spread: ${[...seen.values()]}`);
     // the table lives in the Fulcrum's StateStore, with the backend id as value
-    const stored = fulcrum.stateStore.get('fulcrum:sticky:byIp:ip:127.0.0.11');
+    const stored = fulcrum.stateStore.get('sticky:byIp:ip:127.0.0.11');
     assert.equal(stored, backends.find((b) => b.name === seen.get('127.0.0.11'))!.address);
   });
 
