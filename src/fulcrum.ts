@@ -50,6 +50,8 @@ export class Fulcrum {
   readonly stateStore: StateStore = new MemoryStore();
   /** reloads run one at a time */
   private reloading: Promise<unknown> = Promise.resolve();
+  /** set when stop() begins, so /readyz answers 503 from the first moment of the drain */
+  private stopBegun = false;
 
   private constructor(
     /** the config in effect: the file's, with the runtime changes on top */
@@ -237,6 +239,11 @@ export class Fulcrum {
     }
   }
 
+  /** Whether a graceful stop has begun (it never ends: a stopped Fulcrum is not started again). */
+  get stopping(): boolean {
+    return this.stopBegun;
+  }
+
   /** How long a stop or a retired listener waits for connections in flight: the longest service `drainTimeout`. */
   drainGrace(): number {
     return Math.max(0, ...[...this.config.services.values()].map((s) => s.drainTimeout));
@@ -248,6 +255,7 @@ export class Fulcrum {
    * `graceMs` is closed. Then everything is closed as by close().
    */
   async stop(graceMs: number = this.drainGrace()): Promise<void> {
+    this.stopBegun = true;
     const listeners = [...this.listeners.values()];
     this.listeners.clear();
     await Promise.all(listeners.map((listener) => listener.shutdown?.(graceMs) ?? listener.close()));

@@ -19,7 +19,11 @@ export function stopOnSignals(fulcrum: Fulcrum, onStop?: () => Promise<void>, gr
       fulcrum.logger.error({ graceMs: grace }, 'stop did not finish after the grace; exiting');
       process.exit(1);
     }, grace + CLOSE_MARGIN_MS).unref();
-    void Promise.all([fulcrum.stop(grace), onStop?.()]).then(
+    // onStop (the admin API) after the drain: until then /readyz answers 503 rather than nothing
+    void (async () => {
+      await fulcrum.stop(grace);
+      await onStop?.();
+    })().then(
       () => {
         fulcrum.logger.info({}, 'stopped');
         process.exit(0);
