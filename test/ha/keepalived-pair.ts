@@ -59,6 +59,7 @@ export async function startPair(options: { keepalivedConf: Record<Node, string> 
     child.stderr?.on('data', (text: string) => logs.push(`[${name}] ${text}`));
   };
   const localise = (text: string) => text.replaceAll('192.168.10.', SUBNET);
+  const nodeConf = (node: Node, text: string) => localise(text).replace(/router_id \S+/, `router_id fulcrum_${node}`);
   const results: ClientResult[] = [];
   const pair: Pair = {
     lab,
@@ -75,7 +76,7 @@ export async function startPair(options: { keepalivedConf: Record<Node, string> 
     },
     async startKeepalived(node) {
       const conf = join(dir, `keepalived-${node}.conf`);
-      await writeFile(conf, localise(await readFile(join(EXAMPLES, options.keepalivedConf[node]), 'utf8')));
+      await writeFile(conf, nodeConf(node, await readFile(join(EXAMPLES, options.keepalivedConf[node]), 'utf8')));
       // its own pid files, VRRP only, in the foreground, logging to the console (not syslog)
       const args = ['-f', conf, '-p', join(dir, `keepalived-${node}.pid`), '-r', join(dir, `vrrp-${node}.pid`), '-P', '-n', '-l', '-D', '-G'];
       const child = lab.spawn(node, '/usr/sbin/keepalived', args);
@@ -106,10 +107,11 @@ export async function startPair(options: { keepalivedConf: Record<Node, string> 
       'the backend',
     );
     await Promise.all([pair.startFulcrum('a'), pair.startFulcrum('b')]);
+    // b only once a holds the VIP, so a is the master whatever the variant's states and priorities
     await pair.startKeepalived('a');
-    await pair.startKeepalived('b');
     await until(() => pair.holdsVip('a'), 15_000, 'the VIP on node a');
-    const client = lab.spawn('client', process.execPath, [CLIENT, `http://${VIP}:8080/`, '25', '200']);
+    await pair.startKeepalived('b');
+    const client = lab.spawn('client', process.execPath, [CLIENT, `http://${VIP}:8080/`, '25', '100']);
     collect('client-err', { stderr: client.stderr } as ChildProcess);
     let pending = '';
     client.stdout!.setEncoding('utf8');
@@ -148,7 +150,7 @@ export async function until(condition: () => boolean | Promise<boolean>, timeout
 }
 
 /** A request started this long before an event may still be in flight at it (the client's timeout and interval). */
-const IN_FLIGHT_MS = 250;
+const IN_FLIGHT_MS = 150;
 
 /**
  * What the client saw from `since`: how long until node `to` served (start of that request), and the
