@@ -24,7 +24,7 @@ export async function sh(file: string, args: readonly string[], timeoutMs = 10_0
 export async function netnsUnavailable(): Promise<string | null> {
   if (process.platform !== 'linux') return 'network namespaces need Linux';
   if (process.getuid?.() !== 0) return 'network namespaces need root (ip netns add)';
-  const probe = `${PREFIX}probe${process.pid}`;
+  const probe = `${PREFIX}${process.pid}-probe`;
   try {
     await sh('ip', ['netns', 'add', probe]);
     await sh('ip', ['netns', 'del', probe]);
