@@ -244,6 +244,11 @@ export class Fulcrum {
     return this.stopBegun;
   }
 
+  /** Report the stop (/readyz 503) before stop() itself, while the listeners still accept. */
+  markStopping(): void {
+    this.stopBegun = true;
+  }
+
   /** How long a stop or a retired listener waits for connections in flight: the longest service `drainTimeout`. */
   drainGrace(): number {
     return Math.max(0, ...[...this.config.services.values()].map((s) => s.drainTimeout));

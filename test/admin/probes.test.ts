@@ -142,3 +142,51 @@ describe('/readyz on SIGTERM (fulcrum start)', () => {
     }
   });
 });
+
+describe('--accept-grace (fulcrum start)', () => {
+  test('on SIGTERM /readyz answers 503 at once while new connections are still served, then the listener closes', async () => {
+    const backend = http.createServer((req, res) => {
+      req.resume();
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
+    const backendPort = (backend.address() as { port: number }).port;
+    const proc = await startFulcrumProcess(
+      yaml`
+        admin: { address: 127.0.0.1:0 }
+        log: { level: info }
+        listeners: [ { name: web, address: 127.0.0.1:0, routes: [ { service: api } ] } ]
+        services: { api: { backends: [ { address: 127.0.0.1:${backendPort} } ] } }
+      `,
+      1,
+      10_000,
+      ['--accept-grace', '1500ms'],
+    );
+    const get = (path: string) =>
+      new Promise<number>((resolve) => {
+        const req = http.get({ host: '127.0.0.1', port: proc.ports.get('web'), path, agent: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', () => resolve(0));
+      });
+    try {
+      await until(() => proc.log().includes('admin API listening'), 5000, 'admin listening');
+      const adminLine = proc
+        .log()
+        .split('\n')
+        .find((line) => line.includes('admin API listening'))!;
+      const adminUrl = `http://${(JSON.parse(adminLine) as { address: string }).address}`;
+      const signalled = Date.now();
+      proc.child.kill('SIGTERM');
+      await until(async () => (await adminCall(adminUrl, 'GET', '/readyz')).status === 503, 1000, 'readyz 503 after SIGTERM');
+      assert.equal(await get('/during-grace'), 200, 'a new connection during the accept grace is served');
+      await until(async () => (await get('/after')) === 0, 5000, 'the listener closed');
+      assert.ok(Date.now() - signalled >= 1400, `the listener closed ${Date.now() - signalled} ms after SIGTERM, not before the grace`);
+      assert.equal(await proc.exited, 0);
+    } finally {
+      await proc.stop();
+      await new Promise<void>((resolve) => backend.close(() => resolve()));
+    }
+  });
+});
