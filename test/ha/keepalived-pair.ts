@@ -34,12 +34,15 @@ export interface Pair {
   fulcrum: Record<Node, ChildProcess | null>;
   keepalived: Record<Node, ChildProcess | null>;
   results: ClientResult[];
-  startFulcrum(node: Node): Promise<void>;
+  /** `args` go after `start -c FILE` */
+  startFulcrum(node: Node, args?: readonly string[]): Promise<void>;
   startKeepalived(node: Node): Promise<void>;
   /** whether the VIP is configured on the node's interface */
   holdsVip(node: Node): Promise<boolean>;
-  /** what keepalived and Fulcrum logged, for a failure message */
-  logs(): string;
+  /** what keepalived and Fulcrum logged (from a mark() on), for a failure message */
+  logs(since?: number): string;
+  /** where the logs are now, for logs(since) */
+  mark(): number;
   close(): Promise<void>;
 }
 
@@ -52,11 +55,18 @@ export async function startPair(options: { keepalivedConf: Record<Node, string> 
   const lab = await createLab({ a: `${NODE_ADDRESS.a}/24`, b: `${NODE_ADDRESS.b}/24`, backend: `${SUBNET}21/24`, client: `${SUBNET}100/24` });
   const dir = await mkdtemp(join(tmpdir(), 'fulcrum-ha-'));
   const logs: string[] = [];
+  /** every line of the process's output, as "[name] line\n" */
   const collect = (name: string, child: ChildProcess) => {
-    child.stdout?.setEncoding('utf8');
-    child.stderr?.setEncoding('utf8');
-    child.stdout?.on('data', (text: string) => logs.push(`[${name}] ${text}`));
-    child.stderr?.on('data', (text: string) => logs.push(`[${name}] ${text}`));
+    for (const stream of [child.stdout, child.stderr]) {
+      if (!stream) continue;
+      let pending = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (text: string) => {
+        const lines = (pending + text).split('\n');
+        pending = lines.pop()!;
+        for (const line of lines) logs.push(`[${name}] ${line}\n`);
+      });
+    }
   };
   const localise = (text: string) => text.replaceAll('192.168.10.', SUBNET);
   const nodeConf = (node: Node, text: string) => localise(text).replace(/router_id \S+/, `router_id fulcrum_${node}`);
@@ -66,10 +76,10 @@ export async function startPair(options: { keepalivedConf: Record<Node, string> 
     fulcrum: { a: null, b: null },
     keepalived: { a: null, b: null },
     results,
-    async startFulcrum(node) {
+    async startFulcrum(node, args = []) {
       const file = join(dir, `fulcrum-${node}.yaml`);
       await writeFile(file, localise(await readFile(join(EXAMPLES, 'fulcrum.yaml'), 'utf8')));
-      const child = lab.spawn(node, process.execPath, [MAIN, 'start', '-c', file]);
+      const child = lab.spawn(node, process.execPath, [MAIN, 'start', '-c', file, ...args]);
       collect(`fulcrum-${node}`, child);
       pair.fulcrum[node] = child;
       await until(() => probe(lab, node), 10_000, `fulcrum on node ${node} ready`);
@@ -86,7 +96,8 @@ export async function startPair(options: { keepalivedConf: Record<Node, string> 
     async holdsVip(node) {
       return (await lab.exec(node, 'ip', ['-o', 'addr', 'show', 'dev', 'eth0'])).includes(` ${VIP}/`);
     },
-    logs: () => logs.join(''),
+    logs: (since = 0) => logs.slice(since).join(''),
+    mark: () => logs.length,
     async close() {
       for (const child of [pair.keepalived.a, pair.keepalived.b]) child?.kill('SIGTERM');
       await lab.close();

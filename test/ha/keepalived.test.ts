@@ -20,12 +20,16 @@ const VARIANTS = [
 ] as const;
 
 const other = (node: Node): Node => (node === 'a' ? 'b' : 'a');
+/** longer than /readyz's fall (2 s) plus the peer's advert timeout (~3.6 s) */
+const ACCEPT_GRACE = ['--accept-grace', '8s'];
 
 for (const variant of VARIANTS) {
   describe(`keepalived pair: ${variant.name}`, { skip }, () => {
     let pair: Pair;
     /** the node holding the VIP */
     let holder: Node = 'a';
+    /** the node whose Fulcrum was restarted with --accept-grace */
+    let graced: Node | undefined;
 
     before(async () => {
       pair = await startPair({ keepalivedConf: variant.conf });
@@ -55,7 +59,8 @@ for (const variant of VARIANTS) {
 
     if (variant.preempt) {
       test('that Fulcrum back: the VIP returns to its node (preempt)', async (t) => {
-        await pair.startFulcrum(holder);
+        await pair.startFulcrum(holder, ACCEPT_GRACE);
+        graced = holder;
         const ready = Date.now();
         const result = await measure(ready, holder, 15_000);
         t.diagnostic(`failback: served through node ${holder} ${result.ms} ms after it was ready; ${result.failed} of ${result.total} requests failed`);
@@ -63,7 +68,8 @@ for (const variant of VARIANTS) {
       });
     } else {
       test('that Fulcrum back: the VIP stays where it is (nopreempt)', async () => {
-        await pair.startFulcrum(holder);
+        await pair.startFulcrum(holder, ACCEPT_GRACE);
+        graced = holder;
         const ready = Date.now();
         // long enough for both scripts to rise (2 s) and a preempting node to take over (~4 s)
         await until(() => Date.now() > ready + 7000, 8000, 'seven seconds');
@@ -81,6 +87,51 @@ for (const variant of VARIANTS) {
       t.diagnostic(`keepalived SIGTERM: served through node ${other(holder)} ${result.ms} ms after; ${result.failed} of ${result.total} requests failed`);
       assert.ok(await pair.holdsVip(other(holder)));
       assert.ok(result.ms < 1000, `service back after ${result.ms} ms`);
+      holder = other(holder);
+    });
+
+    test('keepalived back on that node: it rejoins (and, preempting with the higher priority, takes the VIP back)', async () => {
+      const back = other(holder);
+      const mark = pair.mark();
+      await pair.startKeepalived(back);
+      await until(
+        () =>
+          /Entering (BACKUP|MASTER) STATE/.test(
+            pair
+              .logs(mark)
+              .split('\n')
+              .filter((l) => l.startsWith(`[keepalived-${back}]`))
+              .join('\n'),
+          ),
+        15_000,
+        `keepalived on node ${back} in BACKUP or MASTER`,
+      );
+      if (variant.preempt && back === 'a') {
+        await until(() => pair.holdsVip('a'), 15_000, 'the VIP back on node a');
+        holder = 'a';
+      }
+      const since = Date.now();
+      await until(() => pair.results.some((r) => r.t >= since && r.ok && r.by === holder), 5000, `served through node ${holder}`);
+    });
+
+    test("SIGTERM of the holder's Fulcrum with --accept-grace: the VIP moves before it stops accepting", async (t) => {
+      assert.equal(holder, graced, 'the holder now is the node whose Fulcrum runs with --accept-grace');
+      const stopped = Date.now();
+      pair.fulcrum[holder]!.kill('SIGTERM');
+      const result = await measure(stopped, other(holder), 10_000);
+      assert.ok(result.ms < 8000, `the VIP moved ${result.ms} ms after SIGTERM, within the accept grace`);
+      await until(() => pair.fulcrum[holder]!.exitCode !== null, 15_000, 'the stopped Fulcrum to exit');
+      assert.equal(pair.fulcrum[holder]!.exitCode, 0);
+      const first = pair.results.find((r) => r.t >= stopped && r.ok && r.by === other(holder))!;
+      const failed = pair.results.filter((r) => r.t >= stopped - 150 && !r.ok);
+      t.diagnostic(`Fulcrum SIGTERM with --accept-grace 8s: served through node ${other(holder)} ${result.ms} ms after; ${failed.length} requests failed up to its exit`);
+      // what failed, failed while the VIP moved (a second at most); the stopped Fulcrum closing its
+      // listener at the end of the grace, long after the move, failed nothing
+      assert.deepEqual(
+        failed.filter((r) => r.t > first.t + 1000),
+        [],
+      );
+      assert.ok(failed.length <= 10, `${failed.length} requests failed`);
     });
   });
 }
