@@ -64,6 +64,8 @@ export class Fulcrum {
   gslb: Gslb | null = null;
   /** reloads run one at a time */
   private reloading: Promise<unknown> = Promise.resolve();
+  /** set when stop() begins, so /readyz answers 503 from the first moment of the drain */
+  private stopBegun = false;
 
   /** every balancer of every service is built from here, so a registered algorithm survives reloads, admin changes and drains */
   private readonly algorithms: AlgorithmRegistry;
@@ -285,6 +287,16 @@ export class Fulcrum {
     }
   }
 
+  /** Whether a graceful stop has begun (it never ends: a stopped Fulcrum is not started again). */
+  get stopping(): boolean {
+    return this.stopBegun;
+  }
+
+  /** Report the stop (/readyz 503) before stop() itself, while the listeners still accept. */
+  markStopping(): void {
+    this.stopBegun = true;
+  }
+
   /** How long a stop or a retired listener waits for connections in flight: the longest service `drainTimeout`. */
   drainGrace(): number {
     return Math.max(0, ...[...this.config.services.values()].map((s) => s.drainTimeout));
@@ -296,6 +308,7 @@ export class Fulcrum {
    * `graceMs` is closed. Then everything is closed as by close().
    */
   async stop(graceMs: number = this.drainGrace()): Promise<void> {
+    this.stopBegun = true;
     const listeners = [...this.listeners.values()];
     this.listeners.clear();
     await Promise.all(listeners.map((listener) => listener.shutdown?.(graceMs) ?? listener.close()));

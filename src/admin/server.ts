@@ -12,6 +12,7 @@ import { PROMETHEUS_CONTENT_TYPE } from '../observe/prometheus.js';
 import { LiveStats } from '../observe/live-stats.js';
 import { isDashboardPath, serveDashboard } from './dashboard-assets.js';
 import { streamEvents } from './events.js';
+import { answerProbe, isProbePath } from './probes.js';
 
 export interface AdminOptions {
   /** how POST /reload gets the new config; default: the file the running config came from */
@@ -80,6 +81,8 @@ export class AdminServer {
       const { pathname } = new URL(req.url ?? '/', 'http://admin');
       // the dashboard's page and assets hold no data: no token, so a browser can open them
       if (isDashboardPath(req.method, pathname)) return await serveDashboard(req, res, pathname);
+      // probes (keepalived, orchestrators) carry no token and learn nothing sensitive
+      if (isProbePath(pathname)) return answerProbe(req, res, this.fulcrum, pathname);
       requireToken(req, this.fulcrum.config.admin.token);
       if (pathname === '/api/v1/events' || pathname === '/api/v1/events/') {
         if (req.method !== 'GET') throw new AdminError(405, `method ${req.method} not allowed on ${pathname}; allowed: GET`, { allow: 'GET' });

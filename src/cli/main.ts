@@ -57,9 +57,22 @@ program
   .option('--log-level <level>', 'override log.level (trace, debug, info, warn, error, fatal, silent)')
   .option('--watch', 'reload when the configuration file changes (also: reload.watch in the file); SIGHUP always reloads')
   .option('--drain-timeout <duration>', 'on SIGTERM/SIGINT, how long requests, tunnels and tcp sessions in flight may take (default: the longest service drainTimeout)', duration)
+  .option(
+    '--accept-grace <duration>',
+    'on SIGTERM/SIGINT, keep accepting this long with /readyz at 503 before the drain, so keepalived or a balancer in front moves traffic first (default: 0)',
+    duration,
+  )
   .option('--pid-file <path>', 'write the pid here once serving (removed at exit), for `fulcrum reload/stop -p`')
-  .action((options: { config: string; logLevel?: string; watch?: boolean; drainTimeout?: number; pidFile?: string }) =>
-    run(() => startCommand(options.config, { logLevel: options.logLevel, watch: options.watch, drainTimeout: options.drainTimeout, pidFile: options.pidFile })),
+  .action((options: { config: string; logLevel?: string; watch?: boolean; drainTimeout?: number; acceptGrace?: number; pidFile?: string }) =>
+    run(() =>
+      startCommand(options.config, {
+        logLevel: options.logLevel,
+        watch: options.watch,
+        drainTimeout: options.drainTimeout,
+        acceptGrace: options.acceptGrace,
+        pidFile: options.pidFile,
+      }),
+    ),
   );
 
 program

@@ -13,6 +13,8 @@ export interface StartOptions {
   watch?: boolean;
   /** how long a stop waits for connections in flight (default: the longest service drainTimeout) */
   drainTimeout?: number;
+  /** on a stop signal, how long to keep accepting with /readyz at 503 before the drain (default 0) */
+  acceptGrace?: number;
   pidFile?: string;
 }
 
@@ -55,7 +57,7 @@ export async function startCommand(configPath: string, options: StartOptions): P
     return reload('SIGHUP');
   });
   if (options.watch || result.config.reload.watch) reloadOnChange(configPath, () => reload('file change'));
-  stopOnSignals(fulcrum, () => admin.close(), options.drainTimeout);
+  stopOnSignals(fulcrum, () => admin.close(), options.drainTimeout, options.acceptGrace);
   // last: once it exists, SIGTERM stops gracefully (and so removes it)
   if (options.pidFile !== undefined) {
     try {

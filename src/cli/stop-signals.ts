@@ -1,11 +1,14 @@
 // SIGTERM/SIGINT stop gracefully (Fulcrum.stop: in-flight requests, tunnels and tcp sessions get up
-// to the drain grace), then exit 0; a second signal exits at once with 1.
+// to the drain grace), then exit 0; a second signal exits at once with 1. With an accept grace,
+// /readyz answers 503 at once but the listeners keep accepting for that long first: time for
+// keepalived or a balancer in front to send new connections elsewhere (Traefik's
+// requestAcceptGraceTimeout, HAProxy's grace).
 import type { Fulcrum } from '../fulcrum.js';
 
 /** Past the grace, closing sockets takes a moment; past this, something is stuck: exit anyway. */
 const CLOSE_MARGIN_MS = 5000;
 
-export function stopOnSignals(fulcrum: Fulcrum, onStop?: () => Promise<void>, graceMs?: number): void {
+export function stopOnSignals(fulcrum: Fulcrum, onStop?: () => Promise<void>, graceMs?: number, acceptGraceMs = 0): void {
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) {
@@ -14,12 +17,22 @@ export function stopOnSignals(fulcrum: Fulcrum, onStop?: () => Promise<void>, gr
     }
     stopping = true;
     const grace = graceMs ?? fulcrum.drainGrace();
-    fulcrum.logger.info({ signal, graceMs: grace }, 'stopping: no new connections; in-flight requests, tunnels and tcp sessions finish');
-    setTimeout(() => {
-      fulcrum.logger.error({ graceMs: grace }, 'stop did not finish after the grace; exiting');
-      process.exit(1);
-    }, grace + CLOSE_MARGIN_MS).unref();
-    void Promise.all([fulcrum.stop(grace), onStop?.()]).then(
+    fulcrum.markStopping();
+    if (acceptGraceMs > 0) fulcrum.logger.info({ signal, acceptGraceMs }, 'stopping: /readyz answers 503; still accepting during the accept grace');
+    setTimeout(
+      () => {
+        fulcrum.logger.error({ graceMs: grace }, 'stop did not finish after the grace; exiting');
+        process.exit(1);
+      },
+      acceptGraceMs + grace + CLOSE_MARGIN_MS,
+    ).unref();
+    // onStop (the admin API) after the drain: until then /readyz answers 503 rather than nothing
+    void (async () => {
+      if (acceptGraceMs > 0) await new Promise((resolve) => setTimeout(resolve, acceptGraceMs));
+      fulcrum.logger.info({ signal, graceMs: grace }, 'stopping: no new connections; in-flight requests, tunnels and tcp sessions finish');
+      await fulcrum.stop(grace);
+      await onStop?.();
+    })().then(
       () => {
         fulcrum.logger.info({}, 'stopped');
         process.exit(0);
