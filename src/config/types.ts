@@ -4,6 +4,7 @@
 // The YAML/JSON a user writes is described by schema.ts and the files it names.
 import type { z } from 'zod';
 import type { Protocol } from './enums.js';
+import type { dnsDiscoverySchema } from './discovery-schema.js';
 import type { healthCheckSchema, passiveHealthSchema } from './health-schema.js';
 import type { listenerHttp2Schema } from './http2-schema.js';
 import type { circuitBreakerSchema, stickySchema } from './l7-schema.js';
@@ -74,6 +75,8 @@ export type ServiceTlsConfig = z.output<typeof serviceTlsSchema>;
 export type HealthCheckConfig = z.output<typeof healthCheckSchema>;
 /** Outlier detection from real traffic (docs/health.md). Times in ms. */
 export type PassiveHealthConfig = z.output<typeof passiveHealthSchema>;
+/** A service's backends from DNS (docs/discovery.md). Times in ms. */
+export type DnsDiscoveryConfig = z.output<typeof dnsDiscoverySchema>;
 /** Sticky sessions (docs/websocket-sticky-circuit.md). Times in ms. */
 export type StickyConfig = z.output<typeof stickySchema>;
 /** Envoy-style limits and an error-ratio / latency breaker per service. Times in ms; 0 = off. */
