@@ -3,6 +3,7 @@ import { formatConfigError } from './config/errors.js';
 import { loadConfigFile } from './config/load.js';
 import { diffConfigs } from './config/diff.js';
 import { RuntimeOverlay, type OverlayReport } from './config/overlay.js';
+import { syncDiscovery } from './discovery/service-discovery.js';
 import { Drains } from './pool/drain.js';
 import { applyServiceConfig, retireService } from './pool/membership.js';
 import { createListener, needsRebind, type RunningListener } from './listener-factory.js';
@@ -170,13 +171,18 @@ export class Fulcrum {
     }
 
     // 2. the swap: synchronous, so every request sees either the old graph or the new one
-    for (const name of diff.services.changed) applyServiceConfig(this.services.get(name)!, next.services.get(name)!, this.drains, applied.drained.get(name));
+    for (const name of diff.services.changed) {
+      const service = this.services.get(name)!;
+      applyServiceConfig(service, next.services.get(name)!, this.drains, applied.drained.get(name));
+      void syncDiscovery(service, this.drains, logger);
+    }
     const retired = diff.services.removed.map((name) => this.services.get(name)!);
     for (const service of retired) this.services.delete(service.name);
     for (const service of addedServices) {
       this.services.set(service.name, service);
       applyServiceConfig(service, service.config, this.drains, applied.drained.get(service.name));
       service.startHealth(logger);
+      void syncDiscovery(service, this.drains, logger);
     }
     for (const swap of swaps) swap();
     const leaving: RunningListener[] = [];
@@ -261,7 +267,10 @@ export class Fulcrum {
    */
   async close(): Promise<void> {
     this.observers.accessLog?.flush();
-    for (const service of this.services.values()) service.stopHealth();
+    for (const service of this.services.values()) {
+      service.stopHealth();
+      service.stopDiscovery();
+    }
     await Promise.all([...this.listeners.values()].map((listener) => listener.close()));
     this.drains.closeAll();
     for (const service of this.services.values()) service.destroyConnections();
@@ -274,6 +283,8 @@ export class Fulcrum {
       this.services.set(serviceConfig.name, new Service(serviceConfig, undefined, this.stateStore));
     }
     for (const service of this.services.values()) service.startHealth(logger);
+    // a name that does not resolve yet is not fatal: its service starts empty and fills when it does
+    await Promise.all([...this.services.values()].map((service) => syncDiscovery(service, this.drains, logger)));
     try {
       for (const listenerConfig of config.listeners) {
         const listener = createListener(listenerConfig, this.services, logger, this.observers, this.stateStore);
