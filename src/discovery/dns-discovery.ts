@@ -1,7 +1,7 @@
 // A service's backends from one DNS name, kept fresh: resolved at start, then again after
 // min(TTL, refresh) (never sooner than MIN_INTERVAL_MS). A failed resolution keeps the last good
-// set for a while (HAProxy's `hold`): hold.error after SERVFAIL, refused or a timeout, hold.nx after
-// NXDOMAIN or an empty answer; then the set is emptied. Nothing here runs on the request path.
+// set for a while (HAProxy's `hold`): until hold.error after the last good answer for SERVFAIL,
+// refused or a timeout, hold.nx for NXDOMAIN or an empty answer; then the set is emptied. Nothing here runs on the request path.
 import type { Resolver } from 'node:dns/promises';
 import type { DnsDiscoveryConfig } from '../config/types.js';
 import type { Logger } from '../observe/logger.js';
@@ -24,6 +24,10 @@ export class DnsDiscovery {
   lastResult: ResolutionResult | null = null;
   private readonly resolver: Resolver;
   private timer: NodeJS.Timeout | null = null;
+  /** empties the set when a hold ends */
+  private holdTimer: NodeJS.Timeout | null = null;
+  /** when the last good answer came (ms epoch; the start, for a set carried from earlier settings) */
+  lastGoodAt = Date.now();
   private stopped = false;
   private failures = 0;
   private readonly first: Promise<void>;
@@ -46,6 +50,7 @@ export class DnsDiscovery {
   /** Resolves now, then on its own schedule; the promise settles after the first resolution. */
   start(records: readonly DiscoveredRecord[] = []): Promise<void> {
     this.records = records;
+    this.lastGoodAt = Date.now();
     void this.run();
     return this.first;
   }
@@ -54,6 +59,7 @@ export class DnsDiscovery {
     this.stopped = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    this.clearHold();
     this.resolver.cancel();
     this.settleFirst();
   }
@@ -74,12 +80,18 @@ export class DnsDiscovery {
     if (this.failingSince !== 0) this.logger.info({ serviceName: this.serviceName, source: this.source, failedForMs: Date.now() - this.failingSince }, 'discovery resolves again');
     this.failingSince = 0;
     this.failures = 0;
+    this.lastGoodAt = Date.now();
+    this.clearHold();
     this.replace(sorted(records));
     const ttlMs = ttl === undefined ? this.config.refresh : ttl * 1000;
     return Math.max(MIN_INTERVAL_MS, Math.min(ttlMs, this.config.refresh));
   }
 
-  /** The set is kept while its hold lasts, then emptied; tries again sooner (1 s, 2 s, 4 s... up to refresh). */
+  /**
+   * The set is kept while a good answer came within the hold of this failure's kind (HAProxy's
+   * `hold`, counted from the last valid answer), then emptied by a timer of its own, so a slow
+   * failure (a timeout) does not stretch it. Tries again sooner: 1 s, 2 s, 4 s... up to refresh.
+   */
   private failed(result: Exclude<ResolutionResult, 'ok'>, reason: string): number {
     const now = Date.now();
     const kind = failureKind(result);
@@ -90,16 +102,25 @@ export class DnsDiscovery {
       if (this.records.length === 0) this.logger.warn(fields, 'discovery: the name does not resolve; the service has no backends from it until it does');
       else this.logger.warn({ ...fields, backends: this.records.length, holdMs: hold }, `discovery failed: keeping the last ${this.records.length} backends for hold.${kind}`);
     }
-    const heldFor = now - this.failingSince;
-    if (this.records.length > 0 && heldFor >= hold) {
-      this.logger.error({ ...fields, heldForMs: heldFor }, `discovery: hold.${kind} is over; the backends found by DNS are removed`);
-      this.replace([]);
+    this.clearHold();
+    if (this.records.length > 0) {
+      const left = this.lastGoodAt + hold - now;
+      const expire = (): void => {
+        this.holdTimer = null;
+        if (this.stopped || this.records.length === 0) return;
+        this.logger.error({ ...fields, sinceLastAnswerMs: Date.now() - this.lastGoodAt }, `discovery: hold.${kind} is over; the backends found by DNS are removed`);
+        this.replace([]);
+      };
+      if (left <= 0) expire();
+      else this.holdTimer = setTimeout(expire, left).unref();
     }
     this.failures++;
-    const backoff = Math.min(this.config.refresh, MIN_INTERVAL_MS * 2 ** Math.min(this.failures - 1, 16));
-    // look again by the time the hold ends, so the set is emptied on time
-    const untilHold = this.records.length > 0 ? Math.max(MIN_INTERVAL_MS, hold - heldFor) : backoff;
-    return Math.min(backoff, untilHold);
+    return Math.min(this.config.refresh, MIN_INTERVAL_MS * 2 ** Math.min(this.failures - 1, 16));
+  }
+
+  private clearHold(): void {
+    if (this.holdTimer !== null) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
   }
 
   private replace(records: readonly DiscoveredRecord[]): void {

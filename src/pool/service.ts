@@ -22,6 +22,10 @@ export interface DiscoveryHandle {
   readonly records: readonly unknown[];
   /** resolutions so far by result (ok, empty, nxdomain, servfail, refused, timeout, error) */
   readonly resolutions: ReadonlyMap<string, number>;
+  /** the result of the last resolution (null before the first) */
+  readonly lastResult: string | null;
+  /** when the last good answer came (ms epoch) */
+  readonly lastGoodAt: number;
   stop(): void;
 }
 
