@@ -10,6 +10,12 @@ import { createResolver, type DiscoveredRecord, failureKind, type Resolution, ty
 /** A TTL of 0 (or a very short one) does not make us ask more often than this. */
 export const MIN_INTERVAL_MS = 1_000;
 
+/** After a good answer: its TTL (seconds) bounded by refresh, never below MIN_INTERVAL_MS; refresh without a TTL. */
+export function nextResolutionIn(ttl: number | undefined, refreshMs: number): number {
+  const ttlMs = ttl === undefined ? refreshMs : ttl * 1000;
+  return Math.max(MIN_INTERVAL_MS, Math.min(ttlMs, refreshMs));
+}
+
 export type DiscoveryListener = (records: readonly DiscoveredRecord[]) => void;
 
 export class DnsDiscovery {
@@ -83,8 +89,7 @@ export class DnsDiscovery {
     this.lastGoodAt = Date.now();
     this.clearHold();
     this.replace(sorted(records));
-    const ttlMs = ttl === undefined ? this.config.refresh : ttl * 1000;
-    return Math.max(MIN_INTERVAL_MS, Math.min(ttlMs, this.config.refresh));
+    return nextResolutionIn(ttl, this.config.refresh);
   }
 
   /**
