@@ -54,7 +54,7 @@ describe('discovery: A records from dnsmasq', () => {
     await backends.close();
   });
 
-  it('a record that appears joins with slow start, one that vanishes drains (its in-flight request finishes); unchanged backends keep their object and counters; 0 failed under load', async () => {
+  it('a record that appears joins with slow start, one that vanishes drains (its in-flight request finishes); unchanged backends keep their object and counters; 0 failed under load', async (t) => {
     await dns.setHosts(['127.0.0.2 api.internal', '127.0.0.3 api.internal']);
     const { fulcrum, lines } = await startWith(config(dns, `name: api.internal, port: ${backends.port}, type: A`));
     try {
@@ -95,6 +95,7 @@ describe('discovery: A records from dnsmasq', () => {
       assert.equal(fulcrum.services.get('api')!.backends[0], three);
 
       const report = await load.stop();
+      t.diagnostic(`load: ${report.sent} sent, ${report.ok} ok, ${report.failed} failed, ${report.refused} refused`);
       assert.equal(report.failed + report.refused, 0, `0 failed: ${report.errors.join('; ')}`);
       assert.ok(report.ok > 150, `load ran (${report.ok} ok)`);
       assert.equal(changes(lines).length, 3, 'one log line per change: the first answer, one added, one removed');
@@ -265,7 +266,7 @@ describe('discovery: SRV records from dnsmasq', () => {
     `_http._tcp.api.internal,be.internal,${backupPort},20,100`, // a higher priority number: a backup, not used
   ];
 
-  it('ports and weights come from the records, the lowest priority only; a weight change is applied in place; 0 failed under load', async () => {
+  it('ports and weights come from the records, the lowest priority only; a weight change is applied in place; 0 failed under load', async (t) => {
     dns = await Dnsmasq.start({ hosts: ['127.0.0.1 be.internal'], srv: srv([1, 3], backends[2]!.port) });
     const { fulcrum } = await startWith(config(dns, 'name: _http._tcp.api.internal, type: SRV').replace(/resolvers/, 'hold: { error: 1m }, resolvers'));
     try {
@@ -295,6 +296,7 @@ describe('discovery: SRV records from dnsmasq', () => {
       await until(() => service.backends.length === 3, 5000, 'the third record');
       await until(() => (backends[2]!.served.get('127.0.0.1') ?? 0) > 0, 4000, 'the third backend to serve');
       const report = await load.stop();
+      t.diagnostic(`load: ${report.sent} sent, ${report.ok} ok, ${report.failed} failed, ${report.refused} refused`);
       assert.equal(report.failed + report.refused, 0, report.errors.join('; '));
       const served = backends.map((b) => b.served.get('127.0.0.1') ?? 0);
       assert.ok(served[0]! > 0 && served[1]! > 0, `each served: ${served.join(', ')}`);
