@@ -97,7 +97,9 @@ export function removeBackend(fulcrum: Fulcrum, serviceName: string, address: st
   const service = findService(fulcrum, serviceName);
   const backend = findBackend(service, address);
   refuseDiscovered(backend, 'remove');
-  if (service.backends.length === 1) throw new AdminError(409, `backend ${backend.id} is the last one of service '${serviceName}'; a service needs at least one backend (drain it instead)`);
+  // a service with discovery may be left to it
+  if (service.backends.length === 1 && service.config.discovery === undefined)
+    throw new AdminError(409, `backend ${backend.id} is the last one of service '${serviceName}'; a service needs at least one backend (drain it instead)`);
   fulcrum.overlay.removeBackend(serviceName, backend.id);
   fulcrum.applyRuntimeChanges();
   return backend;

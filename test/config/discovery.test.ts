@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { stringify } from 'yaml';
 import { parseConfigText } from '../../src/config/load.js';
+import { weightWarnings } from '../../src/cli/check-warnings.js';
 import { printableConfig } from '../../src/config/print.js';
 import { assertError, expectErrors, expectValid, yaml } from './helpers.js';
 
@@ -96,4 +97,13 @@ test('the printed config writes discovery and the dns check back with units, and
   const again = parseConfigText(stringify(printed), 'printed.yaml');
   assert.ok(again.ok, JSON.stringify(!again.ok && again.errors));
   assert.deepEqual(printableConfig(again.config), printableConfig(original));
+});
+
+test('fulcrum check warns when SRV weights meet an algorithm that ignores weights', () => {
+  const text = withService('    algorithm: round-robin', '    discovery: { dns: { name: _dns._udp.example.test, type: SRV } }');
+  const warnings = weightWarnings(expectValid(text), text);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /^test\.yaml:8:16 services\.api\.algorithm: warning: service 'api' takes SRV records, whose weights round-robin ignores/);
+  const weighted = withService('    discovery: { dns: { name: _dns._udp.example.test, type: SRV } }');
+  assert.deepEqual(weightWarnings(expectValid(weighted), weighted), []);
 });

@@ -1,10 +1,11 @@
 // DnsDiscovery's schedule and holds with a scripted resolver: no DNS server, no sockets.
 import assert from 'node:assert/strict';
+import { getServers } from 'node:dns';
 import { describe, it } from 'node:test';
 import { dnsDiscoverySchema } from '../../src/config/discovery-schema.js';
 import type { DnsDiscoveryConfig } from '../../src/config/types.js';
 import { describeChange, DnsDiscovery, nextResolutionIn } from '../../src/discovery/dns-discovery.js';
-import type { DiscoveredRecord, Resolution } from '../../src/discovery/dns-resolve.js';
+import { createResolver, type DiscoveredRecord, type Resolution } from '../../src/discovery/dns-resolve.js';
 import { silentLogger } from '../../src/observe/logger.js';
 import { until } from '../helpers/health.js';
 
@@ -57,5 +58,12 @@ describe('DnsDiscovery', () => {
       removed: ['10.0.0.1:80'],
       reweighted: ['10.0.0.2:80 2 → 5'],
     });
+  });
+});
+
+describe('createResolver', () => {
+  it("asks the configured servers, or the system's (/etc/resolv.conf) when none are set", () => {
+    assert.deepEqual(createResolver(dnsConfig({ name: 'a.internal', port: 80, resolvers: ['127.0.0.1:5353', '[::1]:53'] })).getServers(), ['127.0.0.1:5353', '::1']); // port 53 is left out
+    assert.deepEqual(createResolver(dnsConfig({ name: 'a.internal', port: 80 })).getServers(), getServers());
   });
 });
