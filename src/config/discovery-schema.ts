@@ -1,5 +1,6 @@
 // `discovery` of a service: backends taken from DNS (docs/discovery.md), beside or instead of
 // `backends`. Times in ms once parsed.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DISCOVERY_RECORD_TYPES } from './enums.js';
 import { duration, hostPort } from './values.js';
@@ -8,12 +9,15 @@ const DNS_NAME = /^(?=.{1,253}\.?$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?
 
 export const dnsNameSchema = z.string().regex(DNS_NAME, 'expected a DNS name like "api.internal" or "_http._tcp.api.internal"');
 
+/** A DNS server is asked by its IP address: a name would need a resolver of its own. */
+const resolverAddress = hostPort.refine((address) => isIP(address.host) !== 0, { error: 'expected a resolver "IP:port" like "127.0.0.1:53" or "[::1]:53"' });
+
 export const dnsDiscoverySchema = z
   .strictObject({
     name: dnsNameSchema,
     type: z.enum(DISCOVERY_RECORD_TYPES).default('A'), // A; AAAA; SRV (ports and weights from the records)
     port: z.number().int().min(1).max(65535).optional(), // A/AAAA: required; SRV: none (the records give it)
-    resolvers: z.array(hostPort).min(1, 'expected at least one resolver "host:port"; leave resolvers out for the system ones').optional(), // none: /etc/resolv.conf's name servers
+    resolvers: z.array(resolverAddress).min(1, 'expected at least one resolver "host:port"; leave resolvers out for the system ones').optional(), // none: /etc/resolv.conf's name servers
     refresh: duration(10_000), // 10s: the longest wait between two resolutions (a shorter TTL resolves sooner, never below 1s)
     timeout: duration(2_000), // 2s per query try; two tries per resolver
     hold: z

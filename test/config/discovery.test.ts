@@ -45,6 +45,12 @@ test('discovery mistakes are positioned: no backends and no discovery, a port on
     '8:75',
     'timeout (1000 ms) must be below refresh',
   );
+  assertError(
+    expectErrors(withService('    discovery: { dns: { name: a.internal, port: 80, resolvers: [ns.example:53] } }')),
+    'services.api.discovery.dns.resolvers[0]',
+    '8:65',
+    'expected a resolver "IP:port"',
+  );
   assertError(expectErrors(withService('    discovery: { dns: { name: a.internal, port: 80, type: MX } }')), 'services.api.discovery.dns.type', '8:59', 'expected A | AAAA | SRV');
 });
 
