@@ -282,9 +282,10 @@ export class Fulcrum {
     for (const serviceConfig of config.services.values()) {
       this.services.set(serviceConfig.name, new Service(serviceConfig, undefined, this.stateStore));
     }
-    for (const service of this.services.values()) service.startHealth(logger);
+    // first answers before health starts: backends found at start are the pool, they do not ramp up;
     // a name that does not resolve yet is not fatal: its service starts empty and fills when it does
     await Promise.all([...this.services.values()].map((service) => syncDiscovery(service, this.drains, logger)));
+    for (const service of this.services.values()) service.startHealth(logger);
     try {
       for (const listenerConfig of config.listeners) {
         const listener = createListener(listenerConfig, this.services, logger, this.observers, this.stateStore);

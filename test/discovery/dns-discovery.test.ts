@@ -26,6 +26,7 @@ async function startWith(text: string): Promise<{ fulcrum: Fulcrum; lines: () =>
 
 function config(dns: Dnsmasq, discovery: string, extra = ''): string {
   return [
+    'admin: { address: 127.0.0.1:0 }',
     'listeners:',
     '  - { name: web, address: 127.0.0.1:0, protocol: http, routes: [ { service: api } ] }',
     'services:',
@@ -301,6 +302,61 @@ describe('discovery: SRV records from dnsmasq', () => {
       const served = backends.map((b) => b.served.get('127.0.0.1') ?? 0);
       assert.ok(served[0]! > 0 && served[1]! > 0, `each served: ${served.join(', ')}`);
     } finally {
+      await fulcrum.close();
+    }
+  });
+});
+
+describe('discovery beside static backends', () => {
+  let dns: Dnsmasq;
+  let v4: IpBackends;
+  let v6: IpBackends;
+  before(async () => {
+    v4 = await startIpBackends(['127.0.0.2', '127.0.0.3']);
+    v6 = await startIpBackends(['::1'], v4.port);
+    dns = await Dnsmasq.start({ hosts: ['127.0.0.2 api.internal', '127.0.0.3 api.internal', '::1 api.internal'] });
+  });
+  after(async () => {
+    await dns.close();
+    await v4.close();
+    await v6.close();
+  });
+
+  it('AAAA records; an address the config also has stays the config’s; sources config, admin and dns; the last static backend may go', async () => {
+    const text = config(dns, `name: api.internal, port: ${v4.port}, type: AAAA`, `    backends: [ { address: 127.0.0.2:${v4.port} } ]`).replace(
+      'slowStart: 2s',
+      'slowStart: 0s', // the admin's backend takes its share at once
+    );
+    const { fulcrum } = await startWith(text);
+    const started = await startAdmin(fulcrum).catch(async (error) => {
+      await fulcrum.close();
+      throw error;
+    });
+    const { admin, url } = started;
+    try {
+      assert.deepEqual(ids(fulcrum), [`127.0.0.2:${v4.port}`, `[::1]:${v4.port}`]);
+      const added = await adminCall(url, 'POST', '/api/v1/services/api/backends', { address: `127.0.0.3:${v4.port}` });
+      assert.equal(added.status, 201);
+      assert.equal(added.body.source, 'admin');
+      const view = await adminCall(url, 'GET', '/api/v1/services/api/backends');
+      assert.deepEqual(
+        view.body.backends.map((b: { address: string; source: string }) => [b.address, b.source]),
+        [
+          [`127.0.0.2:${v4.port}`, 'config'],
+          [`127.0.0.3:${v4.port}`, 'admin'],
+          [`[::1]:${v4.port}`, 'dns:api.internal'],
+        ],
+      );
+      const answered = new Set<string>();
+      for (let i = 0; i < 6; i++) answered.add((await request(fulcrum.address('web').port, '/')).body.toString());
+      assert.deepEqual([...answered].sort(), ['127.0.0.2', '127.0.0.3', '::1']);
+      // a service with discovery may be left to it
+      assert.equal((await adminCall(url, 'DELETE', `/api/v1/services/api/backends/127.0.0.2:${v4.port}`)).status, 202);
+      assert.equal((await adminCall(url, 'DELETE', `/api/v1/services/api/backends/127.0.0.3:${v4.port}`)).status, 202);
+      assert.deepEqual(ids(fulcrum), [`[::1]:${v4.port}`]);
+      assert.equal((await adminCall(url, 'DELETE', `/api/v1/services/api/backends/%5B%3A%3A1%5D%3A${v4.port}`)).status, 409, 'a discovered one follows DNS');
+    } finally {
+      await admin.close();
       await fulcrum.close();
     }
   });
