@@ -7,6 +7,11 @@ import type { DnsDiscoveryConfig } from '../../src/config/types.js';
 import { describeChange, DnsDiscovery, nextResolutionIn } from '../../src/discovery/dns-discovery.js';
 import { createResolver, type DiscoveredRecord, type Resolution } from '../../src/discovery/dns-resolve.js';
 import { silentLogger } from '../../src/observe/logger.js';
+import type { Backend } from '../../src/pool/backend.js';
+import { Drains } from '../../src/pool/drain.js';
+import { applyDiscovered } from '../../src/pool/membership.js';
+import { Service } from '../../src/pool/service.js';
+import { expectValid, yaml } from '../config/helpers.js';
 import { until } from '../helpers/health.js';
 
 const dnsConfig = (written: Record<string, unknown>): DnsDiscoveryConfig => dnsDiscoverySchema.parse(written);
@@ -65,5 +70,45 @@ describe('createResolver', () => {
   it("asks the configured servers, or the system's (/etc/resolv.conf) when none are set", () => {
     assert.deepEqual(createResolver(dnsConfig({ name: 'a.internal', port: 80, resolvers: ['127.0.0.1:5353', '[::1]:53'] })).getServers(), ['127.0.0.1:5353', '::1']); // port 53 is left out
     assert.deepEqual(createResolver(dnsConfig({ name: 'a.internal', port: 80 })).getServers(), getServers());
+  });
+});
+
+describe('a service with discovered backends', () => {
+  it('lists the config first; an address both give stays the config’s; a new set keeps the objects of kept addresses and re-weights them in place', () => {
+    const config = expectValid(
+      yaml(
+        'listeners:',
+        '  - { name: web, address: 127.0.0.1:0, routes: [ { service: api } ] }',
+        'services:',
+        '  api:',
+        '    backends: [ { address: 10.0.0.1:80 } ]',
+        '    discovery: { dns: { name: api.internal, port: 80 } }',
+      ),
+    );
+    const service = new Service(config.services.get('api')!);
+    const drains = new Drains();
+    const found = (host: string, weight = 1) => ({ address: { host, port: 80 }, weight, maxConnections: 0 });
+    service.discoverySource = 'dns:api.internal';
+    applyDiscovered(service, [found('10.0.0.1', 7), found('10.0.0.2')], drains);
+    assert.deepEqual(
+      service.backends.map((b) => [b.id, b.weight, b.source]),
+      [
+        ['10.0.0.1:80', 1, undefined],
+        ['10.0.0.2:80', 1, 'dns:api.internal'],
+      ],
+    );
+    const [fromConfig, two] = service.backends as [Backend, Backend];
+    applyDiscovered(service, [found('10.0.0.2', 5), found('10.0.0.3')], drains);
+    assert.equal(service.backends[0], fromConfig, 'DNS dropping it does not touch the config’s backend');
+    assert.equal(service.backends[1], two);
+    assert.equal(two.weight, 5);
+    assert.equal(fromConfig.draining, false);
+    applyDiscovered(service, [], drains);
+    assert.deepEqual(
+      service.backends.map((b) => b.id),
+      ['10.0.0.1:80'],
+    );
+    assert.equal(two.draining, true, 'gone from DNS: it drains');
+    drains.closeAll();
   });
 });
