@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { stringify } from 'yaml';
-import { parseConfigText } from '../../src/config/load.js';
+import { loadConfigFile, parseConfigText } from '../../src/config/load.js';
 import { weightWarnings } from '../../src/cli/check-warnings.js';
 import { printableConfig } from '../../src/config/print.js';
 import { assertError, expectErrors, expectValid, yaml } from './helpers.js';
@@ -112,4 +112,12 @@ test('fulcrum check warns when SRV weights meet an algorithm that ignores weight
   assert.match(warnings[0]!, /^test\.yaml:8:16 services\.api\.algorithm: warning: service 'api' takes SRV records, whose weights round-robin ignores/);
   const weighted = withService('    discovery: { dns: { name: _dns._udp.example.test, type: SRV } }');
   assert.deepEqual(weightWarnings(expectValid(weighted), weighted), []);
+});
+
+test('examples/discovery.yaml is valid', async () => {
+  const path = new URL('../../../examples/discovery.yaml', import.meta.url).pathname;
+  const loaded = await loadConfigFile(path);
+  assert.ok(loaded.ok, JSON.stringify(!loaded.ok && loaded.errors));
+  assert.equal(loaded.config.services.get('api')!.discovery!.dns.type, 'SRV');
+  assert.equal(loaded.config.services.get('resolvers')!.healthCheck!.type, 'dns');
 });
