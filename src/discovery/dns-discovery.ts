@@ -44,14 +44,13 @@ export class DnsDiscovery {
     private readonly serviceName: string,
     private readonly logger: Logger,
     private readonly onChange: DiscoveryListener,
-    resolve: (resolver: Resolver, config: DnsDiscoveryConfig) => Promise<Resolution> = resolveOnce,
+    /** one resolution; tests script it */
+    private readonly resolve: (resolver: Resolver, config: DnsDiscoveryConfig) => Promise<Resolution> = resolveOnce,
   ) {
     this.source = `dns:${config.name}`;
     this.resolver = createResolver(config);
-    this.resolve = resolve;
     this.first = new Promise((settle) => (this.settleFirst = settle));
   }
-  private readonly resolve: (resolver: Resolver, config: DnsDiscoveryConfig) => Promise<Resolution>;
 
   /** Resolves now, then on its own schedule; the promise settles after the first resolution. */
   start(records: readonly DiscoveredRecord[] = []): Promise<void> {
