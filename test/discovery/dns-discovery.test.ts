@@ -10,6 +10,7 @@ import type { Backend } from '../../src/pool/backend.js';
 import { adminCall, startAdmin } from '../helpers/admin.js';
 import { captureLogger } from '../helpers/capture-logger.js';
 import { Dnsmasq } from '../helpers/dnsmasq.js';
+import { DnsRelay } from '../helpers/dns-relay.js';
 import { until } from '../helpers/health.js';
 import { request } from '../helpers/http-get.js';
 import { type IpBackends, startIpBackends } from '../helpers/ip-backends.js';
@@ -184,6 +185,36 @@ describe('discovery: A records from dnsmasq', () => {
     } finally {
       dns.resume();
       await fulcrum.close();
+    }
+  });
+
+  it('SERVFAIL keeps the set for hold.error with 0 failed under load, then empties it; answers again fill it', async (t) => {
+    await dns.setHosts(['127.0.0.2 api.internal', '127.0.0.3 api.internal']);
+    const relay = await DnsRelay.start(dns.port);
+    const text = config(dns, `name: api.internal, port: ${backends.port}, type: A, hold: { nx: 1s, error: 3s }`).replace(dns.address, relay.address);
+    const { fulcrum, lines } = await startWith(text);
+    try {
+      const port = fulcrum.address('web').port;
+      const discovery = fulcrum.services.get('api')!.discovery!;
+      assert.equal(ids(fulcrum).length, 2);
+      const load = startLoad(port, 100);
+      await sleep(300);
+      relay.rcode = 2;
+      await until(() => (discovery.resolutions.get('servfail') ?? 0) > 0, 3000, 'a SERVFAIL');
+      await sleep(1500);
+      const report = await load.stop();
+      t.diagnostic(`load: ${report.sent} sent, ${report.ok} ok, ${report.failed} failed, ${report.refused} refused`);
+      assert.equal(report.failed + report.refused, 0, report.errors.join('; '));
+      assert.equal(ids(fulcrum).length, 2, 'kept');
+      assert.ok(lines().some((l) => l.msg === 'discovery failed: keeping the last 2 backends for hold.error' && l.result === 'servfail'));
+      await until(() => ids(fulcrum).length === 0, 4000, 'hold.error to end');
+      const heldFor = Date.now() - discovery.lastGoodAt;
+      assert.ok(heldFor >= 3000 && heldFor < 3500, `emptied hold.error after the last good answer (${heldFor} ms)`);
+      relay.rcode = null;
+      await until(() => ids(fulcrum).length === 2, 4000, 'answers again');
+    } finally {
+      await fulcrum.close();
+      await relay.close();
     }
   });
 
