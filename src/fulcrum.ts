@@ -137,6 +137,8 @@ export class Fulcrum {
     for (const name of diff.services.removed) services.delete(name);
     const addedServices = diff.services.added.map((name) => new Service(next.services.get(name)!, undefined, this.stateStore));
     for (const service of addedServices) services.set(service.name, service);
+    // a new service's discovery answers before the swap, so its routes never see it empty
+    await Promise.all(addedServices.map((service) => syncDiscovery(service, this.drains, logger)));
     const swaps: Array<() => void> = [];
     /** listeners whose server the new config cannot reuse (see needsRebind): built now, bound after the swap */
     const rebinds = new Map<string, RunningListener>();
@@ -167,6 +169,7 @@ export class Fulcrum {
     } catch (error) {
       await Promise.all([...bound.values()].map((b) => b.listener.close()));
       await Promise.all([...rebinds.values()].map((listener) => listener.close()));
+      for (const service of addedServices) service.stopDiscovery();
       return { ok: false, errors: [error instanceof Error ? error.message : String(error)] };
     }
 

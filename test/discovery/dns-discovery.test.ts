@@ -276,6 +276,17 @@ describe('discovery: A records from dnsmasq', () => {
       assert.equal(service.discovery, null);
       assert.deepEqual(ids(fulcrum), [`127.0.0.4:${backends.port}`]);
       assert.ok(before.every((b) => b.draining));
+      // a service added by a reload has its first answer before the swap: its first request is served
+      const added = await fulcrum.reload(
+        parse(
+          `${staticOnly}\n  more:\n    discovery: { dns: { ${discovery}, resolvers: [${dns.address}], timeout: 300ms } }`.replace(
+            'routes: [ { service: api } ] }',
+            'routes: [ { service: api } ] }\n  - { name: more, address: 127.0.0.1:0, protocol: http, routes: [ { service: more } ] }',
+          ),
+        ),
+      );
+      assert.ok(added.ok && added.services.added.includes('more'), JSON.stringify(added));
+      assert.equal((await request(fulcrum.address('more').port, '/')).status, 200);
     } finally {
       await fulcrum.close();
     }
