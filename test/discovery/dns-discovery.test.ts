@@ -1,48 +1,19 @@
 // Discovery against a real DNS server (dnsmasq on loopback) with real HTTP backends on 127.0.0.x,
 // under a steady client load through Fulcrum: records that appear join, records that vanish drain,
-// SRV weights change in place, failures keep the last good set for their hold, an unresolvable name
-// at start is not fatal.
+// failures keep the last good set for their hold, an unresolvable name at start is not fatal, reloads.
+// SRV records and discovery beside static backends: srv-and-static.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { parseConfigText, formatConfigError } from '../../src/config/index.js';
-import { Fulcrum } from '../../src/fulcrum.js';
+import { parseConfigText } from '../../src/config/index.js';
 import type { Backend } from '../../src/pool/backend.js';
 import { adminCall, startAdmin } from '../helpers/admin.js';
-import { captureLogger } from '../helpers/capture-logger.js';
 import { Dnsmasq } from '../helpers/dnsmasq.js';
 import { DnsRelay } from '../helpers/dns-relay.js';
 import { until } from '../helpers/health.js';
 import { request } from '../helpers/http-get.js';
 import { type IpBackends, startIpBackends } from '../helpers/ip-backends.js';
 import { startLoad } from '../helpers/load.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function startWith(text: string): Promise<{ fulcrum: Fulcrum; lines: () => Array<Record<string, unknown>> }> {
-  const parsed = parseConfigText(text, 'discovery.yaml');
-  if (!parsed.ok) throw new Error(parsed.errors.map(formatConfigError).join('\n'));
-  const { logger, lines } = captureLogger();
-  return { fulcrum: await Fulcrum.start(parsed.config, { logger }), lines };
-}
-
-function config(dns: Dnsmasq, discovery: string, extra = ''): string {
-  return [
-    'admin: { address: 127.0.0.1:0 }',
-    'listeners:',
-    '  - { name: web, address: 127.0.0.1:0, protocol: http, routes: [ { service: api } ] }',
-    'services:',
-    '  api:',
-    '    algorithm: weighted-round-robin',
-    '    slowStart: 2s',
-    '    panicThreshold: 0',
-    '    retries: { attempts: 2, on: [connect-failure] }',
-    `    discovery: { dns: { ${discovery}, resolvers: [${dns.address}], refresh: 1s, timeout: 300ms } }`,
-    extra,
-  ].join('\n');
-}
-
-const ids = (fulcrum: Fulcrum): string[] => fulcrum.services.get('api')!.backends.map((b) => b.id);
-const changes = (lines: () => Array<Record<string, unknown>>) => lines().filter((l) => l.msg === 'discovery: backends changed');
+import { changes, config, ids, sleep, startWith } from './discovery-helpers.js';
 
 describe('discovery: A records from dnsmasq', () => {
   let dns: Dnsmasq;
@@ -288,117 +259,6 @@ describe('discovery: A records from dnsmasq', () => {
       assert.ok(added.ok && added.services.added.includes('more'), JSON.stringify(added));
       assert.equal((await request(fulcrum.address('more').port, '/')).status, 200);
     } finally {
-      await fulcrum.close();
-    }
-  });
-});
-
-describe('discovery: SRV records from dnsmasq', () => {
-  let dns: Dnsmasq;
-  let backends: IpBackends[];
-  before(async () => {
-    // SRV gives the ports: three backends on 127.0.0.1, each its own port
-    backends = [await startIpBackends(['127.0.0.1']), await startIpBackends(['127.0.0.1']), await startIpBackends(['127.0.0.1'])];
-  });
-  after(async () => {
-    await dns?.close();
-    for (const b of backends) await b.close();
-  });
-  const srv = (weights: number[], backupPort: number) => [
-    ...weights.map((w, i) => `_http._tcp.api.internal,be.internal,${backends[i]!.port},10,${w}`),
-    `_http._tcp.api.internal,be.internal,${backupPort},20,100`, // a higher priority number: a backup, not used
-  ];
-
-  it('ports and weights come from the records, the lowest priority only; a weight change is applied in place; 0 failed under load', async (t) => {
-    dns = await Dnsmasq.start({ hosts: ['127.0.0.1 be.internal'], srv: srv([1, 3], backends[2]!.port) });
-    const { fulcrum } = await startWith(config(dns, 'name: _http._tcp.api.internal, type: SRV').replace(/resolvers/, 'hold: { error: 1m }, resolvers'));
-    try {
-      const port = fulcrum.address('web').port;
-      const service = fulcrum.services.get('api')!;
-      const [first, second] = backends.map((b) => `127.0.0.1:${b.port}`);
-      assert.deepEqual(
-        service.backends.map((b) => [b.id, b.weight]).sort(),
-        [
-          [first, 1],
-          [second, 3],
-        ].sort(),
-        'the backup priority is left out',
-      );
-      const kept = service.backends.find((b) => b.id === first)!;
-      const load = startLoad(port, 100);
-      await sleep(500);
-      // dnsmasq reads SRV lines at start: restarted, so resolutions fail meanwhile (hold.error keeps the set)
-      await dns.setSrv(srv([4, 3], backends[2]!.port));
-      await until(() => kept.weight === 4, 5000, 'the new weight');
-      assert.equal(
-        service.backends.find((b) => b.id === first),
-        kept,
-        'in place: the same Backend',
-      );
-      await dns.setSrv(srv([4, 3, 2], backends[2]!.port).filter((line) => !line.includes(',20,')));
-      await until(() => service.backends.length === 3, 5000, 'the third record');
-      await until(() => (backends[2]!.served.get('127.0.0.1') ?? 0) > 0, 4000, 'the third backend to serve');
-      const report = await load.stop();
-      t.diagnostic(`load: ${report.sent} sent, ${report.ok} ok, ${report.failed} failed, ${report.refused} refused`);
-      assert.equal(report.failed + report.refused, 0, report.errors.join('; '));
-      const served = backends.map((b) => b.served.get('127.0.0.1') ?? 0);
-      assert.ok(served[0]! > 0 && served[1]! > 0, `each served: ${served.join(', ')}`);
-    } finally {
-      await fulcrum.close();
-    }
-  });
-});
-
-describe('discovery beside static backends', () => {
-  let dns: Dnsmasq;
-  let v4: IpBackends;
-  let v6: IpBackends;
-  before(async () => {
-    v4 = await startIpBackends(['127.0.0.2', '127.0.0.3']);
-    v6 = await startIpBackends(['::1'], v4.port);
-    dns = await Dnsmasq.start({ hosts: ['127.0.0.2 api.internal', '127.0.0.3 api.internal', '::1 api.internal'] });
-  });
-  after(async () => {
-    await dns.close();
-    await v4.close();
-    await v6.close();
-  });
-
-  it('AAAA records; an address the config also has stays the config’s; sources config, admin and dns; the last static backend may go', async () => {
-    const text = config(dns, `name: api.internal, port: ${v4.port}, type: AAAA`, `    backends: [ { address: 127.0.0.2:${v4.port} } ]`).replace(
-      'slowStart: 2s',
-      'slowStart: 0s', // the admin's backend takes its share at once
-    );
-    const { fulcrum } = await startWith(text);
-    const started = await startAdmin(fulcrum).catch(async (error) => {
-      await fulcrum.close();
-      throw error;
-    });
-    const { admin, url } = started;
-    try {
-      assert.deepEqual(ids(fulcrum), [`127.0.0.2:${v4.port}`, `[::1]:${v4.port}`]);
-      const added = await adminCall(url, 'POST', '/api/v1/services/api/backends', { address: `127.0.0.3:${v4.port}` });
-      assert.equal(added.status, 201);
-      assert.equal(added.body.source, 'admin');
-      const view = await adminCall(url, 'GET', '/api/v1/services/api/backends');
-      assert.deepEqual(
-        view.body.backends.map((b: { address: string; source: string }) => [b.address, b.source]),
-        [
-          [`127.0.0.2:${v4.port}`, 'config'],
-          [`127.0.0.3:${v4.port}`, 'admin'],
-          [`[::1]:${v4.port}`, 'dns:api.internal'],
-        ],
-      );
-      const answered = new Set<string>();
-      for (let i = 0; i < 6; i++) answered.add((await request(fulcrum.address('web').port, '/')).body.toString());
-      assert.deepEqual([...answered].sort(), ['127.0.0.2', '127.0.0.3', '::1']);
-      // a service with discovery may be left to it
-      assert.equal((await adminCall(url, 'DELETE', `/api/v1/services/api/backends/127.0.0.2:${v4.port}`)).status, 202);
-      assert.equal((await adminCall(url, 'DELETE', `/api/v1/services/api/backends/127.0.0.3:${v4.port}`)).status, 202);
-      assert.deepEqual(ids(fulcrum), [`[::1]:${v4.port}`]);
-      assert.equal((await adminCall(url, 'DELETE', `/api/v1/services/api/backends/%5B%3A%3A1%5D%3A${v4.port}`)).status, 409, 'a discovered one follows DNS');
-    } finally {
-      await admin.close();
       await fulcrum.close();
     }
   });
