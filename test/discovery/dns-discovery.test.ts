@@ -263,3 +263,34 @@ describe('discovery: A records from dnsmasq', () => {
     }
   });
 });
+
+describe('discovery: the TTL within the refresh bound', () => {
+  let backends: IpBackends;
+  before(async () => {
+    backends = await startIpBackends(['127.0.0.2', '127.0.0.3']);
+  });
+  after(() => backends.close());
+
+  it('a 2 s TTL under a 30 s refresh: a change is seen within the TTL; a TTL of 0 is asked at most once a second', async () => {
+    const dns = await Dnsmasq.start({ hosts: ['127.0.0.2 api.internal'], ttl: 2 });
+    const zero = await Dnsmasq.start({ hosts: ['127.0.0.2 api.internal'], ttl: 0 });
+    const slow = (server: Dnsmasq) => config(server, `name: api.internal, port: ${backends.port}, type: A`).replace('refresh: 1s', 'refresh: 30s');
+    const { fulcrum } = await startWith(slow(dns));
+    const { fulcrum: eager } = await startWith(slow(zero));
+    try {
+      const changed = Date.now();
+      await dns.setHosts(['127.0.0.2 api.internal', '127.0.0.3 api.internal']);
+      await until(() => ids(fulcrum).length === 2, 4000, 'the change, within the TTL rather than the refresh');
+      assert.ok(Date.now() - changed <= 3000, `seen after ${Date.now() - changed} ms`);
+      const asked = eager.services.get('api')!.discovery!.resolutions.get('ok')!;
+      await sleep(3000);
+      const more = eager.services.get('api')!.discovery!.resolutions.get('ok')! - asked;
+      assert.ok(more >= 2 && more <= 4, `a TTL of 0: ${more} resolutions in 3 s (the 1 s floor)`);
+    } finally {
+      await fulcrum.close();
+      await eager.close();
+      await dns.close();
+      await zero.close();
+    }
+  });
+});
