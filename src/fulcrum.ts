@@ -5,6 +5,7 @@ import { diffConfigs, sameValue } from './config/diff.js';
 import { RuntimeOverlay, type OverlayReport } from './config/overlay.js';
 import { Gslb } from './gslb/gslb.js';
 import { gslbMetrics } from './gslb/view.js';
+import { syncDiscovery } from './discovery/service-discovery.js';
 import { Drains } from './pool/drain.js';
 import { applyServiceConfig, retireService } from './pool/membership.js';
 import { createListener, needsRebind, type RunningListener } from './listener-factory.js';
@@ -164,6 +165,8 @@ export class Fulcrum {
     for (const name of diff.services.removed) services.delete(name);
     const addedServices = diff.services.added.map((name) => new Service(next.services.get(name)!, undefined, this.stateStore, this.algorithms));
     for (const service of addedServices) services.set(service.name, service);
+    // a new service's discovery answers before the swap, so its routes never see it empty
+    await Promise.all(addedServices.map((service) => syncDiscovery(service, this.drains, logger)));
     const swaps: Array<() => void> = [];
     /** listeners whose server the new config cannot reuse (see needsRebind): built now, bound after the swap */
     const rebinds = new Map<string, RunningListener>();
@@ -195,18 +198,24 @@ export class Fulcrum {
       await Promise.all([...bound.values()].map((b) => b.listener.close()));
       await Promise.all([...rebinds.values()].map((listener) => listener.close()));
       await store?.close();
+      for (const service of addedServices) service.stopDiscovery();
       return { ok: false, errors: [error instanceof Error ? error.message : String(error)] };
     }
 
     // 2. the swap: synchronous, so every request sees either the old graph or the new one
     const previousStore = store === null ? null : this.stateStore.use(store);
-    for (const name of diff.services.changed) applyServiceConfig(this.services.get(name)!, next.services.get(name)!, this.drains, applied.drained.get(name));
+    for (const name of diff.services.changed) {
+      const service = this.services.get(name)!;
+      applyServiceConfig(service, next.services.get(name)!, this.drains, applied.drained.get(name));
+      void syncDiscovery(service, this.drains, logger);
+    }
     const retired = diff.services.removed.map((name) => this.services.get(name)!);
     for (const service of retired) this.services.delete(service.name);
     for (const service of addedServices) {
       this.services.set(service.name, service);
       applyServiceConfig(service, service.config, this.drains, applied.drained.get(service.name));
       service.startHealth(logger);
+      void syncDiscovery(service, this.drains, logger);
     }
     for (const swap of swaps) swap();
     const leaving: RunningListener[] = [];
@@ -322,7 +331,10 @@ export class Fulcrum {
    */
   async close(): Promise<void> {
     this.observers.accessLog?.flush();
-    for (const service of this.services.values()) service.stopHealth();
+    for (const service of this.services.values()) {
+      service.stopHealth();
+      service.stopDiscovery();
+    }
     await Promise.all([...this.listeners.values()].map((listener) => listener.close()));
     await this.gslb?.close();
     this.drains.closeAll();
@@ -343,6 +355,9 @@ export class Fulcrum {
     for (const serviceConfig of config.services.values()) {
       this.services.set(serviceConfig.name, new Service(serviceConfig, undefined, this.stateStore, this.algorithms));
     }
+    // first answers before health starts: backends found at start are the pool, they do not ramp up;
+    // a name that does not resolve yet is not fatal: its service starts empty and fills when it does
+    await Promise.all([...this.services.values()].map((service) => syncDiscovery(service, this.drains, logger)));
     for (const service of this.services.values()) service.startHealth(logger);
     try {
       for (const listenerConfig of config.listeners) {

@@ -71,9 +71,15 @@ export function addBackend(fulcrum: Fulcrum, serviceName: string, spec: NewBacke
   return findBackend(service, id);
 }
 
+/** A backend found by discovery follows DNS: the API does not change it (the records do). */
+function refuseDiscovered(backend: Backend, what: string): void {
+  if (backend.source !== undefined) throw new AdminError(409, `backend ${backend.id} comes from ${backend.source}: ${what} it by changing its DNS records`);
+}
+
 export function updateBackend(fulcrum: Fulcrum, serviceName: string, address: string, update: BackendUpdate): Backend {
   const service = findService(fulcrum, serviceName);
   const backend = findBackend(service, address);
+  refuseDiscovered(backend, 'change');
   if (update.weight === undefined && update.drain === undefined) throw new AdminError(400, `expected 'weight' (a whole number ≥ 0) or 'drain' (true or false)`);
   if (update.drain !== undefined && typeof update.drain !== 'boolean') throw new AdminError(400, `drain: expected true or false, got ${JSON.stringify(update.drain)}`);
   const weight = update.weight === undefined ? undefined : wholeNumber('weight', update.weight);
@@ -90,7 +96,10 @@ export function updateBackend(fulcrum: Fulcrum, serviceName: string, address: st
 export function removeBackend(fulcrum: Fulcrum, serviceName: string, address: string): Backend {
   const service = findService(fulcrum, serviceName);
   const backend = findBackend(service, address);
-  if (service.backends.length === 1) throw new AdminError(409, `backend ${backend.id} is the last one of service '${serviceName}'; a service needs at least one backend (drain it instead)`);
+  refuseDiscovered(backend, 'remove');
+  // a service with discovery may be left to it
+  if (service.backends.length === 1 && service.config.discovery === undefined)
+    throw new AdminError(409, `backend ${backend.id} is the last one of service '${serviceName}'; a service needs at least one backend (drain it instead)`);
   fulcrum.overlay.removeBackend(serviceName, backend.id);
   fulcrum.applyRuntimeChanges();
   return backend;

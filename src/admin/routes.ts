@@ -5,7 +5,7 @@ import { addBackend, findBackend, findService, removeBackend, updateBackend } fr
 import { AdminError, onlyFields, readJsonObject } from './json.js';
 import { configView } from './config-view.js';
 import { gslbView } from '../gslb/view.js';
-import { backendView, serviceView } from './views.js';
+import { backendSource, backendView, serviceView } from './views.js';
 import { simulateList, simulateRun } from './simulate-routes.js';
 
 export interface AdminContext {
@@ -47,7 +47,7 @@ const routes: Route[] = [
     methods: {
       GET: ({ fulcrum }, p) => {
         const service = findService(fulcrum, p.service!);
-        return [200, { backends: service.backends.map((b) => backendView(b, fulcrum.drains)) }];
+        return [200, { backends: service.backends.map((b) => backendView(b, fulcrum.drains, undefined, backendSource(fulcrum, service, b))) }];
       },
       POST: async ({ fulcrum }, p, req) => {
         const service = findService(fulcrum, p.service!);
@@ -55,7 +55,7 @@ const routes: Route[] = [
         onlyFields(body, ['name', 'address', 'weight', 'maxConnections']);
         if (body.address === undefined) throw new AdminError(400, `address: required, e.g. {"address": "10.0.0.5:8080", "weight": 1}`);
         const backend = addBackend(fulcrum, service.name, body as { name?: string; address: string; weight?: number; maxConnections?: number });
-        return [201, backendView(backend, fulcrum.drains)];
+        return [201, backendView(backend, fulcrum.drains, undefined, backendSource(fulcrum, service, backend))];
       },
     },
   },
@@ -64,7 +64,8 @@ const routes: Route[] = [
     methods: {
       GET: ({ fulcrum }, p) => {
         const service = findService(fulcrum, p.service!);
-        return [200, backendView(findBackend(service, p.backend!), fulcrum.drains)];
+        const backend = findBackend(service, p.backend!);
+        return [200, backendView(backend, fulcrum.drains, undefined, backendSource(fulcrum, service, backend))];
       },
       PATCH: async ({ fulcrum }, p, req) => {
         const service = findService(fulcrum, p.service!);
@@ -72,13 +73,13 @@ const routes: Route[] = [
         const body = await readJsonObject(req);
         onlyFields(body, ['weight', 'drain']);
         const backend = updateBackend(fulcrum, service.name, p.backend!, body as { weight?: number; drain?: boolean });
-        return [200, backendView(backend, fulcrum.drains)];
+        return [200, backendView(backend, fulcrum.drains, undefined, backendSource(fulcrum, service, backend))];
       },
       DELETE: ({ fulcrum }, p) => {
         const service = findService(fulcrum, p.service!);
         const backend = removeBackend(fulcrum, service.name, p.backend!);
         // 202: it is draining; it leaves for good once idle or at the drain timeout
-        return [202, backendView(backend, fulcrum.drains)];
+        return [202, backendView(backend, fulcrum.drains, undefined, backendSource(fulcrum, service, backend))];
       },
     },
   },

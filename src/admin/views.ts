@@ -18,17 +18,36 @@ export function serviceView(fulcrum: Fulcrum, service: Service): object {
     name: service.name,
     algorithm: service.config.algorithm,
     drainTimeoutMs: service.config.drainTimeout,
-    backends: service.backends.map((b) => backendView(b, fulcrum.drains)),
+    ...(service.discovery !== null && { discovery: discoveryView(service) }),
+    backends: service.backends.map((b) => backendView(b, fulcrum.drains, undefined, backendSource(fulcrum, service, b))),
     // removed from the config, still finishing their requests
-    removing: fulcrum.drains.retiring(service.name).map((d) => backendView(d.backend, fulcrum.drains, d)),
+    removing: fulcrum.drains.retiring(service.name).map((d) => backendView(d.backend, fulcrum.drains, d, backendSource(fulcrum, service, d.backend))),
   };
 }
 
-export function backendView(backend: Backend, drains: Drains, drain: Drain | undefined = drains.get(backend)): object {
+/** Where a backend comes from: `config` (the file), `admin` (added through the API) or `dns:NAME` (discovery). */
+export function backendSource(fulcrum: Fulcrum, service: Service, backend: Backend): string {
+  if (backend.source !== undefined) return backend.source;
+  const inFile = fulcrum.fileConfig.services.get(service.name)?.backends.some((b) => b.address.host === backend.host && b.address.port === backend.port);
+  return inFile === true ? 'config' : 'admin';
+}
+
+function discoveryView(service: Service): object {
+  const discovery = service.discovery!;
+  return {
+    source: discovery.source,
+    backends: discovery.records.length,
+    resolutions: Object.fromEntries(discovery.resolutions),
+    ...('lastResult' in discovery && { lastResult: discovery.lastResult }),
+  };
+}
+
+export function backendView(backend: Backend, drains: Drains, drain: Drain | undefined = drains.get(backend), source = 'config'): object {
   const health = backend as Backend & HealthFields;
   return {
     name: backend.name ?? null,
     address: backend.id,
+    source,
     weight: backend.weight,
     effectiveWeight: backend.effectiveWeight(),
     maxConnections: backend.maxConnections,

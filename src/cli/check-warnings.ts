@@ -17,9 +17,15 @@ export function weightWarnings(config: FulcrumConfig, text: string): string[] {
     if (!(WEIGHT_BLIND_ALGORITHMS as readonly string[]).includes(service.algorithm)) continue;
     // weight 0 drains under every algorithm; only the weights of backends that take requests matter
     const weights = [...new Set(service.backends.map((b) => b.weight).filter((w) => w > 0))];
-    if (weights.length < 2) continue;
     const path = ['services', service.name, 'algorithm'];
     const { line, column } = locate(doc, lineCounter, path);
+    if (service.discovery?.dns.type === 'SRV') {
+      warnings.push(
+        `${config.source}:${line}:${column} ${formatPath(path)}: warning: service '${service.name}' takes SRV records, whose weights ${service.algorithm} ignores; ` +
+          'leave algorithm out (the default, weighted-round-robin, honours them) or choose one that reads weight (docs/discovery.md)',
+      );
+    }
+    if (weights.length < 2) continue;
     warnings.push(
       `${config.source}:${line}:${column} ${formatPath(path)}: warning: service '${service.name}' has backends of different weights (${weights.join(', ')}) but ${service.algorithm} ignores weights; ` +
         'leave algorithm out (the default, weighted-round-robin, honours them) or choose one that reads weight (docs/algorithms.md)',

@@ -44,7 +44,7 @@ export const TLS_VERSIONS = ['TLSv1.2', 'TLSv1.3'] as const;
 export const PROXY_PROTOCOL_VERSIONS = ['v1', 'v2'] as const;
 export type ProxyProtocolVersion = (typeof PROXY_PROTOCOL_VERSIONS)[number];
 
-export const HEALTH_CHECK_TYPES = ['tcp', 'http', 'tls', 'grpc'] as const;
+export const HEALTH_CHECK_TYPES = ['tcp', 'http', 'tls', 'grpc', 'dns'] as const;
 export type HealthCheckType = (typeof HEALTH_CHECK_TYPES)[number];
 /** Before its first result a backend is treated as healthy, or waits (unhealthy). */
 export const HEALTH_INITIAL_STATES = ['healthy', 'unhealthy'] as const;
@@ -92,3 +92,11 @@ export const ACCESS_LOG_FIELDS = [
   'clientCertSubject',
 ] as const;
 export type AccessLogField = (typeof ACCESS_LOG_FIELDS)[number];
+
+/** What a service's DNS discovery asks for: addresses (A, AAAA) or services with ports and weights (SRV). */
+export const DISCOVERY_RECORD_TYPES = ['A', 'AAAA', 'SRV'] as const;
+export type DiscoveryRecordType = (typeof DISCOVERY_RECORD_TYPES)[number];
+/** Query types a dns health check may ask. */
+export const DNS_CHECK_QTYPES = ['A', 'AAAA', 'SRV', 'TXT', 'NS', 'SOA', 'CNAME', 'MX', 'PTR'] as const;
+export const DNS_CHECK_RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED'] as const;
+export const DNS_TRANSPORTS = ['udp', 'tcp'] as const;

@@ -1,10 +1,13 @@
 // The health part of a service's config: active checks, outlier detection, slow start and the
 // panic threshold. Defaults are noted beside each field; docs/health.md explains them.
+import { isIP } from 'node:net';
 import { z } from 'zod';
-import { HEALTH_CHECK_TYPES, HEALTH_INITIAL_STATES } from './enums.js';
+import { DNS_CHECK_QTYPES, DNS_CHECK_RCODES, DNS_TRANSPORTS, HEALTH_CHECK_TYPES, HEALTH_INITIAL_STATES } from './enums.js';
+import { dnsNameSchema } from './discovery-schema.js';
 import { count, describeValue, duration, method, regexSource } from './values.js';
 
 const HTTP_ONLY = ['method', 'path', 'host', 'expectStatus', 'bodyRegex'] as const;
+const DNS_ONLY = ['query', 'queryType', 'expectRcode', 'expectAnswer', 'transport'] as const;
 
 const RANGE = /^(\d{3})(?:\s*-\s*(\d{3}))?$/;
 const defaultExpectStatus = (): Array<[number, number]> => [[200, 399]];
@@ -24,6 +27,8 @@ const statusRange = z.union([z.number(), z.string()]).transform((value, ctx): [n
 const expectStatus = z
   .union([statusRange, z.array(statusRange).min(1)], { error: 'expected a status, a range like "200-399" or a list of them' })
   .transform((value) => (Array.isArray(value[0]) ? (value as Array<[number, number]>) : [value as [number, number]]));
+
+const ipAddress = z.string().refine((text) => isIP(text) !== 0, { error: (issue) => `expected an IP address like "10.0.0.1", got ${describeValue(issue.input)}` });
 
 const percent = (defaultValue: number) =>
   z
@@ -50,6 +55,11 @@ export const healthCheckSchema = z
     bodyRegex: regexSource.optional(), // http: none
     sni: z.string().min(1).optional(), // tls: none (no server name sent)
     service: z.string().optional(), // grpc: '' (the server as a whole), asked of grpc.health.v1.Health/Check
+    query: dnsNameSchema.optional(), // dns: the name asked (required)
+    queryType: z.enum(DNS_CHECK_QTYPES).optional(), // dns: A
+    expectRcode: z.enum(DNS_CHECK_RCODES).optional(), // dns: NOERROR
+    expectAnswer: ipAddress.optional(), // dns: none; else an A/AAAA answer must hold this address
+    transport: z.enum(DNS_TRANSPORTS).optional(), // dns: udp; tcp: length-prefixed over a TCP connection
   })
   .superRefine((check, ctx) => {
     if (check.timeout >= check.interval) {
@@ -66,6 +76,13 @@ export const healthCheckSchema = z
     if (check.sni !== undefined && check.type !== 'tls') {
       ctx.addIssue({ code: 'custom', path: ['sni'], message: `'sni' is for tls checks; this check is ${check.type}` });
     }
+    if (check.type !== 'dns') {
+      for (const key of DNS_ONLY) {
+        if (check[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `'${key}' is for dns checks; this check is ${check.type}` });
+      }
+    } else if (check.query === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['query'], message: 'a dns check needs query: the name to ask, e.g. "health.example.test"' });
+    }
     if (check.service !== undefined && check.type !== 'grpc') {
       ctx.addIssue({ code: 'custom', path: ['service'], message: `'service' is for grpc checks; this check is ${check.type}` });
     }
@@ -79,6 +96,7 @@ export const healthCheckSchema = z
     path: check.path ?? '/',
     expectStatus: check.expectStatus ?? defaultExpectStatus(),
     ...(check.type === 'grpc' && { grpcService: service ?? '' }),
+    ...(check.type === 'dns' && { queryType: check.queryType ?? 'A', expectRcode: check.expectRcode ?? 'NOERROR', transport: check.transport ?? 'udp' }),
   }));
 
 export const passiveHealthSchema = z

@@ -36,6 +36,7 @@ const common = {
 const udpSettings = {
   sessionTimeout: duration(30_000), // 30s without a datagram either way ends a client's session
   maxSessions: count(10_000, 1), // 10000 client sessions at once; new clients beyond are dropped
+  replyTimeout: duration(0), // 0: off; else a datagram the backend leaves unanswered this long ends the session as a failure (passive health)
 };
 
 /** What http and https listeners take beyond `common`. */
@@ -65,6 +66,7 @@ const notHttp = (protocol: Protocol) => ({
 const notUdp = (protocol: Protocol) => ({
   sessionTimeout: refused(udpSettings.sessionTimeout.unwrap(), `'sessionTimeout' is for udp listeners (this one is ${protocol})`),
   maxSessions: refused(udpSettings.maxSessions.unwrap(), `'maxSessions' is for udp listeners (this one is ${protocol})`),
+  replyTimeout: refused(udpSettings.replyTimeout.unwrap(), `'replyTimeout' is for udp listeners (this one is ${protocol})`),
 });
 const noRoutes = (protocol: 'tcp' | 'udp') => ({
   routes: refused(z.array(httpRouteSchema), `a ${protocol} listener has no routes; use 'service'`),

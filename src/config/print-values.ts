@@ -61,6 +61,10 @@ export const DURATION_KEYS: ReadonlySet<string> = new Set([
   'latency',
   'openFor',
   'resetWindow',
+  'refresh',
+  'nx',
+  'error',
+  'replyTimeout',
 ]);
 
 /** Every key of the contract whose number is a size (in bytes). */

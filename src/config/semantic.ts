@@ -55,7 +55,11 @@ export function checkSemantics(raw: unknown): ConfigIssue[] {
   checkGslbRegions(raw.gslb, report);
 
   for (const [serviceName, service] of Object.entries(isRecord(raw.services) ? raw.services : {})) {
-    if (isRecord(service)) checkBackends(asArray(service.backends), ['services', serviceName, 'backends'], report);
+    if (!isRecord(service)) continue;
+    checkBackends(asArray(service.backends), ['services', serviceName, 'backends'], report);
+    if (asArray(service.backends).length === 0 && service.discovery === undefined) {
+      report(['services', serviceName, 'backends'], "a service needs at least one backend, or 'discovery' to find them");
+    }
   }
   return issues;
 }

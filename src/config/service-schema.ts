@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { DEFAULT_ALGORITHM, RETRY_CONDITIONS } from './enums.js';
 import { upstreamProtocolSchema } from './http2-schema.js';
+import { discoverySchema } from './discovery-schema.js';
 import { healthCheckSchema, panicThresholdSchema, passiveHealthSchema, slowStartSchema } from './health-schema.js';
 import { circuitBreakerSchema, stickySchema } from './l7-schema.js';
 import { proxyProtocolSchema, serviceTlsSchema } from './transport-schema.js';
@@ -41,7 +42,8 @@ export const serviceSchema = z.strictObject({
     .refine((f) => f === 0 || f >= 100, 'expected 0 (unbounded) or a percentage ≥ 100, e.g. 150')
     .default(0),
   choices: count(2, 1), // 2: power-of-two draws
-  backends: z.array(backendSchema).min(1, 'a service needs at least one backend'),
+  backends: z.array(backendSchema).default([]), // none: then discovery must give them (a service needs one or the other)
+  discovery: discoverySchema.optional(), // none; dns: {...}: backends from DNS as well (docs/discovery.md)
   timeouts: serviceTimeoutsSchema.prefault({}),
   retries: retryPolicySchema.prefault({}),
   keepAlive: keepAliveSchema.prefault({}),

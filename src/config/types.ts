@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import type { Protocol } from './enums.js';
 import type { gslbSchema } from './gslb-schema.js';
+import type { dnsDiscoverySchema } from './discovery-schema.js';
 import type { healthCheckSchema, passiveHealthSchema } from './health-schema.js';
 import type { listenerHttp2Schema } from './http2-schema.js';
 import type { circuitBreakerSchema, stickySchema } from './l7-schema.js';
@@ -76,6 +77,8 @@ export type ServiceTlsConfig = z.output<typeof serviceTlsSchema>;
 export type HealthCheckConfig = z.output<typeof healthCheckSchema>;
 /** Outlier detection from real traffic (docs/health.md). Times in ms. */
 export type PassiveHealthConfig = z.output<typeof passiveHealthSchema>;
+/** A service's backends from DNS (docs/discovery.md). Times in ms. */
+export type DnsDiscoveryConfig = z.output<typeof dnsDiscoverySchema>;
 /** Sticky sessions (docs/websocket-sticky-circuit.md). Times in ms. */
 export type StickyConfig = z.output<typeof stickySchema>;
 /** Where shared state lives (docs/shared-state.md). Times in ms. */

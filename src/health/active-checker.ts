@@ -1,6 +1,7 @@
 import type { HealthCheckConfig } from '../config/types.js';
 import type { Backend } from '../pool/backend.js';
 import type { HealthCheck } from './health-check.js';
+import { DnsCheck } from './dns-check.js';
 import { GrpcCheck } from './grpc-check.js';
 import { HttpCheck } from './http-check.js';
 import { HealthStateMachine, type Transition } from './state-machine.js';
@@ -19,6 +20,8 @@ export function createHealthCheck(config: HealthCheckConfig): HealthCheck {
       return new HttpCheck(config);
     case 'grpc':
       return new GrpcCheck(config.grpcService ?? '', config.port);
+    case 'dns':
+      return new DnsCheck(config);
   }
 }
 

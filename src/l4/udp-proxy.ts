@@ -2,6 +2,8 @@
 // service's algorithm. Datagrams go to the backend from a socket of the session's own, replies go
 // back to the client from the listener's socket (so from the address the client wrote to).
 // A session ends after `sessionTimeout` of silence either way; the table is bounded by `maxSessions`.
+// With `replyTimeout`, a datagram the backend leaves unanswered that long ends the session as a
+// timeout, which passive health counts as a failure (a backend that drops packets gets ejected).
 // A reload keeps the socket and swaps the service and session settings for new sessions; live
 // sessions go on with the backend and timeout they started with.
 import dgram from 'node:dgram';
@@ -87,7 +89,7 @@ export class UdpListener implements RunningListener {
         this.dropped++;
         return;
       }
-      session = new UdpSession(this, service, backend, key, from.address, from.port, config.sessionTimeout);
+      session = new UdpSession(this, service, backend, key, from.address, from.port, config.sessionTimeout, config.replyTimeout);
       this.sessions.set(key, session);
     }
     session.toBackend(msg);
@@ -114,6 +116,8 @@ class UdpSession implements HasDeadline {
   private readonly checkEvery: number;
   private readonly startedAt = performance.now();
   private ended = false;
+  /** when the oldest datagram the backend has not answered yet was sent (ms epoch); 0: none */
+  private awaitingSince = 0;
 
   constructor(
     private readonly listener: UdpListener,
@@ -124,9 +128,12 @@ class UdpSession implements HasDeadline {
     private readonly clientPort: number,
     /** silence either way for this long ends the session (the listener's sessionTimeout when it started) */
     private readonly timeout: number,
+    /** 0: off; else a datagram left unanswered this long ends the session as a timeout (passive health) */
+    private readonly replyTimeout: number,
   ) {
     service.startOn(backend);
-    this.checkEvery = Math.max(100, Math.min(timeout, Math.ceil(timeout / 8)));
+    const sweep = Math.min(timeout, Math.ceil(timeout / 8));
+    this.checkEvery = Math.max(100, replyTimeout > 0 ? Math.min(sweep, Math.ceil(replyTimeout / 4)) : sweep);
     this.deadline = this.lastActiveAt + this.checkEvery;
     deadlines.add(this);
     const upstream = dgram.createSocket({ type: isIPv6(backend.host) ? 'udp6' : 'udp4' });
@@ -138,6 +145,7 @@ class UdpSession implements HasDeadline {
 
   toBackend(msg: Buffer): void {
     this.activity++;
+    if (this.awaitingSince === 0 && this.replyTimeout > 0) this.awaitingSince = Date.now();
     if (this.queue !== null) {
       if (this.queue.length < MAX_QUEUED) this.queue.push(msg);
       else this.listener.dropped++;
@@ -147,12 +155,17 @@ class UdpSession implements HasDeadline {
   }
 
   onDeadline(now: number): void {
+    if (this.awaitingSince !== 0 && now - this.awaitingSince >= this.replyTimeout) {
+      // the client's next datagram (a retry) starts a new session, on a backend the balancer picks again
+      this.end('timeout');
+      return;
+    }
     if (this.activity !== this.seenActivity) {
       this.seenActivity = this.activity;
       this.lastActiveAt = now;
     }
     if (now - this.lastActiveAt >= this.timeout) {
-      this.end();
+      this.end(this.awaitingSince === 0 ? 'success' : 'timeout');
       return;
     }
     this.deadline = now + this.checkEvery;
@@ -162,7 +175,7 @@ class UdpSession implements HasDeadline {
     return this.ended ? null : this.backend;
   }
 
-  end(outcome: 'success' | 'failure' = 'success'): void {
+  end(outcome: 'success' | 'failure' | 'timeout' = 'success'): void {
     if (this.ended) return;
     this.ended = true;
     deadlines.delete(this);
@@ -180,6 +193,7 @@ class UdpSession implements HasDeadline {
 
   private readonly onReply = (msg: Buffer): void => {
     this.activity++;
+    this.awaitingSince = 0;
     this.listener.socket.send(msg, this.clientPort, this.clientAddress);
   };
 

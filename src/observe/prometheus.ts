@@ -87,7 +87,8 @@ export async function renderPrometheus(stats: TrafficStatsRegistry, services: It
   const draining = new Family('fulcrum_backend_draining', 'gauge', '1 while the backend drains');
   const ejections = new Family('fulcrum_backend_ejections_total', 'counter', 'Times passive health checking ejected the backend');
   const breakers = new BreakerFamilies();
-  for (const service of services) {
+  const serviceList = [...services];
+  for (const service of serviceList) {
     breakers.sample(service);
     for (const backend of service.backends) {
       const labels = `service="${escapeLabel(service.name)}",${backendLabels(backend)}`;
@@ -101,7 +102,17 @@ export async function renderPrometheus(stats: TrafficStatsRegistry, services: It
     }
   }
 
-  const families = [requests, duration, received, sent, rateLimited, connections, accepted, refused, retries, noBackend];
+  const resolutions = new Family('fulcrum_discovery_resolutions_total', 'counter', 'DNS resolutions of a service discovery, by result');
+  const discovered = new Family('fulcrum_discovery_backends', 'gauge', 'Backends the service discovery gives now (the last good set while a hold lasts)');
+  for (const service of serviceList) {
+    const discovery = service.discovery;
+    if (discovery === null) continue;
+    const labels = `service="${escapeLabel(service.name)}",source="${escapeLabel(discovery.source)}"`;
+    for (const [result, count] of discovery.resolutions) resolutions.sample(`${labels},result="${result}"`, count);
+    discovered.sample(labels, discovery.records.length);
+  }
+
+  const families = [requests, duration, received, sent, rateLimited, connections, accepted, refused, retries, noBackend, resolutions, discovered];
   families.push(up, weight, effective, active, inflight, draining, ejections, breakers.state, breakers.trips, breakers.refused);
   if (state !== undefined) families.push(...stateFamilies(state));
   return families.map((f) => f.render()).join('') + (await processMetrics().metrics());

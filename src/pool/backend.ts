@@ -20,6 +20,8 @@ export class Backend {
   readonly port: number;
   /** the config's `name` (unique inside a service), or undefined: then it is known by `id` alone; a reload may change it */
   name: string | undefined;
+  /** where it came from when not the config or the admin API: `dns:NAME` for a backend found by discovery */
+  source: string | undefined = undefined;
   /** moved by every change of availability below; shared by the backends of one Service */
   readonly availabilityEpoch: AvailabilityEpoch;
   /** configured weight; 0 means drain */

@@ -1,4 +1,4 @@
-import type { ServiceConfig } from '../config/types.js';
+import type { BackendConfig, ServiceConfig } from '../config/types.js';
 import type { Drains } from './drain.js';
 import type { Service } from './service.js';
 
@@ -11,6 +11,7 @@ const NONE: ReadonlySet<string> = new Set();
  */
 export function applyServiceConfig(service: Service, config: ServiceConfig, drains: Drains, drained: ReadonlySet<string> = NONE): void {
   const before = service.backends;
+  service.adminDrained = drained;
   service.applyConfig(config);
   const now = new Set(service.backends);
   for (const backend of before) {
@@ -25,9 +26,16 @@ export function applyServiceConfig(service: Service, config: ServiceConfig, drai
   service.health.updatePanic();
 }
 
-/** A service left the config: every backend drains, then health checks stop. */
+/** Discovery found another set: it replaces the last one, through the same drains as a config change. */
+export function applyDiscovered(service: Service, backends: readonly BackendConfig[], drains: Drains): void {
+  service.discovered = backends;
+  applyServiceConfig(service, service.config, drains, service.adminDrained);
+}
+
+/** A service left the config: every backend drains, then health checks and discovery stop. */
 export function retireService(service: Service, drains: Drains): void {
   service.stopHealth();
+  service.stopDiscovery();
   for (const backend of service.backends) {
     drains.start(backend, service.name, 'removed', service.config.drainTimeout);
   }

@@ -1,4 +1,4 @@
-import type { ServiceConfig } from '../config/types.js';
+import type { BackendConfig, ServiceConfig } from '../config/types.js';
 import type { Balancer, BalancerOptions, Outcome } from '../balancing/balancer.js';
 import { builtInAlgorithms, type AlgorithmRegistry } from '../balancing/registry.js';
 import { compileHashKey, type HashKeyFunction } from '../balancing/hash-key.js';
@@ -13,6 +13,21 @@ import { type BreakerStateName, CircuitBreaker } from './circuit-breaker.js';
 import { createSticky, type StickyPolicy } from './sticky.js';
 import { MemoryStore } from '../state/memory-store.js';
 import type { StateStore } from '../state/state-store.js';
+
+/** What a Service (and /metrics) sees of its discovery (src/discovery). */
+export interface DiscoveryHandle {
+  /** `dns:NAME` */
+  readonly source: string;
+  /** the backends it gives now */
+  readonly records: readonly unknown[];
+  /** resolutions so far by result (ok, empty, nxdomain, servfail, refused, timeout, error) */
+  readonly resolutions: ReadonlyMap<string, number>;
+  /** the result of the last resolution (null before the first) */
+  readonly lastResult: string | null;
+  /** when the last good answer came (ms epoch) */
+  readonly lastGoodAt: number;
+  stop(): void;
+}
 
 /**
  * A named pool of backends and the algorithm that chooses among them. Membership
@@ -36,6 +51,14 @@ export class Service {
   sticky: StickyPolicy | null = null;
   /** limits and the error-ratio breaker; null when not configured */
   breaker: CircuitBreaker | null = null;
+  /** backends found by discovery (src/discovery), after the config's; an address the config has stays the config's */
+  discovered: readonly BackendConfig[] = [];
+  /** `dns:NAME`: the source of `discovered` */
+  discoverySource: string | undefined = undefined;
+  /** the discovery that keeps `discovered` fresh; null without one */
+  discovery: DiscoveryHandle | null = null;
+  /** the addresses drained through the admin API when the config was last applied (a discovery change applies it again) */
+  adminDrained: ReadonlySet<string> = new Set();
   /** moved by any availability change of this service's backends: its balancers re-check then */
   readonly availability = new AvailabilityEpoch();
   private readonly random: () => number;
@@ -70,20 +93,34 @@ export class Service {
     this.outliers = null;
   }
 
+  /** Stops the discovery (idempotent); the backends it found stay until the config is applied without them. */
+  stopDiscovery(): void {
+    this.discovery?.stop();
+    this.discovery = null;
+  }
+
   /** Adopt a new config for this service, keeping the Backend objects of unchanged addresses. */
   applyConfig(config: ServiceConfig): void {
     const previous = new Map(this.backends.map((b) => [b.id, b]));
     const next: Backend[] = [];
-    for (const backendConfig of config.backends) {
-      const kept = previous.get(formatHostPort(backendConfig.address));
+    const ids = new Set<string>();
+    const discovered = this.discovered.map((b) => ({ config: b, source: this.discoverySource }));
+    for (const { config: backendConfig, source } of [...config.backends.map((b) => ({ config: b, source: undefined })), ...discovered]) {
+      const id = formatHostPort(backendConfig.address);
+      if (ids.has(id)) continue;
+      ids.add(id);
+      const kept = previous.get(id);
       if (kept) {
+        kept.source = source;
         kept.weight = backendConfig.weight;
         kept.name = backendConfig.name;
         kept.maxConnections = backendConfig.maxConnections;
         kept.connections?.applyKeepAlive(config.keepAlive);
         next.push(kept);
       } else {
-        next.push(new Backend(backendConfig, this.availability));
+        const backend = new Backend(backendConfig, this.availability);
+        backend.source = source;
+        next.push(backend);
       }
     }
     this.config = config;

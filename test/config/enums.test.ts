@@ -30,7 +30,8 @@ test('every algorithm is accepted and has a factory in the balancing registry', 
 test('retry conditions, health check types, upstream and PROXY protocols are accepted as listed', () => {
   assert.deepEqual(expectValid(service(`    retries: { on: [${RETRY_CONDITIONS.join(', ')}] }`)).services.get('api')!.retries.on, [...RETRY_CONDITIONS]);
   for (const type of HEALTH_CHECK_TYPES) {
-    assert.equal(expectValid(service(`    healthCheck: { type: ${type} }`)).services.get('api')!.healthCheck!.type, type);
+    const needs = type === 'dns' ? ', query: health.example.test' : ''; // a dns check needs the name it asks
+    assert.equal(expectValid(service(`    healthCheck: { type: ${type}${needs} }`)).services.get('api')!.healthCheck!.type, type);
   }
   for (const protocol of UPSTREAM_PROTOCOLS) assert.equal(expectValid(service(`    protocol: ${protocol}`)).services.get('api')!.protocol, protocol);
   for (const version of PROXY_PROTOCOL_VERSIONS) assert.equal(expectValid(service(`    proxyProtocol: ${version}`)).services.get('api')!.proxyProtocol, version);

@@ -45,6 +45,9 @@ class BackendRow {
   private readonly drainButton = el('button', { type: 'button', className: 'drain' });
   /** the config's name, shown first; the address stays beside it */
   private readonly nameLabel = el('strong', { className: 'backend-name' });
+  /** where it came from, shown unless it is the config file */
+  private readonly sourceLabel = el('small', { className: 'backend-source' });
+  private readonly actionBox = el('div', { className: 'action-box' });
   private view: BackendView | null = null;
 
   constructor(
@@ -54,7 +57,7 @@ class BackendRow {
   ) {
     this.tr = el('tr');
     this.tr.dataset.backend = address;
-    const name = el('td', { className: 'address' }, this.nameLabel, el('code', { textContent: address }));
+    const name = el('td', { className: 'address' }, this.nameLabel, el('code', { textContent: address }), this.sourceLabel);
     this.tr.append(name);
     for (const key of ['health', 'weight', 'active', 'inflight', 'rps', 'errors', 'p50', 'p95', 'p99']) {
       const td = el('td', { className: key === 'health' ? 'health' : 'num' });
@@ -70,7 +73,8 @@ class BackendRow {
       form.addEventListener('submit', (e) => (e.preventDefault(), void this.changeWeight()));
       setWeight.addEventListener('click', () => void this.changeWeight());
       this.drainButton.addEventListener('click', () => void this.toggleDrain());
-      actions.append(el('div', { className: 'action-box' }, form, this.drainButton));
+      this.actionBox.append(form, this.drainButton);
+      actions.append(this.actionBox);
     }
     this.tr.append(actions);
   }
@@ -85,6 +89,10 @@ class BackendRow {
     this.tr.dataset.name = view.name ?? '';
     this.nameLabel.textContent = view.name ?? '';
     this.nameLabel.hidden = view.name === null;
+    this.sourceLabel.textContent = view.source === 'config' ? '' : ` ${view.source}`;
+    this.sourceLabel.hidden = view.source === 'config';
+    // a backend found by DNS follows its records: no weight or drain from here
+    this.actionBox.hidden = view.source.startsWith('dns:');
     const live = view.live;
     this.badges.replaceChildren(...badges(view, this.removing));
     this.tr.classList.toggle('out', view.draining || !view.available || this.removing);

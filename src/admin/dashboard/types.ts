@@ -13,6 +13,8 @@ export interface BackendView {
   /** the config's name, or null */
   name: string | null;
   address: string;
+  /** `config`, `admin` or `dns:NAME` (found by discovery) */
+  source: string;
   weight: number;
   effectiveWeight: number;
   maxConnections: number;
