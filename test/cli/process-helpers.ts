@@ -5,12 +5,17 @@ import type { AddressInfo } from 'node:net';
 import type { FulcrumProcess } from '../helpers/fulcrum-process.js';
 
 /** Resolves once the process has logged `text` (already, or from now on). */
-export function untilLogged(proc: FulcrumProcess, text: string): Promise<void> {
-  return new Promise((resolve) => {
+export function untilLogged(proc: FulcrumProcess, text: string, timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
     if (proc.log().includes(text)) return resolve();
+    const timer = setTimeout(() => {
+      proc.child.stderr!.off('data', onData);
+      reject(new Error(`not logged within ${timeoutMs} ms: ${text}`));
+    }, timeoutMs);
     const onData = (): void => {
       if (!proc.log().includes(text)) return;
       proc.child.stderr!.off('data', onData);
+      clearTimeout(timer);
       resolve();
     };
     proc.child.stderr!.on('data', onData);

@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import http from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { MAIN, NODE_FLAGS, startFulcrumProcess } from '../helpers/fulcrum-process.js';
+import { MAIN, startFulcrumProcess } from '../helpers/fulcrum-process.js';
 import { refused, startHeldBackend, untilLogged, type HeldBackend } from './process-helpers.js';
 
 const exec = promisify(execFile);
-const fulcrum = (...args: string[]) => exec(process.execPath, [...NODE_FLAGS, MAIN, ...args], { timeout: 20_000 });
+const fulcrum = (...args: string[]) => exec(process.execPath, [MAIN, ...args], { timeout: 20_000 });
 
 const config = (backendPort: number, extra = '') => `
 listeners:

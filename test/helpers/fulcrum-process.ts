@@ -7,8 +7,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-/** `node --disable-sigusr1` where the runtime has it (Node 22.14+), as a production invocation would. */
-export const NODE_FLAGS = process.allowedNodeEnvironmentFlags.has('--disable-sigusr1') ? ['--disable-sigusr1'] : [];
 
 export interface FulcrumProcess {
   child: ChildProcess;
@@ -30,7 +28,7 @@ export async function startFulcrumProcess(yamlText: string, listenerCount = 1, t
   const dir = await mkdtemp(join(tmpdir(), 'fulcrum-proc-'));
   const file = join(dir, 'fulcrum.yaml');
   await writeFile(file, yamlText);
-  const child = spawn(process.execPath, [...NODE_FLAGS, MAIN, 'start', '-c', file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN, 'start', '-c', file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   const ports = new Map<string, number>();
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? '')));

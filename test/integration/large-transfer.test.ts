@@ -13,7 +13,14 @@ import { yaml } from '../helpers/fulcrum.js';
 const SIZE = Number(process.env.FULCRUM_LARGE_MB ?? 1024) * 1024 * 1024;
 /** the slow side reads at this rate; the fast side writes as fast as it is let */
 const SLOW_RATE = Number(process.env.FULCRUM_SLOW_MBPS ?? 200) * 1024 * 1024;
-const RSS_LIMIT = 150 * 1024 * 1024;
+/**
+ * How far Fulcrum's RSS may grow over its first sample while 1 GB passes. Growth, not the absolute
+ * figure: the runtime's own footprint differs (Node 20 starts near 66 MB, Node 24 near 100 MB), and
+ * between collections Node 24 keeps more spent 64 KB read buffers (external memory, freed at the next
+ * GC: up to ~65 MB here vs ~20 MB on Node 20). A relay that stopped applying backpressure would grow
+ * by hundreds of MB: the fast side writes several times faster than the slow side reads.
+ */
+const RSS_GROWTH_LIMIT = 100 * 1024 * 1024;
 
 describe(`large transfers (${mb(SIZE)} MB each way)`, () => {
   let backend: HttpBackend;
@@ -74,7 +81,7 @@ describe(`large transfers (${mb(SIZE)} MB each way)`, () => {
     const seconds = (Date.now() - started) / 1000;
     t.diagnostic(`download ${mb(SIZE)} MB in ${seconds.toFixed(1)} s; Fulcrum RSS first ${mb(sampler.samples[0]!)} MB, peak ${mb(peak)} MB (${sampler.samples.length} samples)`);
     assert.equal(received, SIZE);
-    assert.ok(peak < RSS_LIMIT, `Fulcrum RSS peaked at ${mb(peak)} MB`);
+    assert.ok(peak - sampler.samples[0]! < RSS_GROWTH_LIMIT, `Fulcrum RSS grew from ${mb(sampler.samples[0]!)} MB to ${mb(peak)} MB`);
   });
 
   test('upload: a fast client, a slow backend; Fulcrum RSS stays bounded', { timeout: 30_000 }, async (t) => {
@@ -95,6 +102,6 @@ describe(`large transfers (${mb(SIZE)} MB each way)`, () => {
     t.diagnostic(`upload ${mb(SIZE)} MB in ${seconds.toFixed(1)} s; Fulcrum RSS first ${mb(sampler.samples[0]!)} MB, peak ${mb(peak)} MB (${sampler.samples.length} samples)`);
     assert.equal(answer, `200 ${SIZE}`);
     assert.equal(await uploadReceived, SIZE);
-    assert.ok(peak < RSS_LIMIT, `Fulcrum RSS peaked at ${mb(peak)} MB`);
+    assert.ok(peak - sampler.samples[0]! < RSS_GROWTH_LIMIT, `Fulcrum RSS grew from ${mb(sampler.samples[0]!)} MB to ${mb(peak)} MB`);
   });
 });
