@@ -22,8 +22,10 @@ export function exampleFiles(dir = EXAMPLES_DIR): string[] {
   const walk = (at: string): void => {
     for (const name of readdirSync(at)) {
       const path = join(at, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith('.yaml') || name.endsWith('.yml')) found.push(relative(dir, path));
+      // examples/simulate/ holds `fulcrum simulate` scenarios, not configs (test/simulate checks them)
+      if (statSync(path).isDirectory()) {
+        if (name !== 'simulate') walk(path);
+      } else if (name.endsWith('.yaml') || name.endsWith('.yml')) found.push(relative(dir, path));
     }
   };
   walk(dir);

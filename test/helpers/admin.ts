@@ -24,6 +24,7 @@ export async function adminCall(baseUrl: string, method: string, path: string, b
 /** Starts the admin API of an in-process Fulcrum; returns it and its base URL (always via 127.0.0.1). */
 export async function startAdmin(fulcrum: Fulcrum, options: ConstructorParameters<typeof AdminServer>[1] = {}): Promise<{ admin: AdminServer; url: string }> {
   const admin = new AdminServer(fulcrum, options);
-  const bound = await admin.listen();
+  // a free port whatever the config says (its default, 9090, may be taken by anything on the machine)
+  const bound = await admin.listen({ ...fulcrum.config.admin.address, port: 0 });
   return { admin, url: `http://127.0.0.1:${bound.port}` };
 }

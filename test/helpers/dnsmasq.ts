@@ -4,6 +4,7 @@
 // pause() leaves it open and silent (timeouts).
 import { type ChildProcess, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
+import net from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -19,13 +20,24 @@ export interface DnsmasqOptions {
   ttl?: number;
 }
 
-/** A free UDP port on 127.0.0.1 (dnsmasq binds TCP on it too). */
+/**
+ * A port on 127.0.0.1 free for both UDP and TCP (dnsmasq binds both): a UDP-free port can be a TCP
+ * client's ephemeral port at the same moment, so the TCP side is checked too.
+ */
 export async function freeUdpPort(): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
+  for (;;) {
+    const socket = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const { port } = socket.address();
+    const tcp = net.createServer();
+    const tcpFree = await new Promise<boolean>((resolve) => {
+      tcp.once('error', () => resolve(false));
+      tcp.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (tcpFree) await new Promise<void>((resolve) => tcp.close(() => resolve()));
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    if (tcpFree) return port;
+  }
 }
 
 export class Dnsmasq {

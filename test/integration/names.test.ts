@@ -33,9 +33,9 @@ describe('route and backend names', () => {
     ({ admin, url } = await startAdmin(fulcrum));
   });
   after(async () => {
-    await admin.close();
-    await fulcrum.close();
-    await Promise.all([alpha.close(), bravo.close()]);
+    await admin?.close();
+    await fulcrum?.close();
+    await Promise.all([alpha?.close(), bravo?.close()]);
   });
 
   test('metrics: route="api" for a named route, its index otherwise; backends keep their address and gain name', async () => {
