@@ -13,9 +13,18 @@ import { renderPrometheus } from './observe/prometheus.js';
 import { Service } from './pool/service.js';
 import { MemoryStore } from './state/memory-store.js';
 import type { StateStore } from './state/state-store.js';
+import { LOCAL_CELLS, type CounterCells } from './pool/counter-cells.js';
 
 export interface StartOptions {
   logger?: Logger;
+  /** where backends keep their counters; default: plain cells of this process (src/workers shares them) */
+  cells?: CounterCells;
+  /** false: build the services but no listeners (the main thread of workers: admin, health checks, logs) */
+  serve?: boolean;
+  /** false: no active health checks here (a worker thread: the main thread runs them and sends the state) */
+  health?: boolean;
+  /** the access log to write to instead of log.access's (a worker thread: lines go to the main thread) */
+  accessLog?: AccessLog | null;
 }
 
 /** What a reload did, or why it was refused (the running config then keeps serving). */
@@ -50,14 +59,28 @@ export class Fulcrum {
   readonly stateStore: StateStore = new MemoryStore();
   /** reloads run one at a time */
   private reloading: Promise<unknown> = Promise.resolve();
+  /** called after a reload took effect or runtime changes were applied (src/workers tells the workers) */
+  onChange: (() => void) | null = null;
+  /** awaited before /metrics is rendered (src/workers gathers the workers' counters into `observers.stats`) */
+  gatherStats: (() => Promise<void>) | null = null;
+  /** the worker threads serving the listeners of this config (src/workers), stopped and closed with it */
+  servedBy: { stop(graceMs: number): Promise<void>; close(): Promise<void> } | null = null;
+  private readonly cells: CounterCells;
+  private readonly serves: boolean;
+  private readonly runsHealth: boolean;
 
   private constructor(
     /** the config in effect: the file's, with the runtime changes on top */
     public config: FulcrumConfig,
     readonly logger: Logger,
+    options: StartOptions,
   ) {
     this.fileConfig = config;
-    this.observers = createObservers(config.log.access ? new AccessLog(config.log.access) : null);
+    this.cells = options.cells ?? LOCAL_CELLS;
+    this.serves = options.serve ?? true;
+    this.runsHealth = options.health ?? true;
+    const accessLog = options.accessLog !== undefined ? options.accessLog : config.log.access ? new AccessLog(config.log.access) : null;
+    this.observers = createObservers(accessLog);
   }
 
   /** Reopen the log files by name (logrotate's move-then-signal habit). */
@@ -66,12 +89,13 @@ export class Fulcrum {
   }
 
   /** The Prometheus text exposition of this balancer (and of the process). */
-  metrics(): Promise<string> {
+  async metrics(): Promise<string> {
+    if (this.gatherStats !== null) await this.gatherStats();
     return renderPrometheus(this.observers.stats, this.services.values());
   }
 
   static async start(config: FulcrumConfig, options: StartOptions = {}): Promise<Fulcrum> {
-    const fulcrum = new Fulcrum(config, options.logger ?? silentLogger);
+    const fulcrum = new Fulcrum(config, options.logger ?? silentLogger, options);
     await fulcrum.build();
     return fulcrum;
   }
@@ -81,6 +105,11 @@ export class Fulcrum {
     const address = this.addresses.get(listenerName);
     if (!address) throw new Error(`no listener named '${listenerName}'`);
     return address;
+  }
+
+  /** Where a listener served by others (worker threads) is bound. */
+  advertise(listenerName: string, address: { host: string; port: number }): void {
+    this.addresses.set(listenerName, address);
   }
 
   url(listenerName: string): string {
@@ -121,6 +150,7 @@ export class Fulcrum {
       const config = applied.config.services.get(name);
       if (config !== undefined && config !== service.config) applyServiceConfig(service, config, this.drains, applied.drained.get(name));
     }
+    this.onChange?.();
     return applied;
   }
 
@@ -134,7 +164,7 @@ export class Fulcrum {
     // 1. build beside the running graph: new services, new listener states, new sockets
     const services = new Map(this.services);
     for (const name of diff.services.removed) services.delete(name);
-    const addedServices = diff.services.added.map((name) => new Service(next.services.get(name)!, undefined, this.stateStore));
+    const addedServices = diff.services.added.map((name) => new Service(next.services.get(name)!, undefined, this.stateStore, this.cells));
     for (const service of addedServices) services.set(service.name, service);
     const swaps: Array<() => void> = [];
     /** listeners whose server the new config cannot reuse (see needsRebind): built now, bound after the swap */
@@ -143,7 +173,7 @@ export class Fulcrum {
     const unchanged: string[] = [];
     const bound = new Map<string, { listener: RunningListener; address: { host: string; port: number } }>();
     try {
-      for (const { from, to, changed } of diff.listeners.kept) {
+      for (const { from, to, changed } of this.serves ? diff.listeners.kept : []) {
         const listener = this.listeners.get(from.name)!;
         if (!changed && from.name === to.name) {
           unchanged.push(to.name);
@@ -158,7 +188,7 @@ export class Fulcrum {
         swaps.push(listener.prepareUpdate(to, services));
         updated.push(to.name);
       }
-      for (const config of diff.listeners.added) {
+      for (const config of this.serves ? diff.listeners.added : []) {
         const listener = createListener(config, services, logger, this.observers, this.stateStore);
         const address = await listener.listen();
         bound.set(config.name, { listener, address: { host: address.address, port: address.port } });
@@ -176,11 +206,11 @@ export class Fulcrum {
     for (const service of addedServices) {
       this.services.set(service.name, service);
       applyServiceConfig(service, service.config, this.drains, applied.drained.get(service.name));
-      service.startHealth(logger);
+      if (this.runsHealth) service.startHealth(logger);
     }
     for (const swap of swaps) swap();
     const leaving: RunningListener[] = [];
-    for (const { from, to } of diff.listeners.kept) {
+    for (const { from, to } of this.serves ? diff.listeners.kept : []) {
       if (from.name === to.name) continue;
       const listener = this.listeners.get(from.name)!;
       this.listeners.delete(from.name);
@@ -188,7 +218,7 @@ export class Fulcrum {
       this.addresses.set(to.name, this.addresses.get(from.name)!);
       this.addresses.delete(from.name);
     }
-    for (const config of diff.listeners.removed) {
+    for (const config of this.serves ? diff.listeners.removed : []) {
       leaving.push(this.listeners.get(config.name)!);
       this.listeners.delete(config.name);
       this.addresses.delete(config.name);
@@ -206,6 +236,7 @@ export class Fulcrum {
     const grace = this.drainGrace();
     for (const listener of leaving) void (listener.shutdown?.(grace) ?? listener.close());
     for (const [name, listener] of rebinds) await this.rebind(name, listener, grace);
+    this.onChange?.();
 
     return {
       ok: true,
@@ -251,6 +282,7 @@ export class Fulcrum {
     const listeners = [...this.listeners.values()];
     this.listeners.clear();
     await Promise.all(listeners.map((listener) => listener.shutdown?.(graceMs) ?? listener.close()));
+    await this.servedBy?.stop(graceMs);
     await this.close();
   }
 
@@ -263,6 +295,7 @@ export class Fulcrum {
     this.observers.accessLog?.flush();
     for (const service of this.services.values()) service.stopHealth();
     await Promise.all([...this.listeners.values()].map((listener) => listener.close()));
+    await this.servedBy?.close();
     this.drains.closeAll();
     for (const service of this.services.values()) service.destroyConnections();
     await this.stateStore.close();
@@ -271,11 +304,11 @@ export class Fulcrum {
   private async build(): Promise<void> {
     const { config, logger } = this;
     for (const serviceConfig of config.services.values()) {
-      this.services.set(serviceConfig.name, new Service(serviceConfig, undefined, this.stateStore));
+      this.services.set(serviceConfig.name, new Service(serviceConfig, undefined, this.stateStore, this.cells));
     }
-    for (const service of this.services.values()) service.startHealth(logger);
+    if (this.runsHealth) for (const service of this.services.values()) service.startHealth(logger);
     try {
-      for (const listenerConfig of config.listeners) {
+      for (const listenerConfig of this.serves ? config.listeners : []) {
         const listener = createListener(listenerConfig, this.services, logger, this.observers, this.stateStore);
         const bound = await listener.listen();
         this.listeners.set(listenerConfig.name, listener);

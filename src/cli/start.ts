@@ -7,6 +7,8 @@ import { reloadAndLog, reloadOnChange, reloadOnSignal } from './reload-triggers.
 import { stopOnSignals } from './stop-signals.js';
 import { onSigusr1 } from './sigusr1.js';
 import { writePidFile } from './pid-file.js';
+import { startWorkers } from '../workers/pool.js';
+import { workerCount } from '../workers/count.js';
 
 export interface StartOptions {
   logLevel?: string;
@@ -14,6 +16,8 @@ export interface StartOptions {
   /** how long a stop waits for connections in flight (default: the longest service drainTimeout) */
   drainTimeout?: number;
   pidFile?: string;
+  /** overrides `workers` in the file; default: auto */
+  workers?: 'auto' | number;
 }
 
 /**
@@ -31,7 +35,11 @@ export async function startCommand(configPath: string, options: StartOptions): P
     throw new Error(`${configPath}: ${result.errors.length} error(s), not started`);
   }
   const logger = createLogger(options.logLevel ?? result.config.log.level, result.config.log.format);
-  const fulcrum = await Fulcrum.start(result.config, { logger });
+  const workers = workerCount(options.workers ?? result.config.workers ?? 'auto');
+  const fulcrum =
+    workers === 1
+      ? await Fulcrum.start(result.config, { logger })
+      : await startWorkers(result.config, { workers, logger, logLevel: options.logLevel, onFatal: () => void fulcrum.stop(0).finally(() => process.exit(1)) });
   const admin = new AdminServer(fulcrum, { reload: () => reload('admin') });
   const reload = (trigger: string) =>
     reloadAndLog(fulcrum, configPath, trigger, async () => {

@@ -4,6 +4,7 @@ import { balancerFactory } from '../balancing/registry.js';
 import { compileHashKey, type HashKeyFunction } from '../balancing/hash-key.js';
 import { Backend } from './backend.js';
 import { AvailabilityEpoch } from './availability-epoch.js';
+import { LOCAL_CELLS, type CounterCells } from './counter-cells.js';
 import { formatHostPort } from '../config/net.js';
 import { ServiceHealth } from '../health/service-health.js';
 import type { OutlierDetector } from '../health/outlier-detector.js';
@@ -42,7 +43,13 @@ export class Service {
   /** where sticky tables live: the Fulcrum's store (a private memory store for a bare Service) */
   private stateStore: StateStore | null;
 
-  constructor(config: ServiceConfig, random: () => number = Math.random, stateStore: StateStore | null = null) {
+  constructor(
+    config: ServiceConfig,
+    random: () => number = Math.random,
+    stateStore: StateStore | null = null,
+    /** where backends keep their counters: shared memory when worker threads serve them */
+    private readonly cells: CounterCells = LOCAL_CELLS,
+  ) {
     this.name = config.name;
     this.config = config;
     this.random = random;
@@ -77,7 +84,7 @@ export class Service {
         kept.connections?.applyKeepAlive(config.keepAlive);
         next.push(kept);
       } else {
-        next.push(new Backend(backendConfig, this.availability));
+        next.push(new Backend(backendConfig, this.availability, this.cells.cellFor(config.name, formatHostPort(backendConfig.address))));
       }
     }
     this.config = config;
@@ -124,9 +131,7 @@ export class Service {
    * `total`) go up first, then the balancer hears of it (load-aware algorithms re-read them).
    */
   startOn(backend: Backend): void {
-    backend.active++;
-    backend.inflight++;
-    backend.total++;
+    backend.begin();
     this.balancer.onStart?.(backend);
   }
 
@@ -135,8 +140,7 @@ export class Service {
    * (`status` 0 when no response was received).
    */
   endOn(backend: Backend, outcome: Outcome, latencyMs: number, status: number): void {
-    backend.active--;
-    backend.inflight--;
+    backend.finish();
     this.balancer.onEnd?.(backend, outcome, latencyMs);
     const outliers = this.outliers;
     if (outliers !== null) outliers.record(backend, outcome, status);
