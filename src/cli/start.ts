@@ -36,10 +36,7 @@ export async function startCommand(configPath: string, options: StartOptions): P
   }
   const logger = createLogger(options.logLevel ?? result.config.log.level, result.config.log.format);
   const workers = workerCount(options.workers ?? result.config.workers ?? 'auto');
-  const fulcrum =
-    workers === 1
-      ? await Fulcrum.start(result.config, { logger })
-      : await startWorkers(result.config, { workers, logger, logLevel: options.logLevel, onFatal: () => void fulcrum.stop(0).finally(() => process.exit(1)) });
+  const fulcrum = workers === 1 ? await Fulcrum.start(result.config, { logger }) : await startWorkers(result.config, { workers, logger, logLevel: options.logLevel });
   const admin = new AdminServer(fulcrum, { reload: () => reload('admin') });
   const reload = (trigger: string) =>
     reloadAndLog(fulcrum, configPath, trigger, async () => {

@@ -7,18 +7,15 @@ export const PROXY_HEADER_TIMEOUT = 5_000;
 
 /**
  * How a worker thread binds a listener (src/workers): its own socket in the port's SO_REUSEPORT
- * group, or the listening socket the main thread bound (its fd). Set on the listener configs a
- * worker receives; absent in a single process.
+ * group. Set on the listener configs a worker receives; absent in a single process.
  */
 export interface WorkerSocket {
   reusePort?: true;
-  fd?: number;
 }
 
 /** The options of server.listen() for a listener. */
 export function listenOptions(config: ListenerConfig | { address: { host: string; port: number } }): net.ListenOptions {
   const socket = (config as { socket?: WorkerSocket }).socket;
-  if (socket?.fd !== undefined) return { fd: socket.fd, backlog: 1024 } as net.ListenOptions;
   const { host, port } = config.address;
   if (socket?.reusePort) return { host, port, backlog: 1024, reusePort: true } as net.ListenOptions;
   return { host, port, backlog: 1024 };

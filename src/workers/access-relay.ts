@@ -1,6 +1,6 @@
 // A worker's access-log lines, batched and sent to the main thread, which writes the one stream
 // (whole lines, so workers never interleave half lines). A batch goes every 20 ms or at 64 KiB.
-import type { MessagePort } from 'node:worker_threads';
+import type { ParentChannel } from './channel.js';
 import type { FromWorker } from './messages.js';
 
 const FLUSH_MS = 20;
@@ -10,7 +10,7 @@ export class AccessRelay {
   private text = '';
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly port: MessagePort) {}
+  constructor(private readonly port: ParentChannel) {}
 
   write(line: string): void {
     this.text += line;
@@ -30,7 +30,7 @@ export class AccessRelay {
     if (this.text === '') return;
     const message: FromWorker = { type: 'access', text: this.text };
     this.text = '';
-    this.port.postMessage(message);
+    this.port.post(message);
   }
 
   private readonly onTimer = (): void => {

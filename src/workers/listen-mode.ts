@@ -1,13 +1,15 @@
-// How worker threads share a listener's port, chosen once per process:
-// - 'reuseport': each worker binds its own socket with SO_REUSEPORT (Node ≥ 22.12); the kernel
-//   spreads new connections over the sockets by a hash of the connection, and a worker that dies
-//   takes only its own socket with it.
-// - 'shared-fd': the main thread binds the socket and every worker listens on its fd (Node 20);
-//   the workers' event loops race to accept.
-// FULCRUM_WORKERS_LISTEN=shared-fd forces the fallback (tests run it on current Node too).
+// How the workers share a listener's port, chosen once per process:
+// - 'reuseport': worker threads, each binding its own socket with SO_REUSEPORT (Node ≥ 22.12); the
+//   kernel spreads new connections over the sockets by a hash of the connection, a thread that dies
+//   takes only its own socket with it, and the backend counters are shared memory.
+// - 'cluster': worker processes (node:cluster; Node 20 has no reusePort). The primary holds the
+//   listening sockets and hands connections round-robin; counters are per process (docs/scaling.md).
+//   Not threads sharing the primary's fd: Node cannot dup an fd, so the first thread to close or
+//   exit would close the socket under the others (and a stale fd number later closes a stranger's).
+// FULCRUM_WORKERS_LISTEN=cluster forces the fallback (tests run it on current Node too).
 import net from 'node:net';
 
-export type ListenMode = 'reuseport' | 'shared-fd';
+export type ListenMode = 'reuseport' | 'cluster';
 
 /** Whether `reusePort` works here: two sockets bound to the same port with it (older Node ignores the option). */
 export async function reusePortWorks(): Promise<boolean> {
@@ -28,6 +30,6 @@ export async function reusePortWorks(): Promise<boolean> {
 
 export async function chooseListenMode(env: NodeJS.ProcessEnv = process.env): Promise<ListenMode> {
   const forced = env.FULCRUM_WORKERS_LISTEN;
-  if (forced === 'shared-fd' || forced === 'reuseport') return forced;
-  return (await reusePortWorks()) ? 'reuseport' : 'shared-fd';
+  if (forced === 'cluster' || forced === 'reuseport') return forced;
+  return (await reusePortWorks()) ? 'reuseport' : 'cluster';
 }

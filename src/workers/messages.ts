@@ -7,7 +7,8 @@ import type { StatsSnapshot } from './stats-snapshot.js';
 /** Given to every worker thread when it is created. */
 export interface WorkerData {
   index: number;
-  cells: SharedArrayBuffer;
+  /** the shared counters; null in a worker process (its counters are its own) */
+  cells: SharedArrayBuffer | null;
   capacity: number;
   logLevel: string;
   logFormat: 'pretty' | 'json' | undefined;
@@ -22,6 +23,8 @@ export type ToWorker =
   | { type: 'stop'; graceMs: number };
 
 export type FromWorker =
+  /** listening for messages (a worker process: what was sent before is held until then) */
+  | { type: 'ready' }
   | { type: 'applied'; seq: number; error?: string }
   | { type: 'stats'; id: number; snapshot: StatsSnapshot }
   /** access-log lines, whole, in the order written */

@@ -1,7 +1,6 @@
 // The main thread of `workers: N`: a Fulcrum without listeners (admin API, health checks, access
 // log, the config and its runtime changes) and N worker threads serving the listeners with the
 // same services, their counters in shared memory. docs/scaling.md
-import { Worker } from 'node:worker_threads';
 import type { FulcrumConfig } from '../config/types.js';
 import { Fulcrum } from '../fulcrum.js';
 import { silentLogger, type Logger } from '../observe/logger.js';
@@ -12,6 +11,7 @@ import type { FromWorker, ToWorker, WorkerData } from './messages.js';
 import { SharedCells } from './shared-cells.js';
 import { retired, sumInto, type StatsSnapshot } from './stats-snapshot.js';
 import type { Backend } from '../pool/backend.js';
+import { spawnProcess, spawnThread, type WorkerHandle } from './channel.js';
 
 export interface WorkerOptions {
   workers: number;
@@ -20,8 +20,6 @@ export interface WorkerOptions {
   logFormat?: 'pretty' | 'json';
   /** default: reuseport where the runtime has it (FULCRUM_WORKERS_LISTEN overrides) */
   listenMode?: ListenMode;
-  /** shared-fd mode: a worker died and the listening sockets with it (`fulcrum start` exits 1 for its supervisor) */
-  onFatal?: () => void;
 }
 
 /** How often health/drain state is sent to the workers, and their counters gathered for the dashboard. */
@@ -31,7 +29,7 @@ const STATS_EVERY_MS = 1000;
 const STATS_TIMEOUT_MS = 1000;
 
 interface Running {
-  thread: Worker;
+  thread: WorkerHandle;
   /** its newest counters */
   snapshot: StatsSnapshot | null;
   /** config seq → resolve, until it is applied */
@@ -102,16 +100,9 @@ export class WorkerPool {
   push(): Promise<void> {
     const run = this.pushing.then(async () => {
       if (this.stopped) return;
-      let left: Awaited<ReturnType<ListenerSockets['update']>>;
-      try {
-        left = await this.bindSockets();
-      } catch (error) {
-        this.logger.error({ err: error }, 'workers keep the previous listeners: a listener could not be bound');
-        return;
-      }
+      await this.bindSockets();
       // a worker that refuses (a listener it cannot bind) is logged by sendConfig and keeps its previous config
       await Promise.all(this.running.map((running, index) => (running === null ? undefined : this.sendConfig(running, index).catch(() => undefined))));
-      this.sockets.close(left);
     });
     this.pushing = run.catch(() => undefined);
     return run;
@@ -134,7 +125,7 @@ export class WorkerPool {
             resolve();
           },
         });
-        for (const running of live) running.thread.postMessage({ type: 'stats', id } satisfies ToWorker);
+        for (const running of live) running.thread.post({ type: 'stats', id });
       });
     }
     const snapshots = [...this.gone, ...this.running.flatMap((r) => (r?.snapshot ? [r.snapshot] : []))];
@@ -149,13 +140,12 @@ export class WorkerPool {
       this.running.map((running) => {
         if (running === null) return undefined;
         running.stopping = true;
-        const exited = new Promise<void>((resolve) => running.thread.once('exit', () => resolve()));
-        running.thread.postMessage({ type: 'stop', graceMs } satisfies ToWorker);
-        const cut = setTimeout(() => void running.thread.terminate(), graceMs + 5000);
+        const exited = new Promise<void>((resolve) => running.thread.onExit(() => resolve()));
+        running.thread.post({ type: 'stop', graceMs });
+        const cut = setTimeout(() => running.thread.kill(), graceMs + 5000);
         return exited.finally(() => clearTimeout(cut));
       }),
     );
-    this.sockets.close();
   }
 
   /** Ends every worker now. */
@@ -166,40 +156,50 @@ export class WorkerPool {
       this.running.map((running) => {
         if (running === null) return undefined;
         running.stopping = true;
-        return running.thread.terminate();
+        const exited = new Promise<void>((resolve) => running.thread.onExit(() => resolve()));
+        running.thread.kill();
+        return exited;
       }),
     );
-    this.sockets.close();
   }
 
-  /** Worker `index`'s thread, for tests (terminate() one to see it restarted). */
-  thread(index: number): Worker | null {
+  /** Client connections each running worker has accepted (as of the last gather()): how evenly they spread. */
+  acceptedByWorker(): number[] {
+    return this.running.map((r) => r?.snapshot?.listeners.reduce((n, l) => n + l.accepted, 0) ?? 0);
+  }
+
+  /** Worker `index`, for tests (kill() one to see it restarted). */
+  worker(index: number): WorkerHandle | null {
     return this.running[index]?.thread ?? null;
   }
 
-  private async bindSockets(): Promise<ReturnType<ListenerSockets['update']> extends Promise<infer T> ? T : never> {
-    const left = await this.sockets.update(this.fulcrum.config);
+  get mode(): ListenMode {
+    return this.sockets.mode;
+  }
+
+  private async bindSockets(): Promise<void> {
+    await this.sockets.update(this.fulcrum.config);
     for (const listener of this.fulcrum.config.listeners) {
       const address = this.sockets.address(listener.name);
       if (address !== undefined) this.fulcrum.advertise(listener.name, address);
     }
-    return left;
   }
 
   private spawn(index: number): Promise<void> {
+    const threads = this.sockets.mode === 'reuseport';
     const data: WorkerData = {
       index,
-      cells: this.cells.buffer,
+      cells: threads ? this.cells.buffer : null,
       capacity: this.cells.capacity,
       logLevel: this.options.logLevel ?? this.fulcrum.config.log.level,
       logFormat: this.options.logFormat ?? this.fulcrum.config.log.format,
     };
-    const thread = new Worker(new URL('./worker-main.js', import.meta.url), { workerData: data });
+    const thread = threads ? spawnThread(data) : spawnProcess(data);
     const running: Running = { thread, snapshot: null, pending: new Map(), stopping: false };
     this.running[index] = running;
-    thread.on('message', (message: FromWorker) => this.onMessage(running, message));
-    thread.on('error', (error) => this.logger.error({ worker: index, err: error }, 'worker failed'));
-    thread.on('exit', (code) => this.onExit(index, running, code));
+    thread.onMessage((message: FromWorker) => this.onMessage(running, message));
+    thread.onError((error) => this.logger.error({ worker: index, err: error }, 'worker failed'));
+    thread.onExit((code) => this.onExit(index, running, code));
     return this.sendConfig(running, index);
   }
 
@@ -215,7 +215,7 @@ export class WorkerPool {
           reject(new Error(`worker ${index}: ${error}`));
         }
       });
-      running.thread.postMessage(message);
+      running.thread.post(message);
     });
   }
 
@@ -239,6 +239,7 @@ export class WorkerPool {
       case 'access':
         this.fulcrum.observers.accessLog?.writeLines(message.text);
         return;
+      case 'ready':
       case 'stopped':
         return;
     }
@@ -251,12 +252,6 @@ export class WorkerPool {
     for (const done of running.pending.values()) done(`exited with code ${code}`);
     if (running.stopping || this.stopped) return;
     this.running[index] = null;
-    if (this.sockets.mode === 'shared-fd') {
-      // its exit closed the listening sockets every worker accepts on (one fd, no dup in Node): only a new start helps
-      this.logger.fatal({ worker: index, code }, 'worker exited and took the shared listening sockets with it; stopping (use Node ≥ 22.12 for restarts of one worker)');
-      this.options.onFatal?.();
-      return;
-    }
     this.logger.error({ worker: index, code }, 'worker exited; starting a new one');
     this.spawn(index).catch((error: unknown) => this.logger.error({ worker: index, err: error }, 'worker could not be restarted'));
   }
@@ -265,6 +260,6 @@ export class WorkerPool {
     const states = this.states.changes(this.fulcrum.services.values());
     if (states.length === 0) return;
     const message: ToWorker = { type: 'states', states };
-    for (const running of this.running) if (running !== null && !running.stopping) running.thread.postMessage(message);
+    for (const running of this.running) if (running !== null && !running.stopping) running.thread.post(message);
   }
 }
