@@ -53,7 +53,7 @@ program
   .option('--watch', 'reload when the configuration file changes (also: reload.watch in the file); SIGHUP always reloads')
   .option('--drain-timeout <duration>', 'on SIGTERM/SIGINT, how long requests, tunnels and tcp sessions in flight may take (default: the longest service drainTimeout)', duration)
   .option('--pid-file <path>', 'write the pid here once serving (removed at exit), for `fulcrum reload/stop -p`')
-  .option('--workers <n>', 'worker threads serving the listeners: auto (the cores available) or a number; overrides workers in the file (default: auto)', parseWorkers)
+  .option('--workers <n>', 'worker threads serving the listeners: auto (the cores available) or a number; overrides workers in the file (default: 1)', parseWorkers)
   .action((options: { config: string; logLevel?: string; watch?: boolean; drainTimeout?: number; pidFile?: string; workers?: 'auto' | number }) =>
     run(() => startCommand(options.config, { logLevel: options.logLevel, watch: options.watch, drainTimeout: options.drainTimeout, pidFile: options.pidFile, workers: options.workers })),
   );

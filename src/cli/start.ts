@@ -16,7 +16,7 @@ export interface StartOptions {
   /** how long a stop waits for connections in flight (default: the longest service drainTimeout) */
   drainTimeout?: number;
   pidFile?: string;
-  /** overrides `workers` in the file; default: auto */
+  /** overrides `workers` in the file; default: 1 */
   workers?: 'auto' | number;
 }
 
@@ -35,7 +35,9 @@ export async function startCommand(configPath: string, options: StartOptions): P
     throw new Error(`${configPath}: ${result.errors.length} error(s), not started`);
   }
   const logger = createLogger(options.logLevel ?? result.config.log.level, result.config.log.format);
-  const workers = workerCount(options.workers ?? result.config.workers ?? 'auto');
+  // the default stays 1 until the graceful-stop cases of WebSocket tunnels, a second signal and --drain-timeout pass with
+  // workers (test/cli/stop.test.ts); docs/scaling.md
+  const workers = workerCount(options.workers ?? result.config.workers ?? 1);
   const fulcrum = workers === 1 ? await Fulcrum.start(result.config, { logger }) : await startWorkers(result.config, { workers, logger, logLevel: options.logLevel });
   const admin = new AdminServer(fulcrum, { reload: () => reload('admin') });
   const reload = (trigger: string) =>

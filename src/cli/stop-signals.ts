@@ -22,7 +22,8 @@ export function stopOnSignals(fulcrum: Fulcrum, onStop?: () => Promise<void>, gr
     void Promise.all([fulcrum.stop(grace), onStop?.()]).then(
       () => {
         fulcrum.logger.info({}, 'stopped');
-        process.exit(0);
+        // the line is written asynchronously: exit once it is out
+        fulcrum.logger.flush(() => process.exit(0));
       },
       (error: unknown) => {
         fulcrum.logger.error({ err: error }, 'stop failed');

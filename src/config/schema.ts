@@ -21,8 +21,7 @@ export const configSchema = z.strictObject({
   listeners: z.array(listenerSchema).min(1, 'expected at least one listener'),
   services: z.record(name, serviceSchema).default({}),
   middlewares: z.record(name, middlewareSchema).default({}), // one kind each (middleware-schema.ts); routes name them
-  // worker threads serving the listeners: a count, or auto (the cores available); none: the command's default
-  // (start: auto, demo and the library: 1). docs/scaling.md
+  // workers serving the listeners: a count, or auto (the cores available); none: 1. docs/scaling.md
   workers: z.union([z.literal('auto'), z.number().int().min(1).max(256)]).optional(),
   reload: z.strictObject({ watch: z.boolean().default(false) }).prefault({}), // watch: false (SIGHUP and the admin API always reload)
   log: z

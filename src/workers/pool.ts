@@ -35,6 +35,8 @@ interface Running {
   /** config seq → resolve, until it is applied */
   pending: Map<number, (error: string | undefined) => void>;
   stopping: boolean;
+  /** settles when it has exited */
+  exited: Promise<void>;
 }
 
 /** Starts the main thread's Fulcrum and the workers; resolves once every worker serves the config. */
@@ -140,10 +142,9 @@ export class WorkerPool {
       this.running.map((running) => {
         if (running === null) return undefined;
         running.stopping = true;
-        const exited = new Promise<void>((resolve) => running.thread.onExit(() => resolve()));
         running.thread.post({ type: 'stop', graceMs });
         const cut = setTimeout(() => running.thread.kill(), graceMs + 5000);
-        return exited.finally(() => clearTimeout(cut));
+        return running.exited.finally(() => clearTimeout(cut));
       }),
     );
   }
@@ -156,9 +157,8 @@ export class WorkerPool {
       this.running.map((running) => {
         if (running === null) return undefined;
         running.stopping = true;
-        const exited = new Promise<void>((resolve) => running.thread.onExit(() => resolve()));
         running.thread.kill();
-        return exited;
+        return running.exited;
       }),
     );
   }
@@ -195,7 +195,8 @@ export class WorkerPool {
       logFormat: this.options.logFormat ?? this.fulcrum.config.log.format,
     };
     const thread = threads ? spawnThread(data) : spawnProcess(data);
-    const running: Running = { thread, snapshot: null, pending: new Map(), stopping: false };
+    const exited = new Promise<void>((resolve) => thread.onExit(() => resolve()));
+    const running: Running = { thread, snapshot: null, pending: new Map(), stopping: false, exited };
     this.running[index] = running;
     thread.onMessage((message: FromWorker) => this.onMessage(running, message));
     thread.onError((error) => this.logger.error({ worker: index, err: error }, 'worker failed'));
