@@ -105,14 +105,14 @@ export class Backend {
     return this.cells[this.at + ACTIVE]!;
   }
   set active(value: number) {
-    Atomics.store(this.cells, this.at + ACTIVE, value);
+    this.cells[this.at + ACTIVE] = value;
   }
   /** the same as `active` without the WebSocket tunnels: requests (streams on HTTP/2) and L4 connections not yet ended */
   get inflight(): number {
     return this.cells[this.at + INFLIGHT]!;
   }
   set inflight(value: number) {
-    Atomics.store(this.cells, this.at + INFLIGHT, value);
+    this.cells[this.at + INFLIGHT] = value;
   }
   /** requests ever started, for stats */
   get total(): number {
@@ -123,33 +123,45 @@ export class Backend {
   begin(): void {
     const cells = this.cells;
     const at = this.at;
+    if (this.own === null) {
+      // this process alone writes them (workers: 1; the main thread of workers never starts requests)
+      cells[at + ACTIVE]!++;
+      cells[at + INFLIGHT]!++;
+      if (cells[at + TOTAL]!++ === -1) cells[at + TOTAL_HIGH]!++;
+      return;
+    }
     Atomics.add(cells, at + ACTIVE, 1);
     Atomics.add(cells, at + INFLIGHT, 1);
     if (Atomics.add(cells, at + TOTAL, 1) === -1) Atomics.add(cells, at + TOTAL_HIGH, 1);
     const own = this.own;
-    if (own !== null) {
-      own[at + ACTIVE]!++;
-      own[at + INFLIGHT]!++;
-    }
+    own[at + ACTIVE]!++;
+    own[at + INFLIGHT]!++;
   }
 
   /** It ended (Service.endOn). */
   finish(): void {
     const cells = this.cells;
     const at = this.at;
+    const own = this.own;
+    if (own === null) {
+      cells[at + ACTIVE]!--;
+      cells[at + INFLIGHT]!--;
+      return;
+    }
     Atomics.sub(cells, at + ACTIVE, 1);
     Atomics.sub(cells, at + INFLIGHT, 1);
-    const own = this.own;
-    if (own !== null) {
-      own[at + ACTIVE]!--;
-      own[at + INFLIGHT]!--;
-    }
+    own[at + ACTIVE]!--;
+    own[at + INFLIGHT]!--;
   }
 
   /** A WebSocket tunnel opened on it (counts in `active` until it closes) or closed. */
   tunnel(delta: 1 | -1): void {
+    if (this.own === null) {
+      this.cells[this.at + ACTIVE]! += delta;
+      return;
+    }
     Atomics.add(this.cells, this.at + ACTIVE, delta);
-    if (this.own !== null) this.own[this.at + ACTIVE]! += delta;
+    this.own[this.at + ACTIVE]! += delta;
   }
   /** the upstream connections open to it; null until the protocol code first connects */
   connections: BackendConnections | null = null;
