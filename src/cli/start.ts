@@ -35,8 +35,8 @@ export async function startCommand(configPath: string, options: StartOptions): P
     throw new Error(`${configPath}: ${result.errors.length} error(s), not started`);
   }
   const logger = createLogger(options.logLevel ?? result.config.log.level, result.config.log.format);
-  // the default stays 1 until the graceful-stop cases of WebSocket tunnels, a second signal and --drain-timeout pass with
-  // workers (test/cli/stop.test.ts); docs/scaling.md
+  // the default stays 1 (the issue asks for auto) until test/cli/stop.test.ts passes with workers: a second signal and
+  // --drain-timeout (threads), a held request cut at the stop (processes) still fail there; docs/scaling.md
   const workers = workerCount(options.workers ?? result.config.workers ?? 1);
   const fulcrum = workers === 1 ? await Fulcrum.start(result.config, { logger }) : await startWorkers(result.config, { workers, logger, logLevel: options.logLevel });
   const admin = new AdminServer(fulcrum, { reload: () => reload('admin') });
