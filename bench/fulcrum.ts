@@ -32,13 +32,21 @@ log: { level: warn }
 `;
 }
 
-export async function startFulcrum(repoRoot: string, dir: string, port: number, backendPorts: number[], protocol: 'http' | 'tcp' | 'h2' = 'http'): Promise<Managed> {
+/** `args` go after `start -c FILE` (`--workers 2`). */
+export async function startFulcrum(
+  repoRoot: string,
+  dir: string,
+  port: number,
+  backendPorts: number[],
+  protocol: 'http' | 'tcp' | 'h2' = 'http',
+  args: readonly string[] = [],
+): Promise<Managed> {
   const cli = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
   if (!existsSync(cli)) throw new Error(`${cli} does not exist (is the CLI built?)`);
   mkdirSync(dir, { recursive: true });
   const confFile = join(dir, 'fulcrum.yaml');
   writeFileSync(confFile, fulcrumConfig(port, backendPorts, protocol));
-  const proc = startProcess('fulcrum', process.execPath, [cli, 'start', '-c', confFile], {
+  const proc = startProcess('fulcrum', process.execPath, [cli, 'start', '-c', confFile, ...args], {
     cwd: repoRoot,
     env: { ...process.env, NODE_ENV: 'production' },
   });

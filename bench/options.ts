@@ -2,7 +2,21 @@
 // base, base-tcp, base-h2: the Fulcrum built in another checkout (--baseline DIR), for before/after in one run
 // *-tcp: the same HTTP load through L4 (tcp mode) proxies: each client connection is tied to one backend
 // *-h2: HTTP/2 (h2c, prior knowledge) from h2load to the proxy, HTTP/1.1 to the backends
-export const TARGET_NAMES = ['direct', 'nginx', 'haproxy', 'fulcrum', 'base', 'haproxy-tcp', 'fulcrum-tcp', 'base-tcp', 'nginx-h2', 'fulcrum-h2', 'base-h2'] as const;
+export const TARGET_NAMES = [
+  'direct',
+  'nginx',
+  'haproxy',
+  'fulcrum',
+  'fulcrum-w2',
+  'fulcrum-wauto',
+  'base',
+  'haproxy-tcp',
+  'fulcrum-tcp',
+  'base-tcp',
+  'nginx-h2',
+  'fulcrum-h2',
+  'base-h2',
+] as const;
 const BASELINE_TARGETS: readonly string[] = ['base', 'base-tcp', 'base-h2'];
 export type TargetName = (typeof TARGET_NAMES)[number];
 

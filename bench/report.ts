@@ -90,8 +90,10 @@ export function computeRatios(targets: TargetResult[]): Ratios {
       reqPerCpuSecond: divide(fulcrumTcp.reqPerCpuSecond, haproxyTcp.reqPerCpuSecond),
     };
   }
-  // before/after: this checkout's Fulcrum against the --baseline one
+  // before/after: this checkout's Fulcrum against the --baseline one; and workers against one process
   for (const [now, before] of [
+    ['fulcrum-w2', 'fulcrum'],
+    ['fulcrum-wauto', 'fulcrum'],
     ['fulcrum', 'base'],
     ['fulcrum-tcp', 'base-tcp'],
     ['fulcrum-h2', 'base-h2'],

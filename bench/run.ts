@@ -50,6 +50,12 @@ async function startTarget(
       const proc = await startFulcrum(REPO_ROOT, join(workDir, 'fulcrum'), port, backendPorts);
       return { target: { name, port, proxyPid: proc.pid }, proc };
     }
+    case 'fulcrum-w2':
+    case 'fulcrum-wauto': {
+      const workers = name === 'fulcrum-w2' ? '2' : 'auto';
+      const proc = await startFulcrum(REPO_ROOT, join(workDir, name), port, backendPorts, 'http', ['--workers', workers]);
+      return { target: { name, port, proxyPid: proc.pid }, proc };
+    }
     case 'haproxy-tcp': {
       const proc = await startHaproxy(tools.haproxy!, join(workDir, 'haproxy-tcp'), port, backendPorts, 'tcp');
       return { target: { name, port, proxyPid: proc.pid }, proc };

@@ -22,6 +22,7 @@ import type { CustomMiddlewares } from './http/middleware/custom.js';
 import type { MiddlewareFactory } from './http/middleware/custom-api.js';
 import { SharedStore } from './state/shared-store.js';
 import { StoreSwitch, type StatusStore } from './state/store-switch.js';
+import { LOCAL_CELLS, type CounterCells } from './pool/counter-cells.js';
 
 export interface StartOptions {
   logger?: Logger;
@@ -29,6 +30,14 @@ export interface StartOptions {
   algorithms?: AlgorithmRegistry;
   /** middleware factories for the `custom` kind, by the name it gives */
   middlewares?: ReadonlyMap<string, MiddlewareFactory>;
+  /** where backends keep their counters; default: plain cells of this process (src/workers shares them) */
+  cells?: CounterCells;
+  /** false: build the services but no listeners (the main thread of workers: admin, health checks, logs) */
+  serve?: boolean;
+  /** false: no active health checks here (a worker thread: the main thread runs them and sends the state) */
+  health?: boolean;
+  /** the access log to write to instead of log.access's (a worker thread: lines go to the main thread) */
+  accessLog?: AccessLog | null;
 }
 
 /** What a reload did, or why it was refused (the running config then keeps serving). */
@@ -73,6 +82,15 @@ export class Fulcrum {
   private readonly custom: CustomMiddlewares;
   /** the registered names a config is validated with (reloads included) */
   readonly extensions: ConfigExtensions;
+  /** called after a reload took effect or runtime changes were applied (src/workers tells the workers) */
+  onChange: (() => void) | null = null;
+  /** awaited before /metrics is rendered (src/workers gathers the workers' counters into `observers.stats`) */
+  gatherStats: (() => Promise<void>) | null = null;
+  /** the worker threads serving the listeners of this config (src/workers), stopped and closed with it */
+  servedBy: { stop(graceMs: number): Promise<void>; close(): Promise<void> } | null = null;
+  private readonly cells: CounterCells;
+  private readonly serves: boolean;
+  private readonly runsHealth: boolean;
 
   private constructor(
     /** the config in effect: the file's, with the runtime changes on top */
@@ -84,7 +102,11 @@ export class Fulcrum {
     this.algorithms = options.algorithms ?? builtInAlgorithms;
     this.custom = { factories: options.middlewares ?? new Map(), logger };
     this.extensions = { algorithms: this.algorithms.names(), middlewares: [...this.custom.factories.keys()] };
-    this.observers = createObservers(config.log.access ? new AccessLog(config.log.access) : null, logger);
+    const accessLog = options.accessLog !== undefined ? options.accessLog : config.log.access ? new AccessLog(config.log.access) : null;
+    this.observers = createObservers(accessLog, logger);
+    this.cells = options.cells ?? LOCAL_CELLS;
+    this.serves = options.serve ?? true;
+    this.runsHealth = options.health ?? true;
   }
 
   /** Reopen the log files by name (logrotate's move-then-signal habit). */
@@ -94,6 +116,7 @@ export class Fulcrum {
 
   /** The Prometheus text exposition of this balancer (and of the process). */
   async metrics(): Promise<string> {
+    if (this.gatherStats !== null) await this.gatherStats();
     const text = await renderPrometheus(this.observers.stats, this.services.values(), this.stateStore.status());
     return this.gslb === null ? text : gslbMetrics(this.gslb) + text;
   }
@@ -111,6 +134,11 @@ export class Fulcrum {
     return address;
   }
 
+  /** Where a listener served by others (worker threads) is bound. */
+  advertise(listenerName: string, address: { host: string; port: number }): void {
+    this.addresses.set(listenerName, address);
+  }
+
   url(listenerName: string): string {
     const { host, port } = this.address(listenerName);
     return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -118,7 +146,8 @@ export class Fulcrum {
 
   /** The names of the running listeners. */
   listenerNames(): string[] {
-    return [...this.listeners.keys()];
+    // with workers the listeners are theirs: the main thread knows them by the addresses they advertise
+    return this.serves ? [...this.listeners.keys()] : [...this.addresses.keys()];
   }
 
   /**
@@ -149,6 +178,7 @@ export class Fulcrum {
       const config = applied.config.services.get(name);
       if (config !== undefined && config !== service.config) applyServiceConfig(service, config, this.drains, applied.drained.get(name));
     }
+    this.onChange?.();
     return applied;
   }
 
@@ -163,7 +193,7 @@ export class Fulcrum {
     // 1. build beside the running graph: new services, new listener states, new sockets
     const services = new Map(this.services);
     for (const name of diff.services.removed) services.delete(name);
-    const addedServices = diff.services.added.map((name) => new Service(next.services.get(name)!, undefined, this.stateStore, this.algorithms));
+    const addedServices = diff.services.added.map((name) => new Service(next.services.get(name)!, undefined, this.stateStore, this.algorithms, this.cells));
     for (const service of addedServices) services.set(service.name, service);
     // a new service's discovery answers before the swap, so its routes never see it empty
     await Promise.all(addedServices.map((service) => syncDiscovery(service, this.drains, logger)));
@@ -174,7 +204,7 @@ export class Fulcrum {
     const unchanged: string[] = [];
     const bound = new Map<string, { listener: RunningListener; address: { host: string; port: number } }>();
     try {
-      for (const { from, to, changed } of diff.listeners.kept) {
+      for (const { from, to, changed } of this.serves ? diff.listeners.kept : []) {
         const listener = this.listeners.get(from.name)!;
         if (!changed && from.name === to.name) {
           unchanged.push(to.name);
@@ -189,7 +219,7 @@ export class Fulcrum {
         swaps.push(listener.prepareUpdate(to, services));
         updated.push(to.name);
       }
-      for (const config of diff.listeners.added) {
+      for (const config of this.serves ? diff.listeners.added : []) {
         const listener = createListener(config, services, logger, this.observers, this.stateStore, this.custom);
         const address = await listener.listen();
         bound.set(config.name, { listener, address: { host: address.address, port: address.port } });
@@ -214,12 +244,12 @@ export class Fulcrum {
     for (const service of addedServices) {
       this.services.set(service.name, service);
       applyServiceConfig(service, service.config, this.drains, applied.drained.get(service.name));
-      service.startHealth(logger);
+      if (this.runsHealth) service.startHealth(logger);
       void syncDiscovery(service, this.drains, logger);
     }
     for (const swap of swaps) swap();
     const leaving: RunningListener[] = [];
-    for (const { from, to } of diff.listeners.kept) {
+    for (const { from, to } of this.serves ? diff.listeners.kept : []) {
       if (from.name === to.name) continue;
       const listener = this.listeners.get(from.name)!;
       this.listeners.delete(from.name);
@@ -227,7 +257,7 @@ export class Fulcrum {
       this.addresses.set(to.name, this.addresses.get(from.name)!);
       this.addresses.delete(from.name);
     }
-    for (const config of diff.listeners.removed) {
+    for (const config of this.serves ? diff.listeners.removed : []) {
       leaving.push(this.listeners.get(config.name)!);
       this.listeners.delete(config.name);
       this.addresses.delete(config.name);
@@ -247,6 +277,7 @@ export class Fulcrum {
     const grace = this.drainGrace();
     for (const listener of leaving) void (listener.shutdown?.(grace) ?? listener.close());
     for (const [name, listener] of rebinds) await this.rebind(name, listener, grace);
+    this.onChange?.();
 
     return {
       ok: true,
@@ -280,6 +311,7 @@ export class Fulcrum {
 
   /** A gslb section added, changed or removed (a failure is logged: DNS answers are not worth refusing the rest of a reload). */
   private async reloadGslb(next: FulcrumConfig): Promise<void> {
+    if (!this.runsHealth) return;
     try {
       if (next.gslb === undefined) {
         await this.gslb?.close();
@@ -321,6 +353,7 @@ export class Fulcrum {
     const listeners = [...this.listeners.values()];
     this.listeners.clear();
     await Promise.all(listeners.map((listener) => listener.shutdown?.(graceMs) ?? listener.close()));
+    await this.servedBy?.stop(graceMs);
     await this.close();
   }
 
@@ -337,6 +370,7 @@ export class Fulcrum {
     }
     await Promise.all([...this.listeners.values()].map((listener) => listener.close()));
     await this.gslb?.close();
+    await this.servedBy?.close();
     this.drains.closeAll();
     for (const service of this.services.values()) service.destroyConnections();
     await this.stateStore.close();
@@ -353,21 +387,22 @@ export class Fulcrum {
     const { config, logger } = this;
     if (config.state !== undefined && config.state.store !== 'memory') void this.stateStore.use(await this.openStateStore(config)).close();
     for (const serviceConfig of config.services.values()) {
-      this.services.set(serviceConfig.name, new Service(serviceConfig, undefined, this.stateStore, this.algorithms));
+      this.services.set(serviceConfig.name, new Service(serviceConfig, undefined, this.stateStore, this.algorithms, this.cells));
     }
     // first answers before health starts: backends found at start are the pool, they do not ramp up;
     // a name that does not resolve yet is not fatal: its service starts empty and fills when it does
     await Promise.all([...this.services.values()].map((service) => syncDiscovery(service, this.drains, logger)));
-    for (const service of this.services.values()) service.startHealth(logger);
+    if (this.runsHealth) for (const service of this.services.values()) service.startHealth(logger);
     try {
-      for (const listenerConfig of config.listeners) {
+      for (const listenerConfig of this.serves ? config.listeners : []) {
         const listener = createListener(listenerConfig, this.services, logger, this.observers, this.stateStore, this.custom);
         const bound = await listener.listen();
         this.listeners.set(listenerConfig.name, listener);
         this.addresses.set(listenerConfig.name, { host: bound.address, port: bound.port });
         logger.info({ listener: listenerConfig.name, address: `${bound.address}:${bound.port}` }, 'listening');
       }
-      if (config.gslb !== undefined) {
+      // the gslb zone checks regions like backends: where health checks run (the main thread with workers)
+      if (config.gslb !== undefined && this.runsHealth) {
         this.gslb = new Gslb(config.gslb, logger);
         await this.gslb.start();
       }

@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { parseDuration } from '../config/units.js';
 import { reloadCommand, stopCommand } from './control.js';
 import { startCommand } from './start.js';
+import { parseWorkers } from '../workers/count.js';
 import { packageVersion } from './version.js';
 import { demoCommand } from './demo.js';
 import { checkCommand } from './check.js';
@@ -63,7 +64,8 @@ program
     duration,
   )
   .option('--pid-file <path>', 'write the pid here once serving (removed at exit), for `fulcrum reload/stop -p`')
-  .action((options: { config: string; logLevel?: string; watch?: boolean; drainTimeout?: number; acceptGrace?: number; pidFile?: string }) =>
+  .option('--workers <n>', 'worker threads serving the listeners: auto (the cores available) or a number; overrides workers in the file (default: 1)', parseWorkers)
+  .action((options: { config: string; logLevel?: string; watch?: boolean; drainTimeout?: number; acceptGrace?: number; pidFile?: string; workers?: 'auto' | number }) =>
     run(() =>
       startCommand(options.config, {
         logLevel: options.logLevel,
@@ -71,6 +73,7 @@ program
         drainTimeout: options.drainTimeout,
         acceptGrace: options.acceptGrace,
         pidFile: options.pidFile,
+        workers: options.workers,
       }),
     ),
   );

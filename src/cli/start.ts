@@ -7,6 +7,8 @@ import { reloadAndLog, reloadOnChange, reloadOnSignal } from './reload-triggers.
 import { stopOnSignals } from './stop-signals.js';
 import { onSigusr1 } from './sigusr1.js';
 import { writePidFile } from './pid-file.js';
+import { startWorkers } from '../workers/pool.js';
+import { workerCount } from '../workers/count.js';
 
 export interface StartOptions {
   logLevel?: string;
@@ -16,6 +18,8 @@ export interface StartOptions {
   /** on a stop signal, how long to keep accepting with /readyz at 503 before the drain (default 0) */
   acceptGrace?: number;
   pidFile?: string;
+  /** overrides `workers` in the file; default: 1 */
+  workers?: 'auto' | number;
 }
 
 /**
@@ -33,7 +37,10 @@ export async function startCommand(configPath: string, options: StartOptions): P
     throw new Error(`${configPath}: ${result.errors.length} error(s), not started`);
   }
   const logger = createLogger(options.logLevel ?? result.config.log.level, result.config.log.format);
-  const fulcrum = await Fulcrum.start(result.config, { logger });
+  // the default stays 1 (the issue asks for auto) until test/cli/stop.test.ts passes with workers: a second signal and
+  // --drain-timeout (threads), a held request cut at the stop (processes) still fail there; docs/scaling.md
+  const workers = workerCount(options.workers ?? result.config.workers ?? 1);
+  const fulcrum = workers === 1 ? await Fulcrum.start(result.config, { logger }) : await startWorkers(result.config, { workers, logger, logLevel: options.logLevel });
   const admin = new AdminServer(fulcrum, { reload: () => reload('admin') });
   const reload = (trigger: string) =>
     reloadAndLog(fulcrum, configPath, trigger, async () => {

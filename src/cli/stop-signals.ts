@@ -35,7 +35,8 @@ export function stopOnSignals(fulcrum: Fulcrum, onStop?: () => Promise<void>, gr
     })().then(
       () => {
         fulcrum.logger.info({}, 'stopped');
-        process.exit(0);
+        // the line is written asynchronously: exit once it is out
+        fulcrum.logger.flush(() => process.exit(0));
       },
       (error: unknown) => {
         fulcrum.logger.error({ err: error }, 'stop failed');

@@ -2,6 +2,7 @@ import { resolveRouteSettings } from '../config/route-settings.js';
 import type net from 'node:net';
 import type { RoutedListenerConfig } from '../config/types.js';
 import { CidrSet } from '../net/cidr.js';
+import { listenOptions } from '../net/listen.js';
 import type { Service } from '../pool/service.js';
 import { ClientConnection } from './client-connection.js';
 import type { HttpParseError } from './h1/parse-error.js';
@@ -44,11 +45,10 @@ export class HttpListener {
   }
 
   listen(): Promise<net.AddressInfo> {
-    const { host, port } = this.state.config.address;
     return new Promise((resolve, reject) => {
       const onError = (error: Error): void => reject(error);
       this.server.once('error', onError);
-      this.server.listen({ host, port, backlog: 1024 }, () => {
+      this.server.listen(listenOptions(this.state.config), () => {
         this.server.off('error', onError);
         resolve(this.server.address() as net.AddressInfo);
       });

@@ -146,7 +146,7 @@ export class Tunnel implements UpstreamUser, HasDeadline {
     this.finished = true;
     this.deadline = 0;
     deadlines.delete(this);
-    this.backend.active--;
+    this.backend.tunnel(-1);
     // re-read the counters of the balancer in service now (it may have been rebuilt meanwhile)
     this.service.balancer.onStart?.(this.backend);
   }

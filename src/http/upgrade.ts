@@ -24,7 +24,7 @@ export function upgradeToTunnel(
   const out = switchingProtocolsHead(head, extraLines);
   if (out === null) return false;
   client.write(out);
-  backend.active++;
+  backend.tunnel(1);
   const early = client.detachForTunnel();
   new Tunnel(client.socket, conn, service, backend, service.config.timeouts.tunnelIdle, early, rest < buf.length ? buf.subarray(rest) : null);
   return true;

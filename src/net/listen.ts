@@ -5,12 +5,27 @@ import type { ListenerConfig } from '../config/types.js';
 /** How long a trusted proxy gets to send its PROXY header. */
 export const PROXY_HEADER_TIMEOUT = 5_000;
 
-export function listenOn(server: net.Server, config: ListenerConfig): Promise<net.AddressInfo> {
+/**
+ * How a worker thread binds a listener (src/workers): its own socket in the port's SO_REUSEPORT
+ * group. Set on the listener configs a worker receives; absent in a single process.
+ */
+export interface WorkerSocket {
+  reusePort?: true;
+}
+
+/** The options of server.listen() for a listener. */
+export function listenOptions(config: ListenerConfig | { address: { host: string; port: number } }): net.ListenOptions {
+  const socket = (config as { socket?: WorkerSocket }).socket;
   const { host, port } = config.address;
+  if (socket?.reusePort) return { host, port, backlog: 1024, reusePort: true } as net.ListenOptions;
+  return { host, port, backlog: 1024 };
+}
+
+export function listenOn(server: net.Server, config: ListenerConfig): Promise<net.AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error): void => reject(error);
     server.once('error', onError);
-    server.listen({ host, port, backlog: 1024 }, () => {
+    server.listen(listenOptions(config), () => {
       server.off('error', onError);
       resolve(server.address() as net.AddressInfo);
     });

@@ -19,17 +19,23 @@ export class AccessLog {
   /** whether the file is open (sonic-boom's flushSync throws while it is opening; the lines wait in its buffer) */
   private open = true;
 
-  constructor(config: AccessLogConfig) {
+  /** `sink`: where the lines go instead of the configured destination (a worker thread sends them to the main thread's log) */
+  constructor(config: AccessLogConfig, sink?: { write(text: string): void; flushSync?: () => void }) {
     const target = config.destination;
     const fd = target === 'stdout' ? 1 : target === 'stderr' ? 2 : undefined;
-    this.isFile = fd === undefined;
-    this.destination = fd !== undefined ? pino.destination({ fd, sync: false }) : pino.destination({ dest: target, sync: false, mkdir: true });
+    this.isFile = sink === undefined && fd === undefined;
+    this.destination = sink !== undefined ? sink : fd !== undefined ? pino.destination({ fd, sync: false }) : pino.destination({ dest: target, sync: false, mkdir: true });
     this.format = compileAccessFormat(config);
     if (this.isFile) this.waitUntilOpen();
   }
 
   request(facts: RequestFacts): void {
     this.destination.write(this.format(facts));
+  }
+
+  /** Whole lines formatted elsewhere (by a worker thread). */
+  writeLines(text: string): void {
+    this.destination.write(text);
   }
 
   /** Open the file again by its name (after logrotate moved it: SIGUSR1, SIGHUP); stdout/stderr are left alone. */

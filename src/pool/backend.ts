@@ -2,6 +2,7 @@ import { formatHostPort } from '../config/net.js';
 import type { BackendConfig } from '../config/types.js';
 import { UNOWNED_EPOCH, type AvailabilityEpoch } from './availability-epoch.js';
 import type { BackendConnections } from './backend-connections.js';
+import { ACTIVE, INFLIGHT, LOCAL_CELLS, TOTAL, TOTAL_HIGH, type CounterCell } from './counter-cells.js';
 
 /** The availability epoch of backends created outside a Service (a Service's backends share its own). */
 export function backendAvailabilityEpoch(): number {
@@ -94,16 +95,76 @@ export class Backend {
   }
   private _slowStartFactor = 1;
 
-  // --- counters written by the data path ---
+  // --- counters written by the data path (cells that worker threads may share: counter-cells.ts) ---
+  private readonly cells: Int32Array;
+  private readonly at: number;
+  private readonly own: Int32Array | null;
   /**
    * work in progress on this backend, raised by Service.startOn: an L4 connection, an HTTP/1.1
    * request (one leased upstream socket each) or an HTTP/2 stream; plus each open WebSocket tunnel
    */
-  active = 0;
+  get active(): number {
+    return this.cells[this.at + ACTIVE]!;
+  }
+  set active(value: number) {
+    this.cells[this.at + ACTIVE] = value;
+  }
   /** the same as `active` without the WebSocket tunnels: requests (streams on HTTP/2) and L4 connections not yet ended */
-  inflight = 0;
+  get inflight(): number {
+    return this.cells[this.at + INFLIGHT]!;
+  }
+  set inflight(value: number) {
+    this.cells[this.at + INFLIGHT] = value;
+  }
   /** requests ever started, for stats */
-  total = 0;
+  get total(): number {
+    return (this.cells[this.at + TOTAL]! >>> 0) + this.cells[this.at + TOTAL_HIGH]! * 0x1_0000_0000;
+  }
+
+  /** A request or connection starts (Service.startOn). */
+  begin(): void {
+    const cells = this.cells;
+    const at = this.at;
+    if (this.own === null) {
+      // this process alone writes them (workers: 1; the main thread of workers never starts requests)
+      cells[at + ACTIVE]!++;
+      cells[at + INFLIGHT]!++;
+      if (cells[at + TOTAL]!++ === -1) cells[at + TOTAL_HIGH]!++;
+      return;
+    }
+    Atomics.add(cells, at + ACTIVE, 1);
+    Atomics.add(cells, at + INFLIGHT, 1);
+    if (Atomics.add(cells, at + TOTAL, 1) === -1) Atomics.add(cells, at + TOTAL_HIGH, 1);
+    const own = this.own;
+    own[at + ACTIVE]!++;
+    own[at + INFLIGHT]!++;
+  }
+
+  /** It ended (Service.endOn). */
+  finish(): void {
+    const cells = this.cells;
+    const at = this.at;
+    const own = this.own;
+    if (own === null) {
+      cells[at + ACTIVE]!--;
+      cells[at + INFLIGHT]!--;
+      return;
+    }
+    Atomics.sub(cells, at + ACTIVE, 1);
+    Atomics.sub(cells, at + INFLIGHT, 1);
+    own[at + ACTIVE]!--;
+    own[at + INFLIGHT]!--;
+  }
+
+  /** A WebSocket tunnel opened on it (counts in `active` until it closes) or closed. */
+  tunnel(delta: 1 | -1): void {
+    if (this.own === null) {
+      this.cells[this.at + ACTIVE]! += delta;
+      return;
+    }
+    Atomics.add(this.cells, this.at + ACTIVE, delta);
+    this.own[this.at + ACTIVE]! += delta;
+  }
   /** the upstream connections open to it; null until the protocol code first connects */
   connections: BackendConnections | null = null;
 
@@ -117,8 +178,11 @@ export class Backend {
   /** performance.now() of the last load report */
   reportedAt = 0;
 
-  constructor(config: BackendConfig, availabilityEpoch: AvailabilityEpoch = UNOWNED_EPOCH) {
+  constructor(config: BackendConfig, availabilityEpoch: AvailabilityEpoch = UNOWNED_EPOCH, cell: CounterCell = LOCAL_CELLS.cellFor('', '')) {
     this.availabilityEpoch = availabilityEpoch;
+    this.cells = cell.array;
+    this.at = cell.at;
+    this.own = cell.own;
     this.host = config.address.host;
     this.port = config.address.port;
     this.id = formatHostPort(config.address);

@@ -4,6 +4,7 @@ import { builtInAlgorithms, type AlgorithmRegistry } from '../balancing/registry
 import { compileHashKey, type HashKeyFunction } from '../balancing/hash-key.js';
 import { Backend } from './backend.js';
 import { AvailabilityEpoch } from './availability-epoch.js';
+import { LOCAL_CELLS, type CounterCells } from './counter-cells.js';
 import { formatHostPort } from '../config/net.js';
 import { ServiceHealth } from '../health/service-health.js';
 import type { OutlierDetector } from '../health/outlier-detector.js';
@@ -71,6 +72,8 @@ export class Service {
     stateStore: StateStore | null = null,
     /** where `algorithm` names are looked up: the Fulcrum's (built-in and registered) */
     private readonly algorithms: AlgorithmRegistry = builtInAlgorithms,
+    /** where backends keep their counters: shared memory when worker threads serve them */
+    private readonly cells: CounterCells = LOCAL_CELLS,
   ) {
     this.name = config.name;
     this.config = config;
@@ -118,7 +121,7 @@ export class Service {
         kept.connections?.applyKeepAlive(config.keepAlive);
         next.push(kept);
       } else {
-        const backend = new Backend(backendConfig, this.availability);
+        const backend = new Backend(backendConfig, this.availability, this.cells.cellFor(config.name, formatHostPort(backendConfig.address)));
         backend.source = source;
         next.push(backend);
       }
@@ -167,9 +170,7 @@ export class Service {
    * `total`) go up first, then the balancer hears of it (load-aware algorithms re-read them).
    */
   startOn(backend: Backend): void {
-    backend.active++;
-    backend.inflight++;
-    backend.total++;
+    backend.begin();
     this.balancer.onStart?.(backend);
   }
 
@@ -178,8 +179,7 @@ export class Service {
    * (`status` 0 when no response was received).
    */
   endOn(backend: Backend, outcome: Outcome, latencyMs: number, status: number): void {
-    backend.active--;
-    backend.inflight--;
+    backend.finish();
     this.balancer.onEnd?.(backend, outcome, latencyMs);
     const outliers = this.outliers;
     if (outliers !== null) outliers.record(backend, outcome, status);

@@ -39,15 +39,12 @@ export function ctx(key = '10.0.0.1', clientIp = key): PickContext {
 
 /** What the data path does: raise the counters, then tell the balancer. */
 export function start(balancer: Balancer, b: Backend): void {
-  b.active++;
-  b.inflight++;
-  b.total++;
+  b.begin();
   balancer.onStart?.(b);
 }
 
 export function end(balancer: Balancer, b: Backend, latencyMs = 1, outcome: 'success' | 'failure' = 'success'): void {
-  b.active--;
-  b.inflight--;
+  b.finish();
   balancer.onEnd?.(b, outcome, latencyMs);
 }
 

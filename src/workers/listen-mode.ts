@@ -1,0 +1,35 @@
+// How the workers share a listener's port, chosen once per process:
+// - 'reuseport': worker threads, each binding its own socket with SO_REUSEPORT (Node ≥ 22.12); the
+//   kernel spreads new connections over the sockets by a hash of the connection, a thread that dies
+//   takes only its own socket with it, and the backend counters are shared memory.
+// - 'cluster': worker processes (node:cluster; Node 20 has no reusePort). The primary holds the
+//   listening sockets and hands connections round-robin; counters are per process (docs/scaling.md).
+//   Not threads sharing the primary's fd: Node cannot dup an fd, so the first thread to close or
+//   exit would close the socket under the others (and a stale fd number later closes a stranger's).
+// FULCRUM_WORKERS_LISTEN=cluster forces the fallback (tests run it on current Node too).
+import net from 'node:net';
+
+export type ListenMode = 'reuseport' | 'cluster';
+
+/** Whether `reusePort` works here: two sockets bound to the same port with it (older Node ignores the option). */
+export async function reusePortWorks(): Promise<boolean> {
+  const first = net.createServer();
+  const second = net.createServer();
+  const listen = (server: net.Server, port: number): Promise<number | null> =>
+    new Promise((resolve) => {
+      server.once('error', () => resolve(null));
+      server.listen({ host: '127.0.0.1', port, reusePort: true } as net.ListenOptions, () => resolve((server.address() as net.AddressInfo).port));
+    });
+  try {
+    const port = await listen(first, 0);
+    return port !== null && (await listen(second, port)) !== null;
+  } finally {
+    for (const server of [first, second]) if (server.listening) server.close();
+  }
+}
+
+export async function chooseListenMode(env: NodeJS.ProcessEnv = process.env): Promise<ListenMode> {
+  const forced = env.FULCRUM_WORKERS_LISTEN;
+  if (forced === 'cluster' || forced === 'reuseport') return forced;
+  return (await reusePortWorks()) ? 'reuseport' : 'cluster';
+}

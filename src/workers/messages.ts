@@ -1,0 +1,32 @@
+// What the main thread and the worker threads say to each other (postMessage, structured clone).
+import type { FulcrumConfig } from '../config/types.js';
+import type { BackendState } from './backend-state.js';
+import type { SlotTable } from './shared-cells.js';
+import type { StatsSnapshot } from './stats-snapshot.js';
+
+/** Given to every worker thread when it is created. */
+export interface WorkerData {
+  index: number;
+  /** the shared counters; null in a worker process (its counters are its own) */
+  cells: SharedArrayBuffer | null;
+  capacity: number;
+  logLevel: string;
+  logFormat: 'pretty' | 'json' | undefined;
+}
+
+export type ToWorker =
+  /** serve this config (the first one starts the worker); `states` are applied right after */
+  | { type: 'config'; seq: number; config: FulcrumConfig; table: SlotTable; states: BackendState[] }
+  /** health, drain and slow-start state changed in the main thread */
+  | { type: 'states'; states: BackendState[] }
+  | { type: 'stats'; id: number }
+  | { type: 'stop'; graceMs: number };
+
+export type FromWorker =
+  /** listening for messages (a worker process: what was sent before is held until then) */
+  | { type: 'ready' }
+  | { type: 'applied'; seq: number; error?: string }
+  | { type: 'stats'; id: number; snapshot: StatsSnapshot }
+  /** access-log lines, whole, in the order written */
+  | { type: 'access'; text: string }
+  | { type: 'stopped' };
