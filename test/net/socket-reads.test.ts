@@ -1,0 +1,122 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { once } from 'node:events';
+import { ownBytes, readIntoSharedBuffer, resetDetectionForTests } from '../../src/net/socket-reads.js';
+
+/** A connected pair: the accepted side (`server`) and the client side. */
+async function pair(): Promise<{ server: net.Socket; client: net.Socket; close(): void }> {
+  const listener = net.createServer();
+  listener.listen(0, '127.0.0.1');
+  await once(listener, 'listening');
+  const port = (listener.address() as net.AddressInfo).port;
+  const accepted = once(listener, 'connection');
+  const client = net.connect(port, '127.0.0.1');
+  const [server] = (await accepted) as [net.Socket];
+  return {
+    server,
+    client,
+    close() {
+      client.destroy();
+      server.destroy();
+      listener.close();
+    },
+  };
+}
+
+test('an accepted plain socket reads into the shared buffer; pause, resume and end still work', async () => {
+  const { server, client, close } = await pair();
+  const received: string[] = [];
+  let firstBuffer: ArrayBufferLike | null = null;
+  let onReceived: (() => void) | null = null;
+  const installed = readIntoSharedBuffer(server, (length, buffer) => {
+    firstBuffer ??= buffer.buffer;
+    assert.equal(buffer.buffer, firstBuffer, 'every read lands in the same buffer');
+    received.push(buffer.toString('latin1', 0, length));
+    onReceived?.();
+  });
+  assert.equal(installed, true, `supported on ${process.version}`);
+  let dataEvents = 0;
+  server.on('data', () => dataEvents++);
+
+  const next = (): Promise<void> => new Promise((resolve) => (onReceived = resolve));
+  let arrived = next();
+  client.write('one');
+  await arrived;
+  assert.deepEqual(received, ['one']);
+
+  server.pause();
+  client.write('two');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.deepEqual(received, ['one'], 'nothing is read while paused');
+  arrived = next();
+  server.resume();
+  await arrived;
+  assert.deepEqual(received, ['one', 'two']);
+
+  const ended = once(server, 'end');
+  client.end();
+  await ended;
+  assert.equal(dataEvents, 0, 'no data events in this mode');
+  close();
+});
+
+test('ownBytes copies what lies in the shared buffer and leaves other buffers alone', async () => {
+  const { server, client, close } = await pair();
+  let kept: Buffer | null = null;
+  let borrowed: Buffer | null = null;
+  const arrived = new Promise<void>((resolve) => {
+    readIntoSharedBuffer(server, (length, buffer) => {
+      borrowed = buffer.subarray(0, length);
+      kept = ownBytes(borrowed);
+      resolve();
+    });
+  });
+  client.write('keep me');
+  await arrived;
+  assert.notEqual(kept!.buffer, borrowed!.buffer);
+  assert.equal(kept!.toString(), 'keep me');
+  const other = Buffer.from('x');
+  assert.equal(ownBytes(other), other);
+  close();
+});
+
+test('falls back (changes nothing) when bytes are already buffered, or on a Node without these internals', async () => {
+  const { server, client, close } = await pair();
+  server.pause();
+  server.unshift(Buffer.from('early'));
+  assert.equal(
+    readIntoSharedBuffer(server, () => assert.fail('not installed')),
+    false,
+  );
+  const chunks: string[] = [];
+  server.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+  server.resume();
+  client.write('!');
+  while (chunks.join('') !== 'early!') await new Promise((resolve) => setTimeout(resolve, 5));
+  close();
+
+  const second = await pair();
+  resetDetectionForTests(null); // as if the fields were not found
+  try {
+    assert.equal(
+      readIntoSharedBuffer(second.server, () => assert.fail('not installed')),
+      false,
+    );
+    const data = once(second.server, 'data');
+    second.client.write('plain');
+    assert.equal(String((await data)[0]), 'plain');
+  } finally {
+    resetDetectionForTests();
+    second.close();
+  }
+});
+
+test('a socket without a handle of that shape is left alone', () => {
+  const socket = new net.Socket();
+  assert.equal(
+    readIntoSharedBuffer(socket, () => {}),
+    false,
+  );
+  socket.destroy();
+});
