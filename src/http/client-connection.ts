@@ -78,7 +78,7 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
     const ip = info?.clientIp ?? unmapped(socket.remoteAddress ?? '');
     this.peer = { ip, trusted: listener.trusted.has(ip), proto: listener.proto, sni: info?.sni ?? '', certHeaders: info?.certHeaders ?? '' };
     socket.setNoDelay(true);
-    // plain sockets read into the shared buffer (bytes kept past a read are copied: ownBytes)
+    // reads land in the shared buffer where the adapter can (bytes kept past a read are copied: ownBytes)
     if (!readIntoSharedBuffer(socket, this.onSharedRead)) socket.on('data', this.onData);
     socket.on('drain', this.onDrain);
     socket.on('end', this.onEnd);

@@ -1,16 +1,19 @@
-// Reads of an accepted plain TCP socket into one shared buffer, without the stream machinery.
+// Reads of an accepted socket (plain TCP, or TLS: decrypted bytes) into one shared buffer,
+// without the stream machinery.
 //
 // Node offers this through public API only for sockets it connects (`net.connect({ onread })`,
 // used by http/upstream/connection.ts). An accepted socket is built by net.Server without it, so
 // here the same mode is switched on after the fact, through the three fields `onread` itself
 // sets (the symbols described 'kBuffer', 'kBufferCb', 'kBufferGen') and the handle's
 // `useUserBuffer`. Everything is feature-detected: where any piece is missing, or the socket is
-// not a fresh plain one, nothing is changed and the caller reads with 'data' as before.
+// not a fresh one, nothing is changed and the caller reads with 'data' as before. A TLSSocket's
+// handle (TLSWrap) is a stream of the same kind: it decrypts into the buffer it is given.
 // Checked against Node 20 and 24 (test/net/socket-reads.test.ts).
 //
 // The contract for the caller: the bytes passed to `onRead` are valid only during the call.
-// Whatever must outlive it is copied (`ownBytes`). One buffer serves every socket of the
-// process: reads run one at a time on this thread, each followed at once by its callback.
+// Whatever must outlive it is copied (`ownBytes`), and copied before the caller writes anything
+// (a write must not be able to overwrite bytes still in use). One buffer serves every socket of
+// the process: reads run one at a time on this thread, each followed at once by its callback.
 import type net from 'node:net';
 
 /** What a read lands in; a socket never holds it between reads, so idle connections cost none. */
@@ -54,13 +57,13 @@ function onreadFields(socket: net.Socket): OnreadFields | null {
 /**
  * From now on, deliver `socket`'s received bytes to `onRead` in the shared buffer (no 'data'
  * events, no Buffer per read). Returns false, changing nothing, when that is not possible here:
- * TLS, bytes already buffered or unshifted, another Node's internals. `pause()`, `resume()`,
+ * bytes already buffered or unshifted, another Node's internals. `pause()`, `resume()`,
  * 'end' and 'close' keep working as usual.
  */
 export function readIntoSharedBuffer(socket: net.Socket, onRead: SharedReadCallback): boolean {
   const handle = (socket as unknown as { _handle?: StreamHandle | null })._handle;
   if (handle === undefined || handle === null || typeof handle.useUserBuffer !== 'function') return false;
-  if ((socket as { encrypted?: boolean }).encrypted === true || socket.readableLength !== 0 || socket.destroyed) return false;
+  if (socket.readableLength !== 0 || socket.destroyed) return false;
   const f = onreadFields(socket);
   if (f === null) return false;
   const target = socket as unknown as Record<symbol, unknown>;

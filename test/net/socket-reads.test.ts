@@ -120,3 +120,39 @@ test('a socket without a handle of that shape is left alone', () => {
   );
   socket.destroy();
 });
+
+test('a TLS socket reads its decrypted bytes into the shared buffer', async () => {
+  const { generateKeyPairSync } = await import('node:crypto');
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const tls = await import('node:tls');
+  const dir = mkdtempSync(join(tmpdir(), 'socket-reads-'));
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  writeFileSync(join(dir, 'key.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  execFileSync('openssl', ['req', '-x509', '-key', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  const big = 'x'.repeat(100_000);
+  let total = '';
+  let installed = false;
+  const done = new Promise<void>((resolve) => {
+    const server = tls.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (socket) => {
+      installed = readIntoSharedBuffer(socket, (length, buffer) => {
+        total += buffer.toString('latin1', 0, length);
+        if (total.endsWith('end')) socket.end('bye');
+      });
+      socket.on('close', () => {
+        server.close();
+        resolve();
+      });
+    });
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      const client = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }, () => client.write('hello' + big + 'end'));
+      client.on('data', () => client.end());
+    });
+  });
+  await done;
+  assert.equal(installed, true);
+  assert.equal(total, 'hello' + big + 'end');
+});
