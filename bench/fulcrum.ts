@@ -12,8 +12,10 @@ export type FulcrumMode = 'http' | 'tcp' | 'h2' | 'https';
  * 'https': TLS 1.3 termination with the bench's certificate (`minVersion: TLSv1.3`).
  */
 export function fulcrumConfig(port: number, backendPorts: number[], protocol: FulcrumMode = 'http', tls?: BenchCertificate): string {
+  // the admin API on a port of the kernel's choosing: several Fulcrums in one run (and tests beside it) don't fight over 9090
   if (protocol === 'tcp') {
-    return `listeners:
+    return `admin: { address: ${HOST}:0 }
+listeners:
   - name: l4
     address: ${HOST}:${port}
     protocol: tcp
@@ -25,7 +27,8 @@ services:
 log: { level: warn }
 `;
   }
-  return `listeners:
+  return `admin: { address: ${HOST}:0 }
+listeners:
   - name: web
     address: ${HOST}:${port}
     protocol: ${protocol === 'https' ? 'https' : 'http'}${protocol === 'h2' ? '\n    http2: { enabled: true }' : ''}${
