@@ -1,4 +1,5 @@
 // Free loopback ports, and waiting until a server answers HTTP.
+import { request as httpsRequest } from 'node:https';
 import { createServer, connect } from 'node:net';
 import { describeExit, type Managed } from './processes.js';
 
@@ -51,6 +52,19 @@ export function httpProbe(port: number, timeoutMs = 1000): Promise<number> {
       clearTimeout(timer);
       reject(new Error('connection closed before a response'));
     });
+  });
+}
+
+/** `GET /` over TLS (the bench's self-signed certificate is not checked); resolves with the status. */
+export function httpsProbe(port: number, timeoutMs = 1000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: HOST, port, path: '/', rejectUnauthorized: false, agent: false, timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.once('timeout', () => req.destroy(new Error('timeout')));
+    req.once('error', reject);
+    req.end();
   });
 }
 

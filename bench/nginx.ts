@@ -3,7 +3,8 @@
 // so nothing touches /etc/nginx, /var/log or /run.
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HOST, waitForHttp } from './net.js';
+import { HOST, httpsProbe, waitForHttp } from './net.js';
+import { TLS13_SUITES, type BenchCertificate } from './cert.js';
 import { startProcess, type Managed } from './processes.js';
 import { h2Probe } from './h2load.js';
 
@@ -66,8 +67,21 @@ export async function startBackends(nginxBin: string, dir: string, ports: number
   return proc;
 }
 
-/** `h2: true`: the proxy's listener speaks h2c with prior knowledge (`listen ... http2`; HTTP/1.1 backends either way). */
-export async function startNginxProxy(nginxBin: string, dir: string, port: number, backendPorts: number[], h2 = false): Promise<Managed> {
+/**
+ * `h2: true`: the proxy's listener speaks h2c with prior knowledge (`listen ... http2`; HTTP/1.1 backends either way).
+ * `tls`: it terminates TLS 1.3 with that certificate (`listen ... ssl`), the same suites in the same order as Fulcrum.
+ */
+export async function startNginxProxy(nginxBin: string, dir: string, port: number, backendPorts: number[], h2 = false, tls?: BenchCertificate): Promise<Managed> {
+  const ssl =
+    tls === undefined
+      ? ''
+      : `
+    ssl_certificate ${tls.cert};
+    ssl_certificate_key ${tls.key};
+    ssl_protocols TLSv1.3;
+    ssl_prefer_server_ciphers on;
+    ssl_conf_command Ciphersuites ${TLS13_SUITES};
+    ssl_session_cache shared:bench:10m;`;
   const conf = `${commonHeader(dir)}
   upstream app {
     ${backendPorts.map((p) => `server ${HOST}:${p};`).join('\n    ')}
@@ -76,7 +90,7 @@ export async function startNginxProxy(nginxBin: string, dir: string, port: numbe
     keepalive_timeout 120s;
   }
   server {
-    listen ${HOST}:${port}${h2 ? ' http2' : ''};
+    listen ${HOST}:${port}${h2 ? ' http2' : ''}${tls ? ' ssl' : ''};${ssl}
     location / {
       proxy_pass http://app;
       proxy_http_version 1.1;
@@ -85,5 +99,6 @@ export async function startNginxProxy(nginxBin: string, dir: string, port: numbe
   }
 }
 `;
-  return runNginx(h2 ? 'nginx-h2-proxy' : 'nginx-proxy', nginxBin, dir, conf, port, h2 ? h2Probe : undefined);
+  const name = h2 ? 'nginx-h2-proxy' : tls ? 'nginx-https-proxy' : 'nginx-proxy';
+  return runNginx(name, nginxBin, dir, conf, port, h2 ? h2Probe : tls ? httpsProbe : undefined);
 }

@@ -2,6 +2,7 @@
 // base, base-tcp, base-h2: the Fulcrum built in another checkout (--baseline DIR), for before/after in one run
 // *-tcp: the same HTTP load through L4 (tcp mode) proxies: each client connection is tied to one backend
 // *-h2: HTTP/2 (h2c, prior knowledge) from h2load to the proxy, HTTP/1.1 to the backends
+// *-https: TLS 1.3 termination, keep-alive; *-tls-new: the same listener, a new TLS connection per request
 export const TARGET_NAMES = [
   'direct',
   'nginx',
@@ -16,8 +17,14 @@ export const TARGET_NAMES = [
   'nginx-h2',
   'fulcrum-h2',
   'base-h2',
+  'nginx-https',
+  'fulcrum-https',
+  'base-https',
+  'nginx-tls-new',
+  'fulcrum-tls-new',
+  'base-tls-new',
 ] as const;
-const BASELINE_TARGETS: readonly string[] = ['base', 'base-tcp', 'base-h2'];
+const BASELINE_TARGETS: readonly string[] = ['base', 'base-tcp', 'base-h2', 'base-https', 'base-tls-new'];
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 export interface BenchOptions {

@@ -82,6 +82,11 @@ export function computeRatios(targets: TargetResult[]): Ratios {
       reqPerCpuSecond: divide(fulcrumH2.reqPerCpuSecond, nginxH2.reqPerCpuSecond),
     };
   }
+  for (const kind of ['https', 'tls-new'] as const) {
+    const f = byName.get(`fulcrum-${kind}`);
+    const n = byName.get(`nginx-${kind}`);
+    if (f && n) ratios[`fulcrum-${kind}/nginx-${kind}`] = { reqPerSec: divide(f.reqPerSec, n.reqPerSec), reqPerCpuSecond: divide(f.reqPerCpuSecond, n.reqPerCpuSecond) };
+  }
   const fulcrumTcp = byName.get('fulcrum-tcp');
   const haproxyTcp = byName.get('haproxy-tcp');
   if (fulcrumTcp && haproxyTcp) {
@@ -97,6 +102,8 @@ export function computeRatios(targets: TargetResult[]): Ratios {
     ['fulcrum', 'base'],
     ['fulcrum-tcp', 'base-tcp'],
     ['fulcrum-h2', 'base-h2'],
+    ['fulcrum-https', 'base-https'],
+    ['fulcrum-tls-new', 'base-tls-new'],
   ] as const) {
     const a = byName.get(now);
     const b = byName.get(before);

@@ -15,6 +15,7 @@ import { computeRatios, consoleTable, markdown, ratioLines, summarize, writeJson
 import type { Target } from './target.js';
 import { runWrk } from './wrk.js';
 import { runH2load } from './h2load.js';
+import { makeCertificate, type BenchCertificate } from './cert.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RESULTS_FILE = join(REPO_ROOT, 'bench', 'results', 'latest.json');
@@ -23,6 +24,9 @@ const LATENCY = { threads: 1, connections: 1 };
 /** HTTP/2 rows: h2load with as many client connections as wrk, each with 10 streams at once */
 const H2_STREAMS = 10;
 const isH2 = (name: TargetName): boolean => name.endsWith('-h2');
+/** TLS-terminating rows: keep-alive over TLS (-https), or a new TLS connection per request (-tls-new) */
+const isTls = (name: TargetName): boolean => name.endsWith('-https') || name.endsWith('-tls-new');
+const wrkLoad = (name: TargetName): { tls?: boolean; headers?: string[] } => (name.endsWith('-tls-new') ? { tls: true, headers: ['Connection: close'] } : isTls(name) ? { tls: true } : {});
 const WARMUP_SEC = 2;
 
 const log = (msg: string): void => console.log(`bench: ${msg}`);
@@ -34,6 +38,7 @@ async function startTarget(
   workDir: string,
   port: number,
   backendPorts: number[],
+  cert: BenchCertificate | undefined,
 ): Promise<{ target: Target; proc?: Managed }> {
   switch (name) {
     case 'direct':
@@ -53,7 +58,7 @@ async function startTarget(
     case 'fulcrum-w2':
     case 'fulcrum-wauto': {
       const workers = name === 'fulcrum-w2' ? '2' : 'auto';
-      const proc = await startFulcrum(REPO_ROOT, join(workDir, name), port, backendPorts, 'http', ['--workers', workers]);
+      const proc = await startFulcrum(REPO_ROOT, join(workDir, name), port, backendPorts, 'http', undefined, ['--workers', workers]);
       return { target: { name, port, proxyPid: proc.pid }, proc };
     }
     case 'haproxy-tcp': {
@@ -72,11 +77,23 @@ async function startTarget(
       const proc = await startFulcrum(REPO_ROOT, join(workDir, 'fulcrum-tcp'), port, backendPorts, 'tcp');
       return { target: { name, port, proxyPid: proc.pid }, proc };
     }
+    case 'nginx-https':
+    case 'nginx-tls-new': {
+      const proc = await startNginxProxy(tools.nginx!, join(workDir, name), port, backendPorts, false, cert);
+      return { target: { name, port, proxyPid: proc.pid }, proc };
+    }
+    case 'fulcrum-https':
+    case 'fulcrum-tls-new': {
+      const proc = await startFulcrum(REPO_ROOT, join(workDir, name), port, backendPorts, 'https', cert);
+      return { target: { name, port, proxyPid: proc.pid }, proc };
+    }
     case 'base':
     case 'base-tcp':
-    case 'base-h2': {
-      const protocol = name === 'base' ? 'http' : name === 'base-tcp' ? 'tcp' : 'h2';
-      const proc = await startFulcrum(resolve(baseline!), join(workDir, name), port, backendPorts, protocol);
+    case 'base-h2':
+    case 'base-https':
+    case 'base-tls-new': {
+      const protocol = name === 'base' ? 'http' : name === 'base-tcp' ? 'tcp' : name === 'base-h2' ? 'h2' : 'https';
+      const proc = await startFulcrum(resolve(baseline!), join(workDir, name), port, backendPorts, protocol, cert);
       return { target: { name, port, proxyPid: proc.pid }, proc };
     }
   }
@@ -85,11 +102,13 @@ async function startTarget(
 async function measure(tools: Partial<Tools>, target: Target, round: number, durationSec: number): Promise<RoundSample> {
   const cpuBefore = target.proxyPid !== undefined ? treeCpuSeconds(target.proxyPid) : undefined;
   const h2 = isH2(target.name);
-  const load = h2 ? await runH2load(tools.h2load!, target.port, { ...THROUGHPUT, streams: H2_STREAMS, durationSec }) : await runWrk(tools.wrk!, target.port, { ...THROUGHPUT, durationSec });
+  const load = h2
+    ? await runH2load(tools.h2load!, target.port, { ...THROUGHPUT, streams: H2_STREAMS, durationSec })
+    : await runWrk(tools.wrk!, target.port, { ...THROUGHPUT, durationSec, ...wrkLoad(target.name) });
   const cpuAfter = target.proxyPid !== undefined ? treeCpuSeconds(target.proxyPid) : undefined;
   const lat = h2
     ? await runH2load(tools.h2load!, target.port, { ...LATENCY, streams: 1, durationSec, latency: true })
-    : await runWrk(tools.wrk!, target.port, { ...LATENCY, durationSec, latency: true });
+    : await runWrk(tools.wrk!, target.port, { ...LATENCY, durationSec, latency: true, ...wrkLoad(target.name) });
   const cpuSeconds = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
   return {
     round,
@@ -121,6 +140,7 @@ async function bench(options: BenchOptions): Promise<void> {
     const backendPorts = ports.slice(0, 3);
     log(`backends: nginx on ${backendPorts.join(', ')}`);
     await startBackends(tools.nginx!, join(workDir, 'backends'), backendPorts);
+    const cert = options.only.some(isTls) ? makeCertificate(workDir) : undefined;
 
     const results = new Map<TargetName, TargetResult>();
     const targets: Target[] = [];
@@ -130,7 +150,7 @@ async function bench(options: BenchOptions): Promise<void> {
       const port = name === 'direct' ? backendPorts[0]! : ports[nextPort++]!;
       results.set(name, { name, samples: [], median: { errors: 0 } });
       try {
-        const started = await startTarget(name, options.baseline, tools, workDir, port, backendPorts);
+        const started = await startTarget(name, options.baseline, tools, workDir, port, backendPorts, cert);
         if (started.proc) procs.set(name, started.proc);
         targets.push(started.target);
         log(`${name}: ready on ${started.target.port}${started.proc ? ` (pid ${started.proc.pid})` : ''}`);
@@ -143,7 +163,7 @@ async function bench(options: BenchOptions): Promise<void> {
     for (const target of targets) {
       log(`${target.name}: warm-up ${WARMUP_SEC} s`);
       if (isH2(target.name)) await runH2load(tools.h2load!, target.port, { ...THROUGHPUT, streams: H2_STREAMS, durationSec: WARMUP_SEC });
-      else await runWrk(tools.wrk!, target.port, { ...THROUGHPUT, durationSec: WARMUP_SEC });
+      else await runWrk(tools.wrk!, target.port, { ...THROUGHPUT, durationSec: WARMUP_SEC, ...wrkLoad(target.name) });
     }
 
     for (let round = 1; round <= options.rounds; round++) {

@@ -19,12 +19,17 @@ export interface WrkRun {
   connections: number;
   durationSec: number;
   latency?: boolean;
+  /** https: wrk speaks TLS to the target (the bench's self-signed certificate is not checked) */
+  tls?: boolean;
+  /** extra request header lines, e.g. 'Connection: close' */
+  headers?: string[];
 }
 
 export function runWrk(wrkBin: string, port: number, run: WrkRun): Promise<WrkResult> {
   const args = [`-t${run.threads}`, `-c${run.connections}`, `-d${run.durationSec}s`, '--timeout', '5s'];
   if (run.latency) args.push('--latency');
-  args.push(`http://${HOST}:${port}/`);
+  for (const header of run.headers ?? []) args.push('-H', header);
+  args.push(`${run.tls ? 'https' : 'http'}://${HOST}:${port}/`);
   return new Promise((resolve, reject) => {
     const child = spawn(wrkBin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     trackTransient(child); // killed if the bench is stopped mid-run

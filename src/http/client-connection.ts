@@ -18,6 +18,7 @@ import type { Answer } from './middleware/chain.js';
 import { PendingVerdict } from './middleware/pending-verdict.js';
 import { ChainRun, failedPhaseAnswer, localExchange, requestVerdict } from './middleware/run.js';
 import { isPromise, type MaybePromise } from '../state/state-store.js';
+import { ownBytes, readIntoSharedBuffer } from '../net/socket-reads.js';
 
 const enum State {
   /** waiting for (the rest of) a request head */
@@ -80,7 +81,8 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
     const ip = info?.clientIp ?? unmapped(socket.remoteAddress ?? '');
     this.peer = { ip, trusted: listener.trusted.has(ip), proto: listener.proto, sni: info?.sni ?? '', certHeaders: info?.certHeaders ?? '' };
     socket.setNoDelay(true);
-    socket.on('data', this.onData);
+    // reads land in the shared buffer where the adapter can (bytes kept past a read are copied: ownBytes)
+    if (!readIntoSharedBuffer(socket, this.onSharedRead)) socket.on('data', this.onData);
     socket.on('drain', this.onDrain);
     socket.on('end', this.onEnd);
     socket.on('error', noop);
@@ -233,7 +235,7 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
         this.parseHead();
         break;
       case State.Body:
-        this.exchange!.clientBody(chunk, 0);
+        this.exchange!.clientBody(ownBytes(chunk), 0);
         break;
       case State.Waiting:
         this.keep(chunk);
@@ -241,6 +243,12 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
       case State.Closed:
         break;
     }
+  };
+
+  private readonly onSharedRead = (length: number, buffer: Buffer): void => {
+    // a tunnel reads the socket with 'data' (tunnel.ts): give it bytes of its own
+    if (this.state === State.Tunnel) this.socket.emit('data', Buffer.from(buffer.subarray(0, length)));
+    else this.onData(buffer.subarray(0, length));
   };
 
   private readonly onDrain = (): void => {
@@ -267,7 +275,7 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
 
   /** Keep pipelined bytes for later; stop reading if too much piles up. */
   private keep(chunk: Buffer): void {
-    this.pending = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
+    this.pending = this.pending === null ? ownBytes(chunk) : Buffer.concat([this.pending, chunk]);
     if (this.pending.length > this.listener.config.limits.maxHeaderBytes) this.socket.pause();
   }
 
@@ -288,6 +296,7 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
     try {
       end = findHeadEnd(buf, this.scanFrom, limits);
       if (end === -1) {
+        this.pending = ownBytes(buf); // the rest of the head comes in a later read
         this.scanFrom = nextScanFrom(buf);
         return;
       }
@@ -306,7 +315,7 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
       this.refuseHead(new HttpParseError(413, 'request body too large'));
       return;
     }
-    const rest = end + 4 < buf.length ? buf.subarray(end + 4) : null;
+    const rest = end + 4 < buf.length ? ownBytes(buf.subarray(end + 4)) : null;
     this.pending = null;
     this.requests++;
     if (this.peer.sni !== '' && head.host !== this.peer.sni) {
