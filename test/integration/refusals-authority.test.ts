@@ -74,12 +74,14 @@ describe('authority and chunk-extension refusals', () => {
     try {
       for (const authority of ['a:1:2', '[::1', 'a:70000', 'user@a']) {
         const stream = session.request({ ':method': 'GET', ':path': '/', ':scheme': 'http', ':authority': authority });
-        const status = await new Promise<number>((resolve, reject) => {
+        // 400 from Fulcrum, or (newer nghttp2, Node 24) the stream reset by the HTTP/2 layer before
+        // Fulcrum sees it: a refusal either way, and the backend gets nothing
+        const status = await new Promise<number | string>((resolve, reject) => {
           stream.once('response', (headers) => resolve(Number(headers[':status'])));
-          stream.once('error', reject);
+          stream.once('error', (error: Error & { code?: string }) => (/NGHTTP2_PROTOCOL_ERROR/.test(error.message) ? resolve('reset') : reject(error)));
         });
         stream.resume();
-        assert.equal(status, 400, authority);
+        assert.ok(status === 400 || status === 'reset', `${authority}: ${status}`);
       }
     } finally {
       session.close();
