@@ -87,7 +87,7 @@ export class Fulcrum {
   /** awaited before /metrics is rendered (src/workers gathers the workers' counters into `observers.stats`) */
   gatherStats: (() => Promise<void>) | null = null;
   /** the worker threads serving the listeners of this config (src/workers), stopped and closed with it */
-  servedBy: { stop(graceMs: number): Promise<void>; close(): Promise<void> } | null = null;
+  servedBy: { stop(graceMs: number, onClosed?: () => void): Promise<void>; close(): Promise<void> } | null = null;
   private readonly cells: CounterCells;
   private readonly serves: boolean;
   private readonly runsHealth: boolean;
@@ -113,6 +113,9 @@ export class Fulcrum {
   reopenLogs(): void {
     this.observers.accessLog?.reopen();
   }
+
+  /** Lines written elsewhere (the workers') and not yet here: set by the worker pool. */
+  flushAccessLog: (() => Promise<void>) | null = null;
 
   /** The Prometheus text exposition of this balancer (and of the process). */
   async metrics(): Promise<string> {
@@ -346,14 +349,17 @@ export class Fulcrum {
   /**
    * Stop gracefully: every listener stops accepting at once, idle connections close, requests in
    * flight get their response, tunnels and tcp sessions go on; whatever is still open at
-   * `graceMs` is closed. Then everything is closed as by close().
+   * `graceMs` is closed. Then everything is closed as by close(). `onClosed` is called once no
+   * listener accepts any more (with workers: once every worker has said so).
    */
-  async stop(graceMs: number = this.drainGrace()): Promise<void> {
+  async stop(graceMs: number = this.drainGrace(), onClosed?: () => void): Promise<void> {
     this.stopBegun = true;
     const listeners = [...this.listeners.values()];
     this.listeners.clear();
-    await Promise.all(listeners.map((listener) => listener.shutdown?.(graceMs) ?? listener.close()));
-    await this.servedBy?.stop(graceMs);
+    const drained = Promise.all(listeners.map((listener) => listener.shutdown?.(graceMs) ?? listener.close()));
+    if (this.servedBy === null) onClosed?.();
+    await drained;
+    await this.servedBy?.stop(graceMs, onClosed);
     await this.close();
   }
 

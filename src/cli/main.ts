@@ -64,7 +64,7 @@ program
     duration,
   )
   .option('--pid-file <path>', 'write the pid here once serving (removed at exit), for `fulcrum reload/stop -p`')
-  .option('--workers <n>', 'worker threads serving the listeners: auto (the cores available) or a number; overrides workers in the file (default: 1)', parseWorkers)
+  .option('--workers <n>', 'worker threads serving the listeners: auto (the cores available) or a number; overrides workers in the file (default: auto)', parseWorkers)
   .action((options: { config: string; logLevel?: string; watch?: boolean; drainTimeout?: number; acceptGrace?: number; pidFile?: string; workers?: 'auto' | number }) =>
     run(() =>
       startCommand(options.config, {

@@ -21,9 +21,29 @@ export function reloadAndLog(fulcrum: Fulcrum, path: string, trigger: string, on
   });
 }
 
+/** Until reloadOnSignal: a SIGHUP is remembered (its default would end the process), then acted on. */
+let heldHup = false;
+let hupHolder: (() => void) | null = null;
+
+export function holdReloadSignal(): void {
+  if (hupHolder !== null) return;
+  hupHolder = () => {
+    heldHup = true;
+  };
+  process.on('SIGHUP', hupHolder);
+}
+
 export function reloadOnSignal(reload: () => unknown): () => void {
   const onHup = (): void => void reload();
   process.on('SIGHUP', onHup);
+  if (hupHolder !== null) {
+    process.off('SIGHUP', hupHolder);
+    hupHolder = null;
+  }
+  if (heldHup) {
+    heldHup = false;
+    onHup();
+  }
   return () => process.off('SIGHUP', onHup);
 }
 

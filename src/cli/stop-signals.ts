@@ -8,6 +8,25 @@ import type { Fulcrum } from '../fulcrum.js';
 /** Past the grace, closing sockets takes a moment; past this, something is stuck: exit anyway. */
 const CLOSE_MARGIN_MS = 5000;
 
+/** A stop signal that arrived before stopOnSignals was installed (while starting), and its handler. */
+let held: NodeJS.Signals | null = null;
+let holder: ((signal: NodeJS.Signals) => void) | null = null;
+
+/**
+ * From the start of `fulcrum start` until stopOnSignals: a SIGINT/SIGTERM is remembered (and acted on
+ * once the stop can be graceful) rather than killing the process. With workers the listeners answer
+ * (and log "listening") before the main thread has finished starting; a second signal exits with 1.
+ */
+export function holdStopSignals(): void {
+  if (holder !== null) return;
+  holder = (signal) => {
+    if (held !== null) process.exit(1);
+    held = signal;
+  };
+  process.on('SIGINT', holder);
+  process.on('SIGTERM', holder);
+}
+
 export function stopOnSignals(fulcrum: Fulcrum, onStop?: () => Promise<void>, graceMs?: number, acceptGraceMs = 0): void {
   let stopping = false;
   const stop = (signal: string): void => {
@@ -29,8 +48,8 @@ export function stopOnSignals(fulcrum: Fulcrum, onStop?: () => Promise<void>, gr
     // onStop (the admin API) after the drain: until then /readyz answers 503 rather than nothing
     void (async () => {
       if (acceptGraceMs > 0) await new Promise((resolve) => setTimeout(resolve, acceptGraceMs));
-      fulcrum.logger.info({ signal, graceMs: grace }, 'stopping: no new connections; in-flight requests, tunnels and tcp sessions finish');
-      await fulcrum.stop(grace);
+      // logged once no listener accepts (with workers: every worker's), so it is true when read
+      await fulcrum.stop(grace, () => fulcrum.logger.info({ signal, graceMs: grace }, 'stopping: no new connections; in-flight requests, tunnels and tcp sessions finish'));
       await onStop?.();
     })().then(
       () => {
@@ -46,4 +65,14 @@ export function stopOnSignals(fulcrum: Fulcrum, onStop?: () => Promise<void>, gr
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  if (holder !== null) {
+    process.off('SIGINT', holder);
+    process.off('SIGTERM', holder);
+    holder = null;
+  }
+  if (held !== null) {
+    const signal = held;
+    held = null;
+    stop(signal);
+  }
 }

@@ -24,7 +24,7 @@ export const configSchema = z.strictObject({
   services: z.record(name, serviceSchema).default({}),
   middlewares: z.record(name, middlewareSchema).default({}), // one kind each (middleware-schema.ts); routes name them
   state: stateSchema, // store: memory; redis shares state between instances (state-schema.ts)
-  // workers serving the listeners: a count, or auto (the cores available); none: 1. docs/scaling.md
+  // workers serving the listeners: a count, or auto (the cores available); none: auto for `fulcrum start`. docs/scaling.md
   workers: z.union([z.literal('auto'), z.number().int().min(1).max(256)]).optional(),
   reload: z.strictObject({ watch: z.boolean().default(false) }).prefault({}), // watch: false (SIGHUP and the admin API always reload)
   log: z

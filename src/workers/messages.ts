@@ -20,6 +20,8 @@ export type ToWorker =
   /** health, drain and slow-start state changed in the main thread */
   | { type: 'states'; states: BackendState[] }
   | { type: 'stats'; id: number }
+  /** send the access-log lines held for the next batch now, then say 'flushed' */
+  | { type: 'flush'; id: number }
   | { type: 'stop'; graceMs: number };
 
 export type FromWorker =
@@ -29,4 +31,8 @@ export type FromWorker =
   | { type: 'stats'; id: number; snapshot: StatsSnapshot }
   /** access-log lines, whole, in the order written */
   | { type: 'access'; text: string }
+  /** stop: its listeners no longer accept (in-flight work goes on) */
+  | { type: 'draining' }
+  /** after its 'access' lines: every line written before the 'flush' is sent */
+  | { type: 'flushed'; id: number }
   | { type: 'stopped' };

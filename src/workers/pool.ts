@@ -35,6 +35,8 @@ interface Running {
   /** config seq → resolve, until it is applied */
   pending: Map<number, (error: string | undefined) => void>;
   stopping: boolean;
+  /** called once, when it says its listeners no longer accept (or it exits) */
+  draining?: (() => void) | undefined;
   /** settles when it has exited */
   exited: Promise<void>;
 }
@@ -49,6 +51,7 @@ export async function startWorkers(config: FulcrumConfig, options: WorkerOptions
   const pool = new WorkerPool(fulcrum, cells, new ListenerSockets(mode), options, logger);
   fulcrum.servedBy = pool;
   fulcrum.gatherStats = () => pool.gather();
+  fulcrum.flushAccessLog = () => pool.flushAccess();
   fulcrum.onChange = () => void pool.push();
   try {
     await pool.start();
@@ -110,6 +113,30 @@ export class WorkerPool {
     return run;
   }
 
+  /**
+   * Every worker sends the access-log lines it holds (batched) now; resolves once they are written
+   * by the main thread (or after STATS_TIMEOUT_MS): a log reopen after it puts them in the old file.
+   */
+  async flushAccess(): Promise<void> {
+    const live = this.running.filter((r): r is Running => r !== null && !r.stopping);
+    if (live.length === 0) return;
+    const id = ++this.statsId;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.statsWaiters.delete(id);
+        resolve();
+      }, STATS_TIMEOUT_MS);
+      this.statsWaiters.set(id, {
+        left: live.length,
+        done: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+      for (const running of live) running.thread.post({ type: 'flush', id });
+    });
+  }
+
   /** Sum the workers' counters into the main thread's registry (what /metrics and the dashboard read). */
   async gather(): Promise<void> {
     const live = this.running.filter((r): r is Running => r !== null && !r.stopping);
@@ -134,14 +161,28 @@ export class WorkerPool {
     sumInto(this.fulcrum.observers.stats, snapshots, this.fulcrum.services, this.strays);
   }
 
-  /** Every worker stops gracefully (fulcrum.stop); resolves when they have exited. */
-  async stop(graceMs: number): Promise<void> {
+  /**
+   * Every worker stops gracefully (fulcrum.stop); `onClosed` once none accepts any more (each has
+   * said so, or exited); resolves when they have exited.
+   */
+  async stop(graceMs: number, onClosed?: () => void): Promise<void> {
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
+    const live = this.running.filter((r): r is Running => r !== null);
+    let left = live.length;
+    const closedOne = (): void => {
+      if (--left === 0) onClosed?.();
+    };
+    if (left === 0) onClosed?.();
     await Promise.all(
-      this.running.map((running) => {
-        if (running === null) return undefined;
+      live.map((running) => {
         running.stopping = true;
+        running.draining = closedOne;
+        void running.exited.then(() => {
+          const done = running.draining;
+          running.draining = undefined;
+          done?.();
+        });
         running.thread.post({ type: 'stop', graceMs });
         const cut = setTimeout(() => running.thread.kill(), graceMs + 5000);
         return running.exited.finally(() => clearTimeout(cut));
@@ -237,9 +278,23 @@ export class WorkerPool {
         }
         return;
       }
+      case 'flushed': {
+        const waiter = this.statsWaiters.get(message.id);
+        if (waiter !== undefined && --waiter.left === 0) {
+          this.statsWaiters.delete(message.id);
+          waiter.done();
+        }
+        return;
+      }
       case 'access':
         this.fulcrum.observers.accessLog?.writeLines(message.text);
         return;
+      case 'draining': {
+        const done = running.draining;
+        running.draining = undefined;
+        done?.();
+        return;
+      }
       case 'ready':
       case 'stopped':
         return;

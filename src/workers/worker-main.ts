@@ -43,6 +43,10 @@ port.onMessage((message) => {
     case 'stats':
       send({ type: 'stats', id: message.id, snapshot: takeSnapshot(fulcrum?.observers.stats ?? new TrafficStatsRegistry()) });
       return;
+    case 'flush':
+      relay.flushSync();
+      send({ type: 'flushed', id: message.id });
+      return;
     case 'stop':
       applying = applying.then(() => stop(message.graceMs));
       return;
@@ -70,7 +74,8 @@ async function apply(message: Extract<ToWorker, { type: 'config' }>): Promise<vo
 
 async function stop(graceMs: number): Promise<void> {
   stopping = true;
-  await fulcrum?.stop(graceMs);
+  await fulcrum?.stop(graceMs, () => send({ type: 'draining' }));
+  if (fulcrum === null) send({ type: 'draining' });
   relay.flushSync();
   send({ type: 'stopped' });
   port.close();

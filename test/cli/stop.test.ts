@@ -144,6 +144,18 @@ describe('graceful stop (SIGTERM)', () => {
     }
   });
 
+  test('a SIGTERM as soon as a worker listens (the main thread still starting) is a graceful stop: exit 0', async () => {
+    // one "listening" line: the other workers, the admin API and the signal handling may not be up yet
+    const proc = await startFulcrumProcess(config(backend.port, echo.port), 1, 10_000, ['--workers', '2']);
+    try {
+      proc.child.kill('SIGTERM');
+      assert.equal(await proc.exited, 0);
+      assert.match(proc.log(), /"stopped"/);
+    } finally {
+      await proc.stop();
+    }
+  });
+
   test('--drain-timeout: what is still open at the timeout is closed, and the exit is 0', async () => {
     const proc = await startFulcrumProcess(config(backend.port, echo.port), 2, 10_000, ['--drain-timeout', '300ms']);
     try {
