@@ -17,6 +17,9 @@ import { runWrk } from './wrk.js';
 import { runH2load } from './h2load.js';
 import { makeCertificate, type BenchCertificate } from './cert.js';
 
+/** `fulcrum start` defaults to a worker per core; these rows are one worker, beside nginx's and HAProxy's one (fulcrum-w2 adds workers). */
+const ONE_WORKER = ['--workers', '1'] as const;
+
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RESULTS_FILE = join(REPO_ROOT, 'bench', 'results', 'latest.json');
 const THROUGHPUT = { threads: 2, connections: 50 };
@@ -52,7 +55,7 @@ async function startTarget(
       return { target: { name, port, proxyPid: proc.pid }, proc };
     }
     case 'fulcrum': {
-      const proc = await startFulcrum(REPO_ROOT, join(workDir, 'fulcrum'), port, backendPorts);
+      const proc = await startFulcrum(REPO_ROOT, join(workDir, 'fulcrum'), port, backendPorts, 'http', undefined, ONE_WORKER);
       return { target: { name, port, proxyPid: proc.pid }, proc };
     }
     case 'fulcrum-w2':
@@ -70,11 +73,11 @@ async function startTarget(
       return { target: { name, port, proxyPid: proc.pid }, proc };
     }
     case 'fulcrum-h2': {
-      const proc = await startFulcrum(REPO_ROOT, join(workDir, 'fulcrum-h2'), port, backendPorts, 'h2');
+      const proc = await startFulcrum(REPO_ROOT, join(workDir, 'fulcrum-h2'), port, backendPorts, 'h2', undefined, ONE_WORKER);
       return { target: { name, port, proxyPid: proc.pid }, proc };
     }
     case 'fulcrum-tcp': {
-      const proc = await startFulcrum(REPO_ROOT, join(workDir, 'fulcrum-tcp'), port, backendPorts, 'tcp');
+      const proc = await startFulcrum(REPO_ROOT, join(workDir, 'fulcrum-tcp'), port, backendPorts, 'tcp', undefined, ONE_WORKER);
       return { target: { name, port, proxyPid: proc.pid }, proc };
     }
     case 'nginx-https':
@@ -84,7 +87,7 @@ async function startTarget(
     }
     case 'fulcrum-https':
     case 'fulcrum-tls-new': {
-      const proc = await startFulcrum(REPO_ROOT, join(workDir, name), port, backendPorts, 'https', cert);
+      const proc = await startFulcrum(REPO_ROOT, join(workDir, name), port, backendPorts, 'https', cert, ONE_WORKER);
       return { target: { name, port, proxyPid: proc.pid }, proc };
     }
     case 'base':
