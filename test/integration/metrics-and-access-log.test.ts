@@ -87,12 +87,20 @@ describe('/metrics and the access log', () => {
 
   test('writes one JSON line per request with the configured fields', async () => {
     await request(`${base}/api/logged?x=1`, { headers: { 'x-request-id': 'abc-123' } }).then((r) => r.body.text());
-    fulcrum.observers.accessLog!.flush();
-    const lines = fs
-      .readFileSync(logFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    // the line is written when the exchange ends, which may be just after the client has the last byte
+    const readLines = () => {
+      fulcrum.observers.accessLog!.flush();
+      return fs
+        .readFileSync(logFile, 'utf8')
+        .trim()
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l));
+    };
+    let lines = readLines();
+    for (const deadline = Date.now() + 2000; !lines.some((l) => l.path === '/api/logged') && Date.now() < deadline; lines = readLines()) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     const line = lines.find((l) => l.path === '/api/logged');
     assert.deepEqual(line, {
       listener: 'web',
