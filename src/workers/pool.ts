@@ -118,10 +118,15 @@ export class WorkerPool {
    * by the main thread (or after STATS_TIMEOUT_MS): a log reopen after it puts them in the old file.
    */
   async flushAccess(): Promise<void> {
+    await this.askLive('flush');
+  }
+
+  /** Ask every live worker and wait for all their answers (or STATS_TIMEOUT_MS). */
+  private askLive(type: 'flush' | 'stats'): Promise<void> {
     const live = this.running.filter((r): r is Running => r !== null && !r.stopping);
-    if (live.length === 0) return;
+    if (live.length === 0) return Promise.resolve();
     const id = ++this.statsId;
-    await new Promise<void>((resolve) => {
+    return new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.statsWaiters.delete(id);
         resolve();
@@ -133,30 +138,13 @@ export class WorkerPool {
           resolve();
         },
       });
-      for (const running of live) running.thread.post({ type: 'flush', id });
+      for (const running of live) running.thread.post({ type, id });
     });
   }
 
   /** Sum the workers' counters into the main thread's registry (what /metrics and the dashboard read). */
   async gather(): Promise<void> {
-    const live = this.running.filter((r): r is Running => r !== null && !r.stopping);
-    if (live.length > 0) {
-      const id = ++this.statsId;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          this.statsWaiters.delete(id);
-          resolve();
-        }, STATS_TIMEOUT_MS);
-        this.statsWaiters.set(id, {
-          left: live.length,
-          done: () => {
-            clearTimeout(timer);
-            resolve();
-          },
-        });
-        for (const running of live) running.thread.post({ type: 'stats', id });
-      });
-    }
+    await this.askLive('stats');
     const snapshots = [...this.gone, ...this.running.flatMap((r) => (r?.snapshot ? [r.snapshot] : []))];
     sumInto(this.fulcrum.observers.stats, snapshots, this.fulcrum.services, this.strays);
   }
