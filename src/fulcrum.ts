@@ -1,4 +1,5 @@
-import type { FulcrumConfig } from './config/types.js';
+import type { FulcrumConfig, ServiceConfig } from './config/types.js';
+import type { EjectionReporter } from './health/reported-outliers.js';
 import { formatConfigError } from './config/errors.js';
 import { loadConfigFile } from './config/load.js';
 import { diffConfigs, sameValue } from './config/diff.js';
@@ -38,6 +39,10 @@ export interface StartOptions {
   health?: boolean;
   /** the access log to write to instead of log.access's (a worker thread: lines go to the main thread) */
   accessLog?: AccessLog | null;
+  /** the store a `state.store: memory` (the default) gets; default: a MemoryStore (a worker: the main thread's, src/workers) */
+  memoryStore?: () => StatusStore;
+  /** passive health where health checks run elsewhere (a worker): told when a backend failed maxFails times in a row */
+  reportEjection?: EjectionReporter;
 }
 
 /** What a reload did, or why it was refused (the running config then keeps serving). */
@@ -69,7 +74,7 @@ export class Fulcrum {
   /** counters for /metrics and the access log, shared by every listener across reloads */
   readonly observers: Observers;
   /** shared state (sticky tables, rate-limit buckets): in memory, or Redis as `state` says (a reload may swap it) */
-  readonly stateStore = new StoreSwitch(new MemoryStore());
+  readonly stateStore: StoreSwitch;
   /** the GSLB zone answered through PowerDNS's remote backend (docs/gslb.md), when the config has one */
   gslb: Gslb | null = null;
   /** reloads run one at a time */
@@ -107,7 +112,13 @@ export class Fulcrum {
     this.cells = options.cells ?? LOCAL_CELLS;
     this.serves = options.serve ?? true;
     this.runsHealth = options.health ?? true;
+    this.memoryStore = options.memoryStore ?? (() => new MemoryStore());
+    this.stateStore = new StoreSwitch(this.memoryStore());
+    this.reportEjection = options.reportEjection ?? null;
   }
+
+  private readonly memoryStore: () => StatusStore;
+  private readonly reportEjection: EjectionReporter | null;
 
   /** Reopen the log files by name (logrotate's move-then-signal habit). */
   reopenLogs(): void {
@@ -196,7 +207,7 @@ export class Fulcrum {
     // 1. build beside the running graph: new services, new listener states, new sockets
     const services = new Map(this.services);
     for (const name of diff.services.removed) services.delete(name);
-    const addedServices = diff.services.added.map((name) => new Service(next.services.get(name)!, undefined, this.stateStore, this.algorithms, this.cells));
+    const addedServices = diff.services.added.map((name) => this.newService(next.services.get(name)!));
     for (const service of addedServices) services.set(service.name, service);
     // a new service's discovery answers before the swap, so its routes never see it empty
     await Promise.all(addedServices.map((service) => syncDiscovery(service, this.drains, logger)));
@@ -382,9 +393,15 @@ export class Fulcrum {
     await this.stateStore.close();
   }
 
+  private newService(config: ServiceConfig): Service {
+    const service = new Service(config, undefined, this.stateStore, this.algorithms, this.cells);
+    if (this.reportEjection !== null) service.reportEjectionsTo(this.reportEjection);
+    return service;
+  }
+
   /** The store `config.state` asks for, once it is connected (or has had a second to). */
   private async openStateStore(config: FulcrumConfig): Promise<StatusStore> {
-    const store = createStateStore(config.state, this.logger);
+    const store = config.state === undefined || config.state.store === 'memory' ? this.memoryStore() : createStateStore(config.state, this.logger);
     if (store instanceof SharedStore) await store.whenUp(1000);
     return store;
   }
@@ -393,7 +410,7 @@ export class Fulcrum {
     const { config, logger } = this;
     if (config.state !== undefined && config.state.store !== 'memory') void this.stateStore.use(await this.openStateStore(config)).close();
     for (const serviceConfig of config.services.values()) {
-      this.services.set(serviceConfig.name, new Service(serviceConfig, undefined, this.stateStore, this.algorithms, this.cells));
+      this.services.set(serviceConfig.name, this.newService(serviceConfig));
     }
     // first answers before health starts: backends found at start are the pool, they do not ramp up;
     // a name that does not resolve yet is not fatal: its service starts empty and fills when it does

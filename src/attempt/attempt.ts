@@ -106,7 +106,7 @@ export class Attempt implements ResendFacts {
     this.connectStart = performance.now();
     if (this.breaker === null || this.connecting) return;
     this.connecting = true;
-    this.breaker.pending++;
+    this.breaker.addPending(1);
   }
 
   /** The attempt's upstream connection is open. */
@@ -117,7 +117,7 @@ export class Attempt implements ResendFacts {
     }
     if (!this.connecting) return;
     this.connecting = false;
-    this.breaker!.pending--;
+    this.breaker!.addPending(-1);
   }
 
   /** The backend's response head arrived: the latency sample, and its load report when the algorithm reads them. */

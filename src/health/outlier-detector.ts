@@ -24,6 +24,12 @@ const FAILURE_NAMES: Record<string, string> = {
   failure: 'broken response',
 };
 
+/** Why a backend is ejected, for the log. */
+export function failureReason(failures: number, outcome: Outcome, status: number): string {
+  const what = outcome === 'success' ? `${status} response` : FAILURE_NAMES[outcome];
+  return `${failures} consecutive failures (last: ${what})`;
+}
+
 /**
  * Passive health: real traffic outcomes eject a backend after `maxFails` consecutive
  * failures (connect failures, timeouts, broken responses, and 5xx when `on5xx`). The n-th
@@ -62,8 +68,12 @@ export class OutlierDetector {
     }
     if (backend.ejected) return;
     if (++backend.consecutiveFailures < this.config.maxFails) return;
-    const what = outcome === 'success' ? `${status} response` : FAILURE_NAMES[outcome];
-    this.eject(backend, `${backend.consecutiveFailures} consecutive failures (last: ${what})`);
+    this.eject(backend, failureReason(backend.consecutiveFailures, outcome, status));
+  }
+
+  /** Another detector (a worker's ReportedOutliers) saw maxFails failures in a row: eject as if seen here. */
+  reported(backend: Backend, reason: string): void {
+    if (!backend.ejected) this.eject(backend, reason);
   }
 
   /** Backends currently ejected may stay out no more than this many. */

@@ -3,6 +3,8 @@
 // serve the same backends, so every worker's balancer reads the instance's counts. One shape
 // for both: Backend reads and writes its cells the same way, with Atomics (cheap on a plain array).
 
+import { type BreakerCell, localBreakerCell } from './breaker-cells.js';
+
 /** Cells per backend, at these offsets. TOTAL is the low 32 bits (unsigned), TOTAL_HIGH the carry. */
 export const ACTIVE = 0;
 export const INFLIGHT = 1;
@@ -21,12 +23,14 @@ export interface CounterCell {
   readonly own: Int32Array | null;
 }
 
-/** Hands out the cells of a service's backends (by service name and "host:port"). */
+/** Hands out the cells of a service's backends (by service name and "host:port") and of its circuit breaker. */
 export interface CounterCells {
   cellFor(service: string, backendId: string): CounterCell;
+  breakerCellFor(service: string): BreakerCell;
 }
 
 /** A process of its own (workers: 1, tests): fresh plain cells for every backend. */
 export const LOCAL_CELLS: CounterCells = {
   cellFor: () => ({ array: new Int32Array(CELLS_PER_BACKEND), at: 0, own: null }),
+  breakerCellFor: localBreakerCell,
 };

@@ -7,10 +7,11 @@ import { AvailabilityEpoch } from './availability-epoch.js';
 import { LOCAL_CELLS, type CounterCells } from './counter-cells.js';
 import { formatHostPort } from '../config/net.js';
 import { ServiceHealth } from '../health/service-health.js';
-import type { OutlierDetector } from '../health/outlier-detector.js';
+import { type EjectionReporter, type OutcomeRecorder, ReportedOutliers } from '../health/reported-outliers.js';
 import type { Logger } from '../observe/logger.js';
 import { sameValue } from '../config/diff.js';
 import { type BreakerStateName, CircuitBreaker } from './circuit-breaker.js';
+import type { BreakerCell } from './breaker-cells.js';
 import { createSticky, type StickyPolicy } from './sticky.js';
 import { MemoryStore } from '../state/memory-store.js';
 import type { StateStore } from '../state/state-store.js';
@@ -47,7 +48,10 @@ export class Service {
   /** active checks, outlier detection, slow start and panic mode (src/health) */
   readonly health: ServiceHealth;
   /** passive health, fed by the data path after every request; null when not configured */
-  outliers: OutlierDetector | null = null;
+  outliers: OutcomeRecorder | null = null;
+  /** where passive-health failures go when the detector runs elsewhere (a worker's: the main thread) */
+  private ejectionReporter: EjectionReporter | null = null;
+  private reported: ReportedOutliers | null = null;
   /** sticky sessions (cookie or client IP); null when not configured */
   sticky: StickyPolicy | null = null;
   /** limits and the error-ratio breaker; null when not configured */
@@ -87,13 +91,28 @@ export class Service {
   startHealth(logger: Logger): void {
     this.logger = logger;
     this.health.start(logger);
-    this.outliers = this.health.outliers;
+    this.outliers = this.passiveHealth();
+  }
+
+  /** Passive health is decided elsewhere (a worker): failures in a row are counted here and reported to `reporter`. */
+  reportEjectionsTo(reporter: EjectionReporter): void {
+    this.ejectionReporter = reporter;
+    this.outliers = this.passiveHealth();
+  }
+
+  private passiveHealth(): OutcomeRecorder | null {
+    if (this.health.outliers !== null) return this.health.outliers;
+    const passive = this.config.passiveHealth;
+    if (passive === undefined || this.ejectionReporter === null) return (this.reported = null);
+    if (this.reported === null) this.reported = new ReportedOutliers(this.name, passive, this.ejectionReporter);
+    else this.reported.config = passive;
+    return this.reported;
   }
 
   /** Stops health timers and probes (idempotent); backends keep their health state. */
   stopHealth(): void {
     this.health.stop();
-    this.outliers = null;
+    this.outliers = this.passiveHealth();
   }
 
   /** Stops the discovery (idempotent); the backends it found stay until the config is applied without them. */
@@ -131,17 +150,21 @@ export class Service {
     this.hashKey = compileHashKey(config.hashKey);
     this.readsLoadReports = config.algorithm === 'resource';
     this.health.apply(config, next);
-    this.outliers = this.health.outliers;
+    this.outliers = this.passiveHealth();
     this.applySessionFeatures(config, next);
     this.rebuildBalancer();
   }
 
-  /** Sticky sessions and the circuit breaker: rebuilt when their config changes, else kept with their state. */
+  /**
+   * Sticky sessions and the circuit breaker: rebuilt when their config changes, else kept with their
+   * state. A rebuilt breaker keeps the service's cells (shared with the other workers'), so its state
+   * and the attempts in flight carry over.
+   */
   private applySessionFeatures(config: ServiceConfig, backends: Backend[]): void {
     const previous = this.breaker;
     if (config.circuitBreaker === undefined) this.breaker = null;
     else if (previous === null || !sameValue(previous.config, config.circuitBreaker)) {
-      const breaker = new CircuitBreaker(config.circuitBreaker);
+      const breaker = new CircuitBreaker(config.circuitBreaker, undefined, (this.breakerCell ??= this.cells.breakerCellFor(config.name)));
       if (previous !== null) breaker.continueCounts(previous);
       breaker.onTransition = this.onBreakerTransition;
       this.breaker = breaker;
@@ -156,6 +179,7 @@ export class Service {
     this.stickyConfig = config.sticky;
   }
   private stickyConfig: ServiceConfig['sticky'];
+  private breakerCell: BreakerCell | null = null;
   /** where breaker transitions are logged (set by startHealth) */
   private logger: Logger | null = null;
 

@@ -34,6 +34,8 @@ export interface SharedStoreOptions {
   where: string;
   /** how often a down store is tried again (ms) */
   probeIntervalMs?: number;
+  /** what the store is, for /metrics and log lines: redis (default), or `main` (workers' state in the main thread) */
+  store?: StoreStatus['store'];
 }
 
 const GET = 0;
@@ -98,7 +100,7 @@ export class SharedStore implements StateStore {
   }
 
   status(): StoreStatus {
-    return { store: 'redis', up: this.up, errors: this.errors };
+    return { store: this.options.store ?? 'redis', up: this.up, errors: this.errors };
   }
 
   /** Resolves once the store is up, or after `maxWaitMs` (then it goes on trying). */
@@ -212,7 +214,7 @@ export class SharedStore implements StateStore {
     const now = performance.now();
     if (now < this.quietUntil) return;
     this.quietUntil = now + 10_000;
-    this.options.logger.warn({ store: 'redis', at: this.options.where, key, reason }, 'state store refused a command; answered from local state');
+    this.options.logger.warn({ store: this.options.store ?? 'redis', at: this.options.where, key, reason }, 'state store refused a command; answered from local state');
   }
 
   /** While down, onError: closed refuses what needs shared state (open answers from the local store). */
@@ -241,7 +243,7 @@ export class SharedStore implements StateStore {
     }
     this.phase = 'down';
     const answer = this.options.onError === 'open' ? 'answering from local state (onError: open)' : 'refusing rate-limited requests with 503 (onError: closed)';
-    this.options.logger.warn({ store: 'redis', at: this.options.where, reason }, `state store down: ${answer}`);
+    this.options.logger.warn({ store: this.options.store ?? 'redis', at: this.options.where, reason }, `state store down: ${answer}`);
     this.scheduleProbe();
   }
 
@@ -249,7 +251,10 @@ export class SharedStore implements StateStore {
     if (this.phase === 'up' || this.closed) return;
     const was = this.phase;
     this.phase = 'up';
-    this.options.logger.info({ store: 'redis', at: this.options.where }, was === 'starting' ? 'state store connected: state is shared' : 'state store up again: state is shared again');
+    this.options.logger.info(
+      { store: this.options.store ?? 'redis', at: this.options.where },
+      was === 'starting' ? 'state store connected: state is shared' : 'state store up again: state is shared again',
+    );
     for (const wake of this.waitingForUp.splice(0)) wake();
   }
 

@@ -36,7 +36,7 @@ export interface StateStore {
 
 /** What /metrics tells of a store. */
 export interface StoreStatus {
-  store: 'memory' | 'redis';
+  store: 'memory' | 'redis' | 'main';
   /** shared state is in use (always true in memory) */
   up: boolean;
   /** calls that got no answer from the store, and lost connections */

@@ -1,17 +1,36 @@
 // What the main thread and the worker threads say to each other (postMessage, structured clone).
 import type { FulcrumConfig } from '../config/types.js';
 import type { BackendState } from './backend-state.js';
-import type { SlotTable } from './shared-cells.js';
+import type { SharedBuffers, SlotTable } from './shared-cells.js';
 import type { StatsSnapshot } from './stats-snapshot.js';
 
 /** Given to every worker thread when it is created. */
 export interface WorkerData {
   index: number;
   /** the shared counters; null in a worker process (its counters are its own) */
-  cells: SharedArrayBuffer | null;
+  cells: SharedBuffers | null;
   capacity: number;
   logLevel: string;
   logFormat: 'pretty' | 'json' | undefined;
+}
+
+export type StoreOp = 'ping' | 'get' | 'set' | 'setIfAbsent' | 'delete' | 'increment' | 'takeTokens';
+
+/** One state call of a worker's (MainStoreClient): the StateStore method and its arguments. */
+export interface StoreCallMessage {
+  id: number;
+  op: StoreOp;
+  key: string;
+  value: string;
+  a: number;
+  b: number;
+  c: number;
+}
+
+export interface StoreAnswer {
+  id: number;
+  value: unknown;
+  error: string | undefined;
 }
 
 export type ToWorker =
@@ -22,7 +41,9 @@ export type ToWorker =
   | { type: 'stats'; id: number }
   /** send the access-log lines held for the next batch now, then say 'flushed' */
   | { type: 'flush'; id: number }
-  | { type: 'stop'; graceMs: number };
+  | { type: 'stop'; graceMs: number }
+  /** answers to the worker's state calls (the main thread keeps the state of a memory store) */
+  | { type: 'store'; answers: StoreAnswer[] };
 
 export type FromWorker =
   /** listening for messages (a worker process: what was sent before is held until then) */
@@ -35,4 +56,8 @@ export type FromWorker =
   | { type: 'draining' }
   /** after its 'access' lines: every line written before the 'flush' is sent */
   | { type: 'flushed'; id: number }
-  | { type: 'stopped' };
+  | { type: 'stopped' }
+  /** state calls for the main thread's store, batched per event-loop turn */
+  | { type: 'store'; calls: StoreCallMessage[] }
+  /** passive health: `backend` failed maxFails times in a row; the main thread ejects it (or not: maxEjectionPercent) */
+  | { type: 'eject'; service: string; backend: string; reason: string };

@@ -12,6 +12,7 @@ import { SharedCells } from './shared-cells.js';
 import { retired, sumInto, type StatsSnapshot } from './stats-snapshot.js';
 import type { Backend } from '../pool/backend.js';
 import { spawnProcess, spawnThread, type WorkerHandle } from './channel.js';
+import { MainStoreHost } from './main-store-host.js';
 
 export interface WorkerOptions {
   workers: number;
@@ -29,6 +30,7 @@ const STATS_EVERY_MS = 1000;
 const STATS_TIMEOUT_MS = 1000;
 
 interface Running {
+  index: number;
   thread: WorkerHandle;
   /** its newest counters */
   snapshot: StatsSnapshot | null;
@@ -75,6 +77,8 @@ export class WorkerPool {
   private stopped = false;
   private pushing: Promise<void> = Promise.resolve();
   private readonly timers: NodeJS.Timeout[] = [];
+  /** the workers' state when the config's store is memory (rate limits, connections per client, sticky) */
+  private readonly store: MainStoreHost;
 
   constructor(
     private readonly fulcrum: Fulcrum,
@@ -84,6 +88,7 @@ export class WorkerPool {
     private readonly logger: Logger,
   ) {
     this.running = new Array<Running | null>(options.workers).fill(null);
+    this.store = new MainStoreHost(options.workers);
   }
 
   async start(): Promise<void> {
@@ -218,14 +223,14 @@ export class WorkerPool {
     const threads = this.sockets.mode === 'reuseport';
     const data: WorkerData = {
       index,
-      cells: threads ? this.cells.buffer : null,
+      cells: threads ? this.cells.buffers : null,
       capacity: this.cells.capacity,
       logLevel: this.options.logLevel ?? this.fulcrum.config.log.level,
       logFormat: this.options.logFormat ?? this.fulcrum.config.log.format,
     };
     const thread = threads ? spawnThread(data) : spawnProcess(data);
     const exited = new Promise<void>((resolve) => thread.onExit(() => resolve()));
-    const running: Running = { thread, snapshot: null, pending: new Map(), stopping: false, exited };
+    const running: Running = { index, thread, snapshot: null, pending: new Map(), stopping: false, exited };
     this.running[index] = running;
     thread.onMessage((message: FromWorker) => this.onMessage(running, message));
     thread.onError((error) => this.logger.error({ worker: index, err: error }, 'worker failed'));
@@ -283,6 +288,12 @@ export class WorkerPool {
         done?.();
         return;
       }
+      case 'store':
+        running.thread.post({ type: 'store', answers: this.store.answer(running.index, message.calls) });
+        return;
+      case 'eject':
+        this.eject(message.service, message.backend, message.reason);
+        return;
       case 'ready':
       case 'stopped':
         return;
@@ -292,12 +303,23 @@ export class WorkerPool {
   private onExit(index: number, running: Running, code: number): void {
     if (this.running[index] !== running) return;
     this.cells.release(index);
+    this.store.forget(index);
     if (running.snapshot !== null) this.gone.push(retired(running.snapshot));
     for (const done of running.pending.values()) done(`exited with code ${code}`);
     if (running.stopping || this.stopped) return;
     this.running[index] = null;
     this.logger.error({ worker: index, code }, 'worker exited; starting a new one');
     this.spawn(index).catch((error: unknown) => this.logger.error({ worker: index, err: error }, 'worker could not be restarted'));
+  }
+
+  /** A worker saw maxFails failures in a row: the main thread's detector decides, and every worker hears at once. */
+  private eject(serviceName: string, backendId: string, reason: string): void {
+    const service = this.fulcrum.services.get(serviceName);
+    const backend = service?.backends.find((b) => b.id === backendId);
+    const detector = service?.health.outliers;
+    if (backend === undefined || detector === null || detector === undefined) return;
+    detector.reported(backend, reason);
+    this.sendStates();
   }
 
   private sendStates(): void {

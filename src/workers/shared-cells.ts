@@ -4,21 +4,36 @@
 // Region 0 holds the instance's counts; region 1 + w holds worker w's own share of them, so that
 // when it dies the main thread takes its work in progress back out (release()).
 import { ACTIVE, CELLS_PER_BACKEND, INFLIGHT, LOCAL_CELLS, type CounterCell, type CounterCells } from '../pool/counter-cells.js';
+import { BREAKER_CELLS, type BreakerCell, HALF_IN_FLIGHT, localBreakerCell, PENDING, REQUESTS } from '../pool/breaker-cells.js';
 
-/** service name, backend "host:port" → slot */
+/** service name, backend "host:port" → slot; and breakerKey(service) → the slot of its circuit breaker */
 export type SlotTable = Map<string, number>;
 
 const key = (service: string, backendId: string): string => `${service}\u0000${backendId}`;
+const breakerKey = (service: string): string => `\u0001${service}`;
 
-function region(buffer: SharedArrayBuffer, capacity: number, index: number): Int32Array {
-  const length = capacity * CELLS_PER_BACKEND;
+/** How many services' circuit breakers the shared memory holds. */
+export const BREAKER_CAPACITY = 1024;
+
+function region(buffer: SharedArrayBuffer, capacity: number, index: number, cells = CELLS_PER_BACKEND): Int32Array {
+  const length = capacity * cells;
   return new Int32Array(buffer, index * length * Int32Array.BYTES_PER_ELEMENT, length);
+}
+
+/** The buffers worker threads are given: backend counters, breaker cells, breaker open-until times. */
+export interface SharedBuffers {
+  backends: SharedArrayBuffer;
+  breakers: SharedArrayBuffer;
+  breakerTimes: SharedArrayBuffer;
 }
 
 /** The main thread's side: allocates a slot per (service, backend) for the life of the process. */
 export class SharedCells implements CounterCells {
-  readonly buffer: SharedArrayBuffer;
+  readonly buffers: SharedBuffers;
   private readonly global: Int32Array;
+  private readonly breakers: Int32Array;
+  private readonly breakerTimes: BigInt64Array;
+  private breakerSlots = 0;
   readonly table: SlotTable = new Map();
   /** called once when the buffer is full: later backends count per thread */
   onFull: (() => void) | null = null;
@@ -27,33 +42,60 @@ export class SharedCells implements CounterCells {
     readonly workers: number,
     readonly capacity = 4096,
   ) {
-    this.buffer = new SharedArrayBuffer((workers + 1) * capacity * CELLS_PER_BACKEND * Int32Array.BYTES_PER_ELEMENT);
-    this.global = region(this.buffer, capacity, 0);
+    this.buffers = {
+      backends: new SharedArrayBuffer((workers + 1) * capacity * CELLS_PER_BACKEND * Int32Array.BYTES_PER_ELEMENT),
+      breakers: new SharedArrayBuffer((workers + 1) * BREAKER_CAPACITY * BREAKER_CELLS * Int32Array.BYTES_PER_ELEMENT),
+      breakerTimes: new SharedArrayBuffer(BREAKER_CAPACITY * BigInt64Array.BYTES_PER_ELEMENT),
+    };
+    this.global = region(this.buffers.backends, capacity, 0);
+    this.breakers = region(this.buffers.breakers, BREAKER_CAPACITY, 0, BREAKER_CELLS);
+    this.breakerTimes = new BigInt64Array(this.buffers.breakerTimes);
+  }
+
+  breakerCellFor(service: string): BreakerCell {
+    const k = breakerKey(service);
+    let slot = this.table.get(k);
+    if (slot === undefined) {
+      if (this.breakerSlots >= BREAKER_CAPACITY) return localBreakerCell();
+      slot = this.breakerSlots++;
+      this.table.set(k, slot);
+    }
+    return { array: this.breakers, at: slot * BREAKER_CELLS, openUntil: this.breakerTimes, openAt: slot, own: null };
   }
 
   cellFor(service: string, backendId: string): CounterCell {
     const k = key(service, backendId);
     let slot = this.table.get(k);
     if (slot === undefined) {
-      if (this.table.size >= this.capacity) {
+      if (this.table.size - this.breakerSlots >= this.capacity) {
         this.onFull?.();
         this.onFull = null;
         return LOCAL_CELLS.cellFor(service, backendId);
       }
-      slot = this.table.size;
+      slot = this.table.size - this.breakerSlots;
       this.table.set(k, slot);
     }
     return { array: this.global, at: slot * CELLS_PER_BACKEND, own: null };
   }
 
-  /** Worker `index` is gone: what it had in progress is no longer in progress. */
+  /**
+   * Worker `index` is gone: what it had in progress is no longer in progress. Half-open breakers may
+   * start new trials (its trials, never finished, would otherwise hold their places for good).
+   */
   release(index: number): void {
-    const own = region(this.buffer, this.capacity, index + 1);
+    const own = region(this.buffers.backends, this.capacity, index + 1);
     for (let at = 0; at < own.length; at += CELLS_PER_BACKEND) {
       if (own[at + ACTIVE] !== 0) Atomics.sub(this.global, at + ACTIVE, own[at + ACTIVE]!);
       if (own[at + INFLIGHT] !== 0) Atomics.sub(this.global, at + INFLIGHT, own[at + INFLIGHT]!);
     }
     own.fill(0);
+    const breakers = region(this.buffers.breakers, BREAKER_CAPACITY, index + 1, BREAKER_CELLS);
+    for (let at = 0; at < this.breakerSlots * BREAKER_CELLS; at += BREAKER_CELLS) {
+      if (breakers[at + REQUESTS] !== 0) Atomics.sub(this.breakers, at + REQUESTS, breakers[at + REQUESTS]!);
+      if (breakers[at + PENDING] !== 0) Atomics.sub(this.breakers, at + PENDING, breakers[at + PENDING]!);
+      Atomics.store(this.breakers, at + HALF_IN_FLIGHT, 0);
+    }
+    breakers.fill(0);
   }
 }
 
@@ -61,11 +103,23 @@ export class SharedCells implements CounterCells {
 export class WorkerCells implements CounterCells {
   private readonly global: Int32Array;
   private readonly own: Int32Array;
+  private readonly breakers: Int32Array;
+  private readonly ownBreakers: Int32Array;
+  private readonly breakerTimes: BigInt64Array;
   table: SlotTable = new Map();
 
-  constructor(buffer: SharedArrayBuffer, capacity: number, index: number) {
-    this.global = region(buffer, capacity, 0);
-    this.own = region(buffer, capacity, index + 1);
+  constructor(buffers: SharedBuffers, capacity: number, index: number) {
+    this.global = region(buffers.backends, capacity, 0);
+    this.own = region(buffers.backends, capacity, index + 1);
+    this.breakers = region(buffers.breakers, BREAKER_CAPACITY, 0, BREAKER_CELLS);
+    this.ownBreakers = region(buffers.breakers, BREAKER_CAPACITY, index + 1, BREAKER_CELLS);
+    this.breakerTimes = new BigInt64Array(buffers.breakerTimes);
+  }
+
+  breakerCellFor(service: string): BreakerCell {
+    const slot = this.table.get(breakerKey(service));
+    if (slot === undefined) return localBreakerCell();
+    return { array: this.breakers, at: slot * BREAKER_CELLS, openUntil: this.breakerTimes, openAt: slot, own: this.ownBreakers };
   }
 
   cellFor(service: string, backendId: string): CounterCell {

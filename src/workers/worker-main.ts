@@ -12,6 +12,10 @@ import { applyStates } from './backend-state.js';
 import type { FromWorker, ToWorker } from './messages.js';
 import { WorkerCells } from './shared-cells.js';
 import { takeSnapshot } from './stats-snapshot.js';
+import { SharedStore } from '../state/shared-store.js';
+import { MAIN_STORE_TIMEOUT_MS, MainStoreLink } from './main-store-client.js';
+import type { StatusStore } from '../state/store-switch.js';
+import type { EjectionReporter } from '../health/reported-outliers.js';
 
 const port = parentChannel();
 const data = port.data;
@@ -24,6 +28,21 @@ let stopping = false;
 let applying: Promise<void> = Promise.resolve();
 
 const send = (message: FromWorker): void => port.post(message);
+
+const storeLink = new MainStoreLink((calls) => send({ type: 'store', calls }));
+
+/** `state.store: memory`: one store for every worker, kept by the main thread (main-store-host.ts). */
+function mainStore(): StatusStore {
+  return new SharedStore((events) => storeLink.client(events), {
+    timeoutMs: MAIN_STORE_TIMEOUT_MS,
+    onError: 'open',
+    logger,
+    where: 'main thread',
+    store: 'main',
+  });
+}
+
+const reportEjection: EjectionReporter = (service, backend, reason) => send({ type: 'eject', service, backend, reason });
 
 if (process.send !== undefined) {
   // a worker process: signals are the primary's to act on (a terminal's ^C or systemd reach the whole group)
@@ -50,6 +69,9 @@ port.onMessage((message) => {
     case 'stop':
       applying = applying.then(() => stop(message.graceMs));
       return;
+    case 'store':
+      storeLink.answer(message.answers);
+      return;
   }
 });
 
@@ -60,7 +82,14 @@ async function apply(message: Extract<ToWorker, { type: 'config' }>): Promise<vo
   try {
     if (fulcrum === null) {
       const access = message.config.log.access;
-      fulcrum = await Fulcrum.start(message.config, { logger, cells: cells ?? LOCAL_CELLS, health: false, accessLog: access ? new AccessLog(access, relay) : null });
+      fulcrum = await Fulcrum.start(message.config, {
+        logger,
+        cells: cells ?? LOCAL_CELLS,
+        health: false,
+        accessLog: access ? new AccessLog(access, relay) : null,
+        memoryStore: mainStore,
+        reportEjection,
+      });
     } else {
       const result = await fulcrum.reload(message.config);
       if (!result.ok) throw new Error(result.errors.join('; '));

@@ -6,6 +6,7 @@ import type { Fulcrum } from '../../src/fulcrum.js';
 import { ask, startNamedBackend, type NamedBackend } from '../helpers/named-backends.js';
 import { startHttpBackend, type HttpBackend } from '../helpers/http-backend.js';
 import { portOf, startFulcrum, yaml } from '../helpers/fulcrum.js';
+import { breakerClock } from '../../src/pool/circuit-breaker.js';
 
 describe('circuit breaker', () => {
   let held: NamedBackend;
@@ -105,9 +106,9 @@ describe('circuit breaker', () => {
   });
 });
 
-/** Waits (bounded) for the open period to end; the breaker's clock is performance.now. */
+/** Waits (bounded) for the open period to end, on the breaker's clock. */
 async function untilAdmitted(breaker: { openUntil: number }): Promise<void> {
-  const wait = breaker.openUntil - performance.now() + 5;
+  const wait = breaker.openUntil - breakerClock() + 5;
   assert.ok(wait < 2_000, `open for ${wait} ms more`);
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
 }

@@ -51,13 +51,14 @@ test('closed → open → half-open → open → half-open → closed, each once
 });
 
 test('a breaker that replaces another (changed config on reload) continues its counters', () => {
-  const old = new CircuitBreaker(config);
+  const old = new CircuitBreaker({ ...config, maxRequests: 1 });
   old.trips = 3;
-  old.refused = 7;
-  old.refusedBy.open = 7;
+  assert.equal(old.admit(), '');
+  for (let i = 0; i < 7; i++) assert.equal(old.admit(), 'max-requests');
   const next = new CircuitBreaker({ ...config, openFor: 5_000 });
   next.continueCounts(old);
   assert.equal(next.trips, 3);
-  assert.equal(next.refusedBy.open, 7);
+  assert.equal(next.refusedBy['max-requests'], 7);
+  assert.equal(next.refused, 7);
   assert.equal(next.stateName, 'closed');
 });

@@ -13,8 +13,8 @@ describe('shared counter cells', () => {
     const cells = new SharedCells(2, 8);
     const main = new Backend(config, undefined, cells.cellFor('api', '127.0.0.1:8080'));
     const table = cells.table;
-    const w0 = new WorkerCells(cells.buffer, 8, 0);
-    const w1 = new WorkerCells(cells.buffer, 8, 1);
+    const w0 = new WorkerCells(cells.buffers, 8, 0);
+    const w1 = new WorkerCells(cells.buffers, 8, 1);
     w0.table = w1.table = table;
     const a = new Backend(config, undefined, w0.cellFor('api', '127.0.0.1:8080'));
     const b = new Backend(config, undefined, w1.cellFor('api', '127.0.0.1:8080'));
@@ -31,8 +31,8 @@ describe('shared counter cells', () => {
   test("a dead worker's requests in progress leave the counts; what it counted in total stays", () => {
     const cells = new SharedCells(2, 8);
     const main = new Backend(config, undefined, cells.cellFor('api', '127.0.0.1:8080'));
-    const w0 = new WorkerCells(cells.buffer, 8, 0);
-    const w1 = new WorkerCells(cells.buffer, 8, 1);
+    const w0 = new WorkerCells(cells.buffers, 8, 0);
+    const w1 = new WorkerCells(cells.buffers, 8, 1);
     w0.table = w1.table = cells.table;
     const a = new Backend(config, undefined, w0.cellFor('api', '127.0.0.1:8080'));
     const b = new Backend(config, undefined, w1.cellFor('api', '127.0.0.1:8080'));
@@ -47,7 +47,7 @@ describe('shared counter cells', () => {
 
   test('a backend the table does not know counts on its own', () => {
     const cells = new SharedCells(1, 8);
-    const w0 = new WorkerCells(cells.buffer, 8, 0);
+    const w0 = new WorkerCells(cells.buffers, 8, 0);
     const lone = new Backend(config, undefined, w0.cellFor('api', '10.0.0.1:1'));
     lone.begin();
     assert.equal(lone.active, 1);
@@ -56,11 +56,11 @@ describe('shared counter cells', () => {
 
   test('total counts past 2^31 without going negative', () => {
     const cells = new SharedCells(1, 8);
-    const w0 = new WorkerCells(cells.buffer, 8, 0);
+    const w0 = new WorkerCells(cells.buffers, 8, 0);
     const backend = new Backend(config, undefined, cells.cellFor('api', '127.0.0.1:8080'));
     w0.table = cells.table;
     const worker = new Backend(config, undefined, w0.cellFor('api', '127.0.0.1:8080'));
-    new Int32Array(cells.buffer, 0, 4)[2] = -2; // TOTAL: 2^32 - 2 as unsigned
+    new Int32Array(cells.buffers.backends, 0, 4)[2] = -2; // TOTAL: 2^32 - 2 as unsigned
     worker.begin();
     worker.begin();
     assert.equal(backend.total, 2 ** 32);

@@ -3,45 +3,12 @@
 // Run with FULCRUM_WORKERS_LISTEN=cluster to test the fallback (worker processes) on current Node.
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { parseConfigText } from '../../src/config/index.js';
 import { yaml } from '../helpers/fulcrum.js';
 import { startLoad } from '../helpers/load.js';
 import { chooseListenMode } from '../../src/workers/listen-mode.js';
-import { get, startWorkersFrom, until } from './helpers.js';
-
-interface Backend {
-  port: number;
-  /** requests received so far */
-  received: number;
-  /** responses held until release() */
-  held: http.ServerResponse[];
-  release(): void;
-  close(): Promise<void>;
-}
-
-/** Answers its name at once, or (hold) keeps every response open until release(). */
-async function startBackend(name: string, hold = false): Promise<Backend> {
-  const backend: Backend = {
-    port: 0,
-    received: 0,
-    held: [],
-    release: () => {
-      for (const res of backend.held.splice(0)) res.end(name);
-    },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-  const server = http.createServer((req, res) => {
-    backend.received++;
-    if (req.url === '/healthz' || !hold) res.end(name);
-    else backend.held.push(res);
-  });
-  server.keepAliveTimeout = 500;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  backend.port = (server.address() as AddressInfo).port;
-  return backend;
-}
+import { type Backend, get, startBackend, startWorkersFrom, until } from './helpers.js';
 
 const mode = await chooseListenMode();
 /** worker threads share the counters; worker processes (the fallback) count each their own */
