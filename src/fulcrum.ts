@@ -1,4 +1,4 @@
-import type { FulcrumConfig, ServiceConfig } from './config/types.js';
+import type { BackendConfig, FulcrumConfig, ServiceConfig } from './config/types.js';
 import type { EjectionReporter } from './health/reported-outliers.js';
 import { formatConfigError } from './config/errors.js';
 import { loadConfigFile } from './config/load.js';
@@ -8,7 +8,7 @@ import { Gslb } from './gslb/gslb.js';
 import { gslbMetrics } from './gslb/view.js';
 import { syncDiscovery } from './discovery/service-discovery.js';
 import { Drains } from './pool/drain.js';
-import { applyServiceConfig, retireService } from './pool/membership.js';
+import { applyDiscoveredSet, applyServiceConfig, retireService } from './pool/membership.js';
 import { createListener, needsRebind, type RunningListener } from './listener-factory.js';
 import { silentLogger, type Logger } from './observe/logger.js';
 import { AccessLog } from './observe/access-log.js';
@@ -43,6 +43,14 @@ export interface StartOptions {
   memoryStore?: () => StatusStore;
   /** passive health where health checks run elsewhere (a worker): told when a backend failed maxFails times in a row */
   reportEjection?: EjectionReporter;
+  /** discovery runs elsewhere (a worker: in the main thread); what it found so far, by service name */
+  discovered?: (service: string) => DiscoveredSet | undefined;
+}
+
+/** The backends a service's discovery found, and where from (`dns:NAME`). */
+export interface DiscoveredSet {
+  source: string | undefined;
+  backends: BackendConfig[];
 }
 
 /** What a reload did, or why it was refused (the running config then keeps serving). */
@@ -115,6 +123,20 @@ export class Fulcrum {
     this.memoryStore = options.memoryStore ?? (() => new MemoryStore());
     this.stateStore = new StoreSwitch(this.memoryStore());
     this.reportEjection = options.reportEjection ?? null;
+    this.discoveredElsewhere = options.discovered ?? null;
+  }
+
+  private readonly discoveredElsewhere: ((service: string) => DiscoveredSet | undefined) | null;
+
+  /**
+   * Follows the service's discovery: runs it here, or (a worker) takes what the main thread's found;
+   * settles after the first answer of a (re)started one.
+   */
+  private discover(service: Service): Promise<void> {
+    if (this.discoveredElsewhere === null) return syncDiscovery(service, this.drains, this.logger);
+    const found = this.discoveredElsewhere(service.name);
+    if (found !== undefined) applyDiscoveredSet(service, found, this.drains);
+    return Promise.resolve();
   }
 
   private readonly memoryStore: () => StatusStore;
@@ -210,7 +232,7 @@ export class Fulcrum {
     const addedServices = diff.services.added.map((name) => this.newService(next.services.get(name)!));
     for (const service of addedServices) services.set(service.name, service);
     // a new service's discovery answers before the swap, so its routes never see it empty
-    await Promise.all(addedServices.map((service) => syncDiscovery(service, this.drains, logger)));
+    await Promise.all(addedServices.map((service) => this.discover(service)));
     const swaps: Array<() => void> = [];
     /** listeners whose server the new config cannot reuse (see needsRebind): built now, bound after the swap */
     const rebinds = new Map<string, RunningListener>();
@@ -251,7 +273,7 @@ export class Fulcrum {
     for (const name of diff.services.changed) {
       const service = this.services.get(name)!;
       applyServiceConfig(service, next.services.get(name)!, this.drains, applied.drained.get(name));
-      void syncDiscovery(service, this.drains, logger);
+      void this.discover(service);
     }
     const retired = diff.services.removed.map((name) => this.services.get(name)!);
     for (const service of retired) this.services.delete(service.name);
@@ -259,7 +281,7 @@ export class Fulcrum {
       this.services.set(service.name, service);
       applyServiceConfig(service, service.config, this.drains, applied.drained.get(service.name));
       if (this.runsHealth) service.startHealth(logger);
-      void syncDiscovery(service, this.drains, logger);
+      void this.discover(service);
     }
     for (const swap of swaps) swap();
     const leaving: RunningListener[] = [];
@@ -414,7 +436,7 @@ export class Fulcrum {
     }
     // first answers before health starts: backends found at start are the pool, they do not ramp up;
     // a name that does not resolve yet is not fatal: its service starts empty and fills when it does
-    await Promise.all([...this.services.values()].map((service) => syncDiscovery(service, this.drains, logger)));
+    await Promise.all([...this.services.values()].map((service) => this.discover(service)));
     if (this.runsHealth) for (const service of this.services.values()) service.startHealth(logger);
     try {
       for (const listenerConfig of this.serves ? config.listeners : []) {

@@ -1,4 +1,5 @@
 import type { BackendConfig, ServiceConfig } from '../config/types.js';
+import { sameValue } from '../config/diff.js';
 import type { Drains } from './drain.js';
 import type { Service } from './service.js';
 
@@ -30,6 +31,13 @@ export function applyServiceConfig(service: Service, config: ServiceConfig, drai
 export function applyDiscovered(service: Service, backends: readonly BackendConfig[], drains: Drains): void {
   service.discovered = backends;
   applyServiceConfig(service, service.config, drains, service.adminDrained);
+}
+
+/** What another thread's discovery found (a worker's services follow the main thread's): applied when it differs. */
+export function applyDiscoveredSet(service: Service, found: { source: string | undefined; backends: readonly BackendConfig[] }, drains: Drains): void {
+  if (service.discoverySource === found.source && sameValue(service.discovered, found.backends)) return;
+  service.discoverySource = found.source;
+  applyDiscovered(service, found.backends, drains);
 }
 
 /** A service left the config: every backend drains, then health checks and discovery stop. */

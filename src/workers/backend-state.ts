@@ -2,6 +2,8 @@
 // the health checks): read there, sent when it changes, written into each worker's Backend objects.
 import type { Backend } from '../pool/backend.js';
 import type { Service } from '../pool/service.js';
+import type { DiscoveredSet } from '../fulcrum.js';
+import type { DiscoveredSets } from './messages.js';
 
 export interface BackendState {
   service: string;
@@ -87,4 +89,36 @@ export function applyStates(services: ReadonlyMap<string, Service>, states: read
     backend.slowStartFactor = state.slowStartFactor;
     backend.draining = state.draining;
   }
+}
+
+/** What the main thread's discovery found, by service: all of it, or what changed since the last call. */
+export class DiscoveredTracker {
+  private readonly last = new Map<string, string>();
+
+  all(services: Iterable<Service>): DiscoveredSets {
+    const out: DiscoveredSets = new Map();
+    for (const service of services) {
+      if (service.discoverySource !== undefined || service.discovered.length > 0) out.set(service.name, setOf(service));
+    }
+    return out;
+  }
+
+  /** null when nothing changed */
+  changes(services: Iterable<Service>): DiscoveredSets | null {
+    let out: DiscoveredSets | null = null;
+    for (const service of services) {
+      const set = setOf(service);
+      const text = JSON.stringify(set);
+      if ((this.last.get(service.name) ?? JSON.stringify(EMPTY)) === text) continue;
+      this.last.set(service.name, text);
+      (out ??= new Map()).set(service.name, set);
+    }
+    return out;
+  }
+}
+
+const EMPTY: DiscoveredSet = { source: undefined, backends: [] };
+
+function setOf(service: Service): DiscoveredSet {
+  return { source: service.discoverySource, backends: [...service.discovered] };
 }

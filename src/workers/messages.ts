@@ -1,5 +1,6 @@
 // What the main thread and the worker threads say to each other (postMessage, structured clone).
 import type { FulcrumConfig } from '../config/types.js';
+import type { DiscoveredSet } from '../fulcrum.js';
 import type { BackendState } from './backend-state.js';
 import type { SharedBuffers, SlotTable } from './shared-cells.js';
 import type { StatsSnapshot } from './stats-snapshot.js';
@@ -13,6 +14,9 @@ export interface WorkerData {
   logLevel: string;
   logFormat: 'pretty' | 'json' | undefined;
 }
+
+/** service name → what the main thread's discovery found for it */
+export type DiscoveredSets = Map<string, DiscoveredSet>;
 
 export type StoreOp = 'ping' | 'get' | 'set' | 'setIfAbsent' | 'delete' | 'increment' | 'takeTokens';
 
@@ -35,9 +39,12 @@ export interface StoreAnswer {
 
 export type ToWorker =
   /** serve this config (the first one starts the worker); `states` are applied right after */
-  | { type: 'config'; seq: number; config: FulcrumConfig; table: SlotTable; states: BackendState[] }
-  /** health, drain and slow-start state changed in the main thread */
-  | { type: 'states'; states: BackendState[] }
+  | { type: 'config'; seq: number; config: FulcrumConfig; table: SlotTable; states: BackendState[]; discovered: DiscoveredSets }
+  /**
+   * health, drain and slow-start state changed in the main thread; with `discovered`, what its
+   * discovery found changed too (and `table` has the new backends' counter slots)
+   */
+  | { type: 'states'; states: BackendState[]; discovered?: DiscoveredSets; table?: SlotTable }
   | { type: 'stats'; id: number }
   /** send the access-log lines held for the next batch now, then say 'flushed' */
   | { type: 'flush'; id: number }

@@ -4,7 +4,7 @@
 import type { FulcrumConfig } from '../config/types.js';
 import { Fulcrum } from '../fulcrum.js';
 import { silentLogger, type Logger } from '../observe/logger.js';
-import { StateTracker } from './backend-state.js';
+import { DiscoveredTracker, StateTracker } from './backend-state.js';
 import { chooseListenMode, type ListenMode } from './listen-mode.js';
 import { ListenerSockets } from './listener-sockets.js';
 import type { FromWorker, ToWorker, WorkerData } from './messages.js';
@@ -71,6 +71,7 @@ export class WorkerPool {
   private readonly gone: StatsSnapshot[] = [];
   private readonly strays = new Map<string, Backend>();
   private readonly states = new StateTracker();
+  private readonly discovered = new DiscoveredTracker();
   private seq = 0;
   private statsId = 0;
   private readonly statsWaiters = new Map<number, { left: number; done: () => void }>();
@@ -241,7 +242,8 @@ export class WorkerPool {
   private sendConfig(running: Running, index: number): Promise<void> {
     const seq = ++this.seq;
     const config = this.sockets.forWorker(this.fulcrum.config, index);
-    const message: ToWorker = { type: 'config', seq, config, table: this.cells.table, states: this.states.all(this.fulcrum.services.values()) };
+    const states = this.states.all(this.fulcrum.services.values());
+    const message: ToWorker = { type: 'config', seq, config, table: this.cells.table, states, discovered: this.discovered.all(this.fulcrum.services.values()) };
     return new Promise<void>((resolve, reject) => {
       running.pending.set(seq, (error) => {
         if (error === undefined) resolve();
@@ -323,9 +325,10 @@ export class WorkerPool {
   }
 
   private sendStates(): void {
+    const discovered = this.discovered.changes(this.fulcrum.services.values());
     const states = this.states.changes(this.fulcrum.services.values());
-    if (states.length === 0) return;
-    const message: ToWorker = { type: 'states', states };
+    if (states.length === 0 && discovered === null) return;
+    const message: ToWorker = discovered === null ? { type: 'states', states } : { type: 'states', states, discovered, table: this.cells.table };
     for (const running of this.running) if (running !== null && !running.stopping) running.thread.post(message);
   }
 }

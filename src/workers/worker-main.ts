@@ -3,13 +3,14 @@
 // arrives as messages), and its access-log lines relayed to the main thread.
 import { LOCAL_CELLS } from '../pool/counter-cells.js';
 import { parentChannel } from './channel.js';
-import { Fulcrum } from '../fulcrum.js';
+import { type DiscoveredSet, Fulcrum } from '../fulcrum.js';
+import { applyDiscoveredSet } from '../pool/membership.js';
 import { AccessLog } from '../observe/access-log.js';
 import { createLogger } from '../observe/logger.js';
 import { TrafficStatsRegistry } from '../observe/traffic-stats.js';
 import { AccessRelay } from './access-relay.js';
 import { applyStates } from './backend-state.js';
-import type { FromWorker, ToWorker } from './messages.js';
+import type { DiscoveredSets, FromWorker, ToWorker } from './messages.js';
 import { WorkerCells } from './shared-cells.js';
 import { takeSnapshot } from './stats-snapshot.js';
 import { SharedStore } from '../state/shared-store.js';
@@ -42,6 +43,14 @@ function mainStore(): StatusStore {
   });
 }
 
+/** what the main thread's discovery found, by service (discovery runs there only) */
+const discovered: DiscoveredSets = new Map();
+
+function applyFound(running: Fulcrum, name: string, set: DiscoveredSet): void {
+  const service = running.services.get(name);
+  if (service !== undefined) applyDiscoveredSet(service, set, running.drains);
+}
+
 const reportEjection: EjectionReporter = (service, backend, reason) => send({ type: 'eject', service, backend, reason });
 
 if (process.send !== undefined) {
@@ -57,6 +66,11 @@ port.onMessage((message) => {
       applying = applying.then(() => apply(message));
       return;
     case 'states':
+      if (message.table !== undefined && cells !== null) cells.table = message.table;
+      if (message.discovered !== undefined) {
+        for (const [name, set] of message.discovered) discovered.set(name, set);
+        if (fulcrum !== null) for (const [name, set] of message.discovered) applyFound(fulcrum, name, set);
+      }
       if (fulcrum !== null) applyStates(fulcrum.services, message.states);
       return;
     case 'stats':
@@ -79,6 +93,8 @@ send({ type: 'ready' });
 
 async function apply(message: Extract<ToWorker, { type: 'config' }>): Promise<void> {
   if (cells !== null) cells.table = message.table;
+  discovered.clear();
+  for (const [name, set] of message.discovered) discovered.set(name, set);
   try {
     if (fulcrum === null) {
       const access = message.config.log.access;
@@ -89,6 +105,7 @@ async function apply(message: Extract<ToWorker, { type: 'config' }>): Promise<vo
         accessLog: access ? new AccessLog(access, relay) : null,
         memoryStore: mainStore,
         reportEjection,
+        discovered: (name) => discovered.get(name),
       });
     } else {
       const result = await fulcrum.reload(message.config);
