@@ -12,7 +12,17 @@ export const listenerHttp2Schema = (enabledByDefault: boolean) =>
     maxHeaderListSize: size(16 * 1024), // 16kb of header fields per request (names + values + 32 each)
     maxResetsPerWindow: count(100, 1), // 100 client RST_STREAMs per resetWindow, then GOAWAY (rapid reset)
     resetWindow: duration(10_000), // 10s
+    // who speaks HTTP/2 to clients: Fulcrum's own connection layer, or node:http2 (nghttp2)
+    codec: z.enum(['fulcrum', 'node']).default(defaultCodec()), // node (fulcrum once it passes every h2 test)
+    initialWindowSize: count(65535, 1).refine((n) => n <= 0x7fffffff, 'at most 2^31-1'), // 64kb - 1 of request body in flight per stream
+    maxFrameSize: count(16384, 16384).refine((n) => n <= 16777215, 'at most 2^24-1'), // 16kb: SETTINGS_MAX_FRAME_SIZE
   });
+
+/** FULCRUM_H2_CODEC sets the default, so that a whole test suite can run on either codec. */
+function defaultCodec(): 'fulcrum' | 'node' {
+  const fromEnv = process.env['FULCRUM_H2_CODEC'];
+  return fromEnv === 'fulcrum' || fromEnv === 'node' ? fromEnv : 'node';
+}
 
 /** `protocol` of a service: how Fulcrum talks to its backends. */
 export const upstreamProtocolSchema = z.enum(UPSTREAM_PROTOCOLS);
