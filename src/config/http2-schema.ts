@@ -14,8 +14,8 @@ export const listenerHttp2Schema = (enabledByDefault: boolean) =>
     resetWindow: duration(10_000), // 10s
     // who speaks HTTP/2 to clients: Fulcrum's own connection layer, or node:http2 (nghttp2)
     codec: z.enum(['fulcrum', 'node']).default(defaultCodec()), // node (fulcrum once it passes every h2 test)
-    initialWindowSize: count(65535, 1).refine((n) => n <= 0x7fffffff, 'at most 2^31-1'), // 64kb - 1 of request body in flight per stream
-    maxFrameSize: count(16384, 16384).refine((n) => n <= 16777215, 'at most 2^24-1'), // 16kb: SETTINGS_MAX_FRAME_SIZE
+    initialWindowSize: size(65535).refine((n) => n >= 1 && n <= 0x7fffffff, 'expected 1 to 2^31-1 bytes'), // 64kb - 1 of request body in flight per stream
+    maxFrameSize: size(16384).refine((n) => n >= 16384 && n <= 16777215, 'expected 16kb to 16mb - 1'), // 16kb: SETTINGS_MAX_FRAME_SIZE
   });
 
 /** FULCRUM_H2_CODEC sets the default, so that a whole test suite can run on either codec. */
