@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertError, expectErrors, expectValid, listenerAt, minimal, yaml } from './helpers.js';
 
-/** the codec by default: node, or what FULCRUM_H2_CODEC asks for (the suite runs on both) */
-const defaultCodec = process.env['FULCRUM_H2_CODEC'] === 'fulcrum' ? 'fulcrum' : 'node';
+/** the codec by default: fulcrum, or what FULCRUM_H2_CODEC asks for (the suite runs on both) */
+const defaultCodec = process.env['FULCRUM_H2_CODEC'] === 'node' ? 'node' : 'fulcrum';
 
 test('http2 defaults: on for https (ALPN), off for http (h2c is opt-in), bounded settings', () => {
   const config = expectValid(minimal());
