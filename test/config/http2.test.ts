@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertError, expectErrors, expectValid, listenerAt, minimal, yaml } from './helpers.js';
 
+/** the codec by default: fulcrum, or what FULCRUM_H2_CODEC asks for (the suite runs on both) */
+const defaultCodec = process.env['FULCRUM_H2_CODEC'] === 'node' ? 'node' : 'fulcrum';
+
 test('http2 defaults: on for https (ALPN), off for http (h2c is opt-in), bounded settings', () => {
   const config = expectValid(minimal());
   assert.deepEqual(listenerAt(config, 0, 'http').http2, {
@@ -10,13 +13,32 @@ test('http2 defaults: on for https (ALPN), off for http (h2c is opt-in), bounded
     maxHeaderListSize: 16 * 1024,
     maxResetsPerWindow: 100,
     resetWindow: 10_000,
+    codec: defaultCodec,
+    initialWindowSize: 65535,
+    maxFrameSize: 16384,
   });
   assert.equal(config.services.get('api')!.protocol, undefined);
 });
 
 test('http2 settings and a service protocol are read and converted', () => {
-  const config = expectValid(minimal(['    http2: { enabled: true, maxConcurrentStreams: 16, maxHeaderListSize: 8kb, maxResetsPerWindow: 10, resetWindow: 2s }'], ['    protocol: h2']));
-  assert.deepEqual(listenerAt(config, 0, 'http').http2, { enabled: true, maxConcurrentStreams: 16, maxHeaderListSize: 8192, maxResetsPerWindow: 10, resetWindow: 2000 });
+  const config = expectValid(
+    minimal(
+      [
+        '    http2: { enabled: true, maxConcurrentStreams: 16, maxHeaderListSize: 8kb, maxResetsPerWindow: 10, resetWindow: 2s, codec: fulcrum, initialWindowSize: 1048576, maxFrameSize: 32768 }',
+      ],
+      ['    protocol: h2'],
+    ),
+  );
+  assert.deepEqual(listenerAt(config, 0, 'http').http2, {
+    enabled: true,
+    maxConcurrentStreams: 16,
+    maxHeaderListSize: 8192,
+    maxResetsPerWindow: 10,
+    resetWindow: 2000,
+    codec: 'fulcrum',
+    initialWindowSize: 1048576,
+    maxFrameSize: 32768,
+  });
   assert.equal(config.services.get('api')!.protocol, 'h2');
 });
 

@@ -173,7 +173,7 @@ test('mTLS: the verified certificate’s fields replace a client’s own, in bot
   assert.equal(headers['x-client-cert-fingerprint'], 'AB:CD:EF');
 });
 
-test('responses: hop-by-hop and Connection-named fields are not relayed; HTTP/2 keeps content-length and drops pseudo-headers but :status', () => {
+test('responses: hop-by-hop and Connection-named fields are not relayed; HTTP/2 keeps content-length and drops pseudo-headers (the status goes apart)', () => {
   for (const name of ['connection', 'keep-alive', 'proxy-connection', 'te', 'upgrade', 'transfer-encoding', 'content-length']) {
     assert.equal(isHopByHop(name, null), true, name);
   }
@@ -186,5 +186,5 @@ test('responses: hop-by-hop and Connection-named fields are not relayed; HTTP/2 
     { ':status': '200', 'content-length': '2', 'keep-alive': 'x', connection: 'close', via: '2 app', 'x-request-id': 'r', 'strict-transport-security': 'max-age=1' },
     true,
   );
-  assert.deepEqual(relayed, { ':status': '200', 'content-length': '2', via: '2 app', 'x-request-id': 'r' });
+  assert.deepEqual(relayed, ['content-length', '2', 'via', '2 app', 'x-request-id', 'r']);
 });

@@ -1,8 +1,7 @@
 // The route's compression on HTTP/2 responses: the same decision as HTTP/1.x (CompressMiddleware
 // .decide edits the fields: Vary, Content-Encoding, no Content-Length, a weak ETag); the body then
-// goes through a zlib stream piped into the HTTP/2 stream, with backpressure both ways.
+// goes through a zlib stream whose output is relayed to the client's stream (readable-relay.ts).
 import type { Transform } from 'node:stream';
-import type http2 from 'node:http2';
 import type { FieldList } from '../h1/fields.js';
 import { createCompressor } from '../middleware/compress-sink.js';
 import type { ChainClient, ChainRun } from '../middleware/run.js';
@@ -16,15 +15,4 @@ export function h2Compressor(run: ChainRun<ChainClient> | null, status: number, 
   if (compress === null) return null;
   const algorithm = compress.decide(run!, status, fields, length, noBody);
   return algorithm === null ? null : createCompressor(algorithm, compress.settings);
-}
-
-/** Pipes `compressor` into the client's stream; it is destroyed when the stream closes first. */
-export function pipeCompressed(compressor: Transform, stream: http2.ServerHttp2Stream): void {
-  compressor.on('error', () => {
-    if (!stream.closed) stream.close(2); // INTERNAL_ERROR
-  });
-  stream.once('close', () => {
-    if (!compressor.writableFinished || !compressor.readableEnded) compressor.destroy();
-  });
-  compressor.pipe(stream);
 }

@@ -39,6 +39,7 @@ export function requestHeadFromH2(raw: readonly string[], limits: HttpLimits, ma
   let cookie: string | undefined;
   let listSize = 0;
   let regular = false;
+  let contentLength = '';
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
@@ -77,6 +78,10 @@ export function requestHeadFromH2(raw: readonly string[], limits: HttpLimits, ma
       continue;
     } else if (name === 'expect') {
       continue; // the body is read by Fulcrum, never held back for a 100 Continue
+    } else if (name === 'content-length') {
+      if (!isDigits(value)) throw new H2RequestError(0, 'invalid content-length');
+      if (contentLength !== '' && value !== contentLength) throw new H2RequestError(0, 'conflicting content-length fields');
+      contentLength = value;
     }
     if (head.fields.length >= limits.maxHeaders) throw new H2RequestError(431, 'too many header fields');
     head.fields.push(name, name, value);
@@ -104,4 +109,19 @@ export function requestHeadFromH2(raw: readonly string[], limits: HttpLimits, ma
   head.host = hostValue === '' ? '' : hostOf(hostValue, hostEnd);
   if (host === '' && hostValue !== '') head.fields.push('host', 'host', hostValue); // Host for HTTP/1.1 backends
   return head;
+}
+
+/** The request's content-length (validated by requestHeadFromH2), -1 when it has none. */
+export function declaredContentLength(head: RequestHead): number {
+  const value = head.fields.get('content-length');
+  return value === undefined ? -1 : Number(value);
+}
+
+function isDigits(value: string): boolean {
+  if (value.length === 0 || value.length > 15) return false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }

@@ -3,83 +3,85 @@
 // response, the file streamed from a read stream with backpressure, through the route's
 // compression when it applies. HEAD gets the headers only.
 import { createReadStream } from 'node:fs';
-import type http2 from 'node:http2';
 import type { ChainClient, ChainRun } from '../middleware/run.js';
 import type { StaticMiddleware } from '../middleware/static.js';
 import { decideStatic, text, type StaticDecision } from '../middleware/static-decision.js';
 import { headersFromFields } from './chain-headers.js';
-import { h2Compressor, pipeCompressed } from './compress-stream.js';
+import type { ClientStream } from './client-stream.js';
+import { h2Compressor } from './compress-stream.js';
+import { ReadableRelay } from './readable-relay.js';
 
-type Done = (status: number, bytesOut: number) => void;
+/** Who hears how the answer went: at once, or once the streamed body is over (its relay counts the bytes). */
+export interface StaticOwner {
+  staticAnswered(status: number, bytesOut: number): void;
+  staticStreaming(status: number, relay: ReadableRelay): void;
+}
 
-/** Answers the stream for a static route; `done` gets the status and body bytes sent (once). */
-export function serveStaticOnStream(stream: http2.ServerHttp2Stream, run: ChainRun<ChainClient>, files: StaticMiddleware, hsts: string, done: Done): void {
+/** Answers the stream for a static route. */
+export function serveStaticOnStream(stream: ClientStream, run: ChainRun<ChainClient>, files: StaticMiddleware, hsts: string, owner: StaticOwner): void {
   decideStatic(files, run.head).then(
-    (decision) => write(stream, run, decision, hsts, done),
-    () => write(stream, run, text(500), hsts, done),
+    (decision) => write(stream, run, decision, hsts, owner),
+    () => write(stream, run, text(500), hsts, owner),
   );
 }
 
-function write(stream: http2.ServerHttp2Stream, run: ChainRun<ChainClient>, decision: StaticDecision, hsts: string, done: Done): void {
-  if (stream.closed || stream.destroyed || stream.headersSent) {
+function write(stream: ClientStream, run: ChainRun<ChainClient>, decision: StaticDecision, hsts: string, owner: StaticOwner): void {
+  if (stream.closed || stream.headersSent) {
     if (decision.kind === 'file') void decision.handle.close();
-    done(0, 0);
+    owner.staticAnswered(0, 0);
     return;
   }
   const head = run.head.method === 'HEAD';
   switch (decision.kind) {
     case 'text': {
       run.applyResponsePhases(decision.status, decision.fields);
-      const headers = withHsts(headersFromFields(decision.status, decision.fields), hsts);
-      headers['content-length'] = Buffer.byteLength(decision.body);
-      stream.respond(headers, { endStream: head });
-      if (!head) stream.end(decision.body);
-      done(decision.status, head ? 0 : Buffer.byteLength(decision.body));
+      const headers = withHsts(headersFromFields(decision.fields), hsts);
+      const length = Buffer.byteLength(decision.body);
+      headers.push('content-length', String(length));
+      stream.respond(decision.status, headers, head);
+      if (!head) {
+        stream.write(decision.body);
+        stream.end();
+      }
+      owner.staticAnswered(decision.status, head ? 0 : length);
       return;
     }
     case 'not-modified':
       run.applyResponsePhases(304, decision.fields);
-      stream.respond(withHsts(headersFromFields(304, decision.fields), hsts), { endStream: true });
-      done(304, 0);
+      stream.respond(304, withHsts(headersFromFields(decision.fields), hsts), true);
+      owner.staticAnswered(304, 0);
       return;
     case 'file':
-      writeFile(stream, run, decision, head, hsts, done);
+      writeFile(stream, run, decision, head, hsts, owner);
   }
 }
 
-function writeFile(stream: http2.ServerHttp2Stream, run: ChainRun<ChainClient>, file: Extract<StaticDecision, { kind: 'file' }>, head: boolean, hsts: string, done: Done): void {
+function writeFile(stream: ClientStream, run: ChainRun<ChainClient>, file: Extract<StaticDecision, { kind: 'file' }>, head: boolean, hsts: string, owner: StaticOwner): void {
   const { status, fields, length } = file;
   run.applyResponsePhases(status, fields);
   const compressor = h2Compressor(run, status, fields, length, head || length === 0);
-  const headers = withHsts(headersFromFields(status, fields), hsts);
-  if (compressor === null) headers['content-length'] = length;
+  const headers = withHsts(headersFromFields(fields), hsts);
+  if (compressor === null) headers.push('content-length', String(length));
   if (head || length === 0) {
     void file.handle.close();
-    stream.respond(headers, { endStream: true });
-    done(status, 0);
+    stream.respond(status, headers, true);
+    owner.staticAnswered(status, 0);
     return;
   }
-  stream.respond(headers);
+  stream.respond(status, headers, false);
   // the read stream owns the handle from here and closes it when it ends or is destroyed
   const source = createReadStream('', { fd: file.handle, start: file.start, end: file.end, highWaterMark: 64 * 1024 });
-  let bytes = 0;
-  source.on('data', (chunk) => (bytes += chunk.length));
-  source.on('error', () => {
-    if (!stream.closed) stream.close(2); // INTERNAL_ERROR: the file could not be read to the end
-  });
-  stream.once('close', () => {
-    source.destroy();
-    done(status, bytes);
-  });
   if (compressor !== null) {
-    pipeCompressed(compressor, stream);
+    source.on('error', () => compressor.destroy(new Error('file read failed')));
+    compressor.once('close', () => source.destroy());
     source.pipe(compressor);
+    owner.staticStreaming(status, new ReadableRelay(compressor, stream));
   } else {
-    source.pipe(stream);
+    owner.staticStreaming(status, new ReadableRelay(source, stream));
   }
 }
 
-function withHsts(headers: http2.OutgoingHttpHeaders, hsts: string): http2.OutgoingHttpHeaders {
-  if (hsts !== '') headers['strict-transport-security'] = hsts;
+function withHsts(headers: string[], hsts: string): string[] {
+  if (hsts !== '') headers.push('strict-transport-security', hsts);
   return headers;
 }

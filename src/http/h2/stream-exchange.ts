@@ -1,4 +1,3 @@
-import http2 from 'node:http2';
 import { STATUS_CODES } from 'node:http';
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -14,10 +13,12 @@ import type { RouteTarget } from '../listener-state.js';
 import type { Answer } from '../middleware/chain.js';
 import { ChainRun, failedPhaseAnswer, lateVerdictAnswer, requestVerdict, type ChainClient } from '../middleware/run.js';
 import { isPromise, type MaybePromise } from '../../state/state-store.js';
-import { appendHeader, respondWithAnswer } from './chain-headers.js';
-import { serveStaticOnStream } from './static-stream.js';
+import { respondWithAnswer } from './chain-headers.js';
+import type { ClientStream, ClientStreamHandler } from './client-stream.js';
+import type { ReadableRelay } from './readable-relay.js';
+import { serveStaticOnStream, type StaticOwner } from './static-stream.js';
 
-const { NGHTTP2_INTERNAL_ERROR } = http2.constants;
+const INTERNAL_ERROR = 2;
 
 /** What a stream's exchange needs from its client connection (one HTTP/2 session). */
 export interface StreamOwner extends ChainClient {
@@ -25,8 +26,6 @@ export interface StreamOwner extends ChainClient {
   readonly observers: Observers;
   /** the Strict-Transport-Security value for responses; '' = none */
   readonly hsts: string;
-  /** reset a stream on Fulcrum's initiative (not counted as a client reset) */
-  reset(stream: http2.ServerHttp2Stream, code: number): void;
   /** GOAWAY: the streams in progress finish, no new ones (a middleware answer that closes) */
   close(): void;
 }
@@ -36,7 +35,7 @@ export interface StreamOwner extends ChainClient {
  * shares (the route's middlewares, Fulcrum's own answers, recording); the Attempt chooses the
  * backends and decides the retries, the subclass speaks to the backend.
  */
-export abstract class StreamExchange implements AttemptHandler {
+export abstract class StreamExchange implements AttemptHandler, ClientStreamHandler, StaticOwner {
   protected readonly attempt: Attempt;
   /** the status sent to the client; 0 until the response head is sent */
   protected status = 0;
@@ -47,9 +46,13 @@ export abstract class StreamExchange implements AttemptHandler {
   private recorded = false;
   /** the route's middlewares for this stream; null on routes without */
   protected run: ChainRun<ChainClient> | null = null;
+  /** the response body relayed from a Readable (a file, a compressor, an h2 backend's stream) */
+  protected relay: ReadableRelay | null = null;
+  /** a static file being streamed: its status, recorded when the stream closes */
+  private staticStatus = -1;
 
   constructor(
-    protected readonly stream: http2.ServerHttp2Stream,
+    protected readonly stream: ClientStream,
     protected readonly head: RequestHead,
     protected readonly route: RouteTarget,
     protected readonly clientIp: string,
@@ -57,6 +60,42 @@ export abstract class StreamExchange implements AttemptHandler {
   ) {
     this.service = route.service;
     this.attempt = new Attempt(route.service, this, clientIp, head.method, !stream.endAfterHeaders, owner.observers);
+    stream.handler = this;
+  }
+
+  // --- the client's stream (ClientStreamHandler); the subclasses take what they need ---
+
+  onData(_chunk: Buffer): void {}
+
+  onEnd(_trailers: string[] | null): void {}
+
+  onWritable(): void {
+    this.relay?.writable();
+  }
+
+  onClose(code: number): void {
+    this.relay?.close();
+    if (this.staticStatus >= 0) {
+      this.status = this.staticStatus;
+      this.bytesOut = this.relay === null ? 0 : this.relay.bytes;
+      this.record(this.staticStatus);
+      return;
+    }
+    this.clientClosed(code);
+  }
+
+  /** The client's stream is over (`code` NO_ERROR when both sides ended). */
+  protected clientClosed(_code: number): void {}
+
+  staticAnswered(status: number, bytesOut: number): void {
+    this.status = status;
+    this.bytesOut = bytesOut;
+    this.record(status);
+  }
+
+  staticStreaming(status: number, relay: ReadableRelay): void {
+    this.staticStatus = status;
+    this.relay = relay;
   }
 
   /** Send the request to `backend` (AttemptHandler); called again for each retry. */
@@ -69,14 +108,14 @@ export abstract class StreamExchange implements AttemptHandler {
   /** No backend can take the stream: 503 (with Retry-After, and which limit for the breaker) or 502. */
   attemptRefused(refusal: AttemptRefusal): void {
     if (refusal.reason !== 'circuit') {
-      this.fail(refusal.status, refusal.status === 503 ? { 'retry-after': '1' } : {});
+      this.fail(refusal.status, refusal.status === 503 ? ['retry-after', '1'] : []);
       return;
     }
     if (this.finished) return;
     this.finished = true;
     this.status = 503;
     this.record(503);
-    const extra = this.withHsts({ 'retry-after': String(refusal.retryAfterSeconds), 'x-fulcrum-circuit': refusal.circuit });
+    const extra = this.withHsts(['retry-after', String(refusal.retryAfterSeconds), 'x-fulcrum-circuit', refusal.circuit]);
     respondText(this.stream, 503, breakerBody(this.service.name, refusal.circuit), extra);
   }
 
@@ -114,11 +153,7 @@ export abstract class StreamExchange implements AttemptHandler {
     const chain = run.chain;
     if (chain.staticFiles !== null) {
       this.finished = true;
-      serveStaticOnStream(this.stream, run, chain.staticFiles, this.owner.hsts, (status, bytesOut) => {
-        this.status = status;
-        this.bytesOut = bytesOut;
-        this.record(status);
-      });
+      serveStaticOnStream(this.stream, run, chain.staticFiles, this.owner.hsts, this);
       this.stopReading();
       return false;
     }
@@ -137,7 +172,7 @@ export abstract class StreamExchange implements AttemptHandler {
       if (decided) return;
       decided = true;
       clearTimeout(timer);
-      if (this.finished || this.stream.closed || this.stream.destroyed) return;
+      if (this.finished || this.stream.closed) return;
       if (this.afterPhases(run, answer)) this.forward();
     };
     const timer = setTimeout(() => decide(lateVerdictAnswer(run, timeoutMs)), timeoutMs);
@@ -157,10 +192,7 @@ export abstract class StreamExchange implements AttemptHandler {
   /** A request body nobody will read: reset the stream's receiving side once the answer is out. */
   private stopReading(): void {
     const stream = this.stream;
-    if (stream.endAfterHeaders || stream.closed) return;
-    stream.once('finish', () => {
-      if (!stream.closed) this.owner.reset(stream, http2.constants.NGHTTP2_NO_ERROR);
-    });
+    if (!stream.endAfterHeaders && !stream.closed) stream.stopReceiving();
   }
 
   /** The first attempt (sticky sessions look up the backend the request is stuck to first). */
@@ -169,11 +201,11 @@ export abstract class StreamExchange implements AttemptHandler {
   }
 
   /** The response's headers gain what the route adds: response phases were applied by the caller; here the sticky cookie. */
-  protected addStickyCookie(headers: http2.OutgoingHttpHeaders): void {
+  protected addStickyCookie(headers: string[]): void {
     if (this.service.sticky === null) return;
     const line = this.attempt.stickyField(this.owner.peer.proto === 'https');
     // an HTTP/1.1 field line "Set-Cookie: value\r\n"
-    if (line !== '') appendHeader(headers, 'set-cookie', line.slice(line.indexOf(':') + 1).trim());
+    if (line !== '') headers.push('set-cookie', line.slice(line.indexOf(':') + 1).trim());
   }
 
   /** Count this stream once, when its outcome is known; 0 means no response was sent. */
@@ -198,7 +230,7 @@ export abstract class StreamExchange implements AttemptHandler {
   }
 
   /** Answer with an error of our own, or reset the stream when a response has already begun. */
-  protected fail(status: number, extra: http2.OutgoingHttpHeaders = {}): void {
+  protected fail(status: number, extra: string[] = []): void {
     if (this.finished) return;
     this.finished = true;
     const stream = this.stream;
@@ -209,30 +241,27 @@ export abstract class StreamExchange implements AttemptHandler {
       return;
     }
     this.record(this.status);
-    if (!stream.closed) this.owner.reset(stream, NGHTTP2_INTERNAL_ERROR);
+    if (!stream.closed) stream.reset(INTERNAL_ERROR);
   }
 
   /** The headers of a response for the client, with HSTS when the listener sets it. */
-  protected withHsts(headers: http2.OutgoingHttpHeaders): http2.OutgoingHttpHeaders {
-    if (this.owner.hsts !== '') headers['strict-transport-security'] = this.owner.hsts;
+  protected withHsts(headers: string[]): string[] {
+    if (this.owner.hsts !== '') headers.push('strict-transport-security', this.owner.hsts);
     return headers;
   }
 }
 
 /** A small plain-text answer of Fulcrum's own (404, 502, 503, ...). */
-export function respondError(stream: http2.ServerHttp2Stream, status: number, extra: http2.OutgoingHttpHeaders = {}): void {
+export function respondError(stream: ClientStream, status: number, extra: string[] = []): void {
   respondText(stream, status, `${status} ${STATUS_CODES[status] ?? 'Error'}\n`, extra);
 }
 
 /** A plain-text answer with `body`. */
-export function respondText(stream: http2.ServerHttp2Stream, status: number, body: string, extra: http2.OutgoingHttpHeaders = {}): void {
+export function respondText(stream: ClientStream, status: number, body: string, extra: string[] = []): void {
   if (stream.headersSent || stream.closed) return;
-  stream.respond({
-    ':status': status,
-    'content-type': 'text/plain; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-    ...extra,
-  });
-  stream.end(body);
+  const headers = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(body)), 'cache-control', 'no-store'];
+  for (let i = 0; i < extra.length; i++) headers.push(extra[i]!);
+  stream.respond(status, headers, false);
+  stream.write(body);
+  stream.end();
 }

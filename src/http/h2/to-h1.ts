@@ -1,4 +1,3 @@
-import type http2 from 'node:http2';
 import type { Transform } from 'node:stream';
 import type { Backend } from '../../pool/backend.js';
 import type { ResponseHead } from '../h1/response-head.js';
@@ -7,7 +6,8 @@ import { upstreamRequestHead } from '../forwarding.js';
 import { relaysResponseField } from '../response-fields.js';
 import type { UpstreamConnection } from '../upstream/connection.js';
 import { H1Upstream, type H1UpstreamOwner } from '../upstream/h1-upstream.js';
-import { h2Compressor, pipeCompressed } from './compress-stream.js';
+import { h2Compressor } from './compress-stream.js';
+import { ReadableRelay } from './readable-relay.js';
 import { StreamExchange } from './stream-exchange.js';
 
 /** request bodies up to this size are read whole first, so the backend gets a Content-Length */
@@ -30,8 +30,10 @@ export class H2ToH1Exchange extends StreamExchange implements H1UpstreamOwner {
   private headSent = false;
   private chunkedRequest = false;
   private requestDone = false;
-  /** the route's compression of the response body, piped into the client's stream; null = as it is */
+  /** the route's compression of the response body, relayed into the client's stream; null = as it is */
   private compressor: Transform | null = null;
+  /** the request body is being read (the request phases let it through) */
+  private reading = false;
 
   constructor(...args: ConstructorParameters<typeof StreamExchange>) {
     super(...args);
@@ -44,43 +46,46 @@ export class H2ToH1Exchange extends StreamExchange implements H1UpstreamOwner {
 
   begin(maxBodyBytes: number): void {
     this.maxBodyBytes = maxBodyBytes;
+    if (!this.requestEnded) this.stream.pause(); // the body waits for the request phases
     if (this.runChain()) this.forward();
   }
 
   /** Read the request body and send the request once enough of it is here (or all of it). */
   protected forward(): void {
-    const stream = this.stream;
-    const maxBodyBytes = this.maxBodyBytes;
-    stream.on('close', this.onClientClose);
-    stream.on('drain', this.onClientDrain);
     if (this.requestEnded) {
       this.start();
       return;
     }
-    stream.on('data', (chunk: Buffer) => {
-      if (this.finished) return;
-      this.bytesIn += chunk.length;
-      if (maxBodyBytes > 0 && this.bytesIn > maxBodyBytes) {
-        this.upstream.abort('cancelled');
-        this.fail(413);
-        return;
+    this.reading = true;
+    this.stream.resume();
+  }
+
+  override onData(chunk: Buffer): void {
+    if (!this.reading || this.finished) return;
+    this.bytesIn += chunk.length;
+    const maxBodyBytes = this.maxBodyBytes;
+    if (maxBodyBytes > 0 && this.bytesIn > maxBodyBytes) {
+      this.upstream.abort('cancelled');
+      this.fail(413);
+      return;
+    }
+    if (!this.headSent) {
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      if (this.pendingBytes >= BUFFER_BEFORE_SENDING) {
+        this.stream.pause(); // until the upstream takes it
+        this.start();
       }
-      if (!this.headSent) {
-        this.pending.push(chunk);
-        this.pendingBytes += chunk.length;
-        if (this.pendingBytes >= BUFFER_BEFORE_SENDING) {
-          stream.pause(); // until the upstream takes it
-          this.start();
-        }
-        return;
-      }
-      this.writeBody(chunk);
-    });
-    stream.on('end', () => {
-      this.requestEnded = true;
-      if (!this.started) this.start();
-      else if (this.headSent) this.endBody();
-    });
+      return;
+    }
+    this.writeBody(chunk);
+  }
+
+  override onEnd(): void {
+    this.requestEnded = true;
+    if (!this.reading) return; // the phases are still deciding: forward() sees it ended
+    if (!this.started) this.start();
+    else if (this.headSent) this.endBody();
   }
 
   private start(): void {
@@ -157,33 +162,29 @@ export class H2ToH1Exchange extends StreamExchange implements H1UpstreamOwner {
       this.run.applyResponsePhases(status, head.fields); // header rules, RateLimit fields
       compressor = h2Compressor(this.run, status, head.fields, head.contentLength, noBody);
     }
-    const headers: http2.OutgoingHttpHeaders = { ':status': status };
+    const headers: string[] = [];
     const { lower, values } = head.fields;
     const hideLoad = this.service.readsLoadReports;
     const hsts = this.owner.hsts !== '';
     for (let i = 0; i < lower.length; i++) {
       const name = lower[i]!;
-      if (!relaysResponseField(name, head.connectionTokens, hideLoad, hsts)) continue;
-      const previous = headers[name];
-      if (previous === undefined) headers[name] = values[i]!;
-      else if (Array.isArray(previous)) previous.push(values[i]!);
-      else headers[name] = [String(previous), values[i]!];
+      if (relaysResponseField(name, head.connectionTokens, hideLoad, hsts)) headers.push(name, values[i]!);
     }
-    if (head.contentLength >= 0 && status !== 204 && status !== 304 && compressor === null) headers['content-length'] = head.contentLength;
+    if (head.contentLength >= 0 && status !== 204 && status !== 304 && compressor === null) headers.push('content-length', String(head.contentLength));
     this.addStickyCookie(headers);
     const stream = this.stream;
     if (stream.closed) return;
     this.status = status;
     this.attempt.responded = true;
-    stream.respond(this.withHsts(headers), { endStream: noBody });
+    stream.respond(status, this.withHsts(headers), noBody);
     if (noBody) {
       this.responseComplete(bodyStart < buf.length);
       return;
     }
     if (compressor !== null) {
       this.compressor = compressor;
-      compressor.on('drain', this.onClientDrain);
-      pipeCompressed(compressor, stream);
+      compressor.on('drain', this.onCompressorDrain);
+      this.relay = new ReadableRelay(compressor, stream);
     }
     if (bodyStart < buf.length) this.upstream.reader.body(buf, bodyStart);
   }
@@ -192,8 +193,9 @@ export class H2ToH1Exchange extends StreamExchange implements H1UpstreamOwner {
     if (this.stream.closed) return;
     this.bytesOut += piece.length;
     // a copy: `piece` lives in the upstream connection's reusable read buffer
-    const into = this.compressor ?? this.stream;
-    if (!into.write(Buffer.from(piece))) this.upstream.conn?.socket.pause();
+    const copy = Buffer.from(piece);
+    const ok = this.compressor !== null ? this.compressor.write(copy) : this.stream.write(copy);
+    if (!ok) this.upstream.conn?.socket.pause();
   }
 
   /** HTTP/1.1 trailers are not relayed to HTTP/2 clients. */
@@ -217,9 +219,13 @@ export class H2ToH1Exchange extends StreamExchange implements H1UpstreamOwner {
     else this.stream.end();
   }
 
-  /** The client's stream (or the compressor feeding it) can take more. */
-  private readonly onClientDrain = (): void => {
-    if (this.compressor !== null && this.compressor.writableNeedDrain) return;
+  /** The client's stream can take more: the relay from the compressor, or the backend's bytes. */
+  override onWritable(): void {
+    if (this.relay !== null) this.relay.writable();
+    else this.upstream.conn?.socket.resume();
+  }
+
+  private readonly onCompressorDrain = (): void => {
     this.upstream.conn?.socket.resume();
   };
 
@@ -229,12 +235,12 @@ export class H2ToH1Exchange extends StreamExchange implements H1UpstreamOwner {
     this.upstream.complete(this.requestDone, extraBytes);
   }
 
-  private readonly onClientClose = (): void => {
+  protected override clientClosed(): void {
     if (this.finished) return;
     this.finished = true;
     this.record(this.status);
     this.upstream.abort('cancelled');
-  };
+  }
 }
 
 function methodExpectsBody(method: string): boolean {

@@ -2,7 +2,7 @@ import http2 from 'node:http2';
 import { Failure, LOAD_HEADER } from '../../attempt/attempt.js';
 import type { Backend } from '../../pool/backend.js';
 import { responsePhasesOnHeaders } from './chain-headers.js';
-import { pipeCompressed } from './compress-stream.js';
+import { ReadableRelay } from './readable-relay.js';
 import { StreamExchange } from './stream-exchange.js';
 import { relayedHeaders, upstreamH2RequestHeaders } from './upstream-headers.js';
 import { upstreamSession, type UpstreamSession } from './upstream-sessions.js';
@@ -16,18 +16,27 @@ const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = http2.const
  */
 export class H2ToH2Exchange extends StreamExchange {
   private upstream: http2.ClientHttp2Stream | null = null;
-  private trailers: http2.OutgoingHttpHeaders | null = null;
+  private trailers: string[] | null = null;
   /** the session of the attempt in progress */
   private session: UpstreamSession | null = null;
   /** the session had completed streams when this one was sent on it */
   private sessionWasUsed = false;
 
   begin(): void {
-    this.stream.on('close', this.onClientClose);
-    this.stream.on('wantTrailers', this.onWantTrailers);
-    this.stream.on('data', (chunk: Buffer) => (this.bytesIn += chunk.length));
     this.stream.pause(); // read once the upstream stream can take it
     if (this.runChain()) this.forward();
+  }
+
+  /** Request body from the client, straight to the backend's stream. */
+  override onData(chunk: Buffer): void {
+    this.bytesIn += chunk.length;
+    const upstream = this.upstream;
+    if (upstream !== null && !upstream.write(chunk)) this.stream.pause();
+  }
+
+  override onEnd(): void {
+    const upstream = this.upstream;
+    if (upstream !== null && !upstream.writableEnded) upstream.end();
   }
 
   protected forward(): void {
@@ -76,14 +85,18 @@ export class H2ToH2Exchange extends StreamExchange {
     upstream.on('trailers', (trailers: http2.IncomingHttpHeaders) => {
       this.trailers = relayedHeaders(trailers, false);
     });
-    upstream.on('data', (chunk: Buffer) => (this.bytesOut += chunk.length));
     upstream.on('error', () => {}); // seen in 'close' through rstCode
     upstream.on('close', this.onUpstreamClose);
     if (!endStream) {
       this.attempt.bodySent = true;
-      this.stream.pipe(upstream);
+      upstream.on('drain', this.onUpstreamDrain);
+      this.stream.resume();
     }
   }
+
+  private readonly onUpstreamDrain = (): void => {
+    this.stream.resume();
+  };
 
   private readonly onResponse = (headers: http2.IncomingHttpHeaders, flags: number): void => {
     const upstream = this.upstream!;
@@ -102,33 +115,32 @@ export class H2ToH2Exchange extends StreamExchange {
     if (stream.closed) return;
     this.status = status;
     this.attempt.responded = true;
-    let out = relayedHeaders(headers, this.owner.hsts !== '');
-    if (readsLoad) delete out[LOAD_HEADER];
+    let out = relayedHeaders(headers, this.owner.hsts !== '', readsLoad ? LOAD_HEADER : '');
     const endStream = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
     let compressor = null;
     if (this.run !== null) {
       // header rules, RateLimit fields, compression
-      ({ headers: out, compressor } = responsePhasesOnHeaders(this.run, out, endStream || this.head.method === 'HEAD'));
+      ({ headers: out, compressor } = responsePhasesOnHeaders(this.run, status, out, endStream || this.head.method === 'HEAD'));
     }
     this.addStickyCookie(out);
     out = this.withHsts(out);
     if (endStream) {
-      stream.respond(out, { endStream: true }); // trailers-only (a gRPC error without messages)
+      stream.respond(status, out, true); // trailers-only (a gRPC error without messages)
       return;
     }
-    stream.respond(out, { waitForTrailers: true });
+    stream.respond(status, out, false, true);
+    // no trailers from the backend: an empty trailer block carries END_STREAM (a reset would cut the response)
     if (compressor !== null) {
-      pipeCompressed(compressor, stream);
       upstream.pipe(compressor);
+      this.relay = new ReadableRelay(compressor, stream, this.sentTrailers);
     } else {
-      upstream.pipe(stream);
+      this.relay = new ReadableRelay(upstream, stream, this.sentTrailers);
     }
   };
 
-  private readonly onWantTrailers = (): void => {
-    const trailers = this.trailers;
-    // no trailers from the backend: an empty trailer block carries END_STREAM (a reset would cut the response)
-    this.stream.sendTrailers(trailers ?? {});
+  private readonly sentTrailers = (): string[] => {
+    this.bytesOut = this.relay === null ? 0 : this.relay.bytes;
+    return this.trailers ?? [];
   };
 
   private readonly onUpstreamClose = (): void => {
@@ -137,6 +149,7 @@ export class H2ToH2Exchange extends StreamExchange {
     const code = upstream.rstCode ?? NGHTTP2_NO_ERROR;
     if (code === NGHTTP2_NO_ERROR && this.status !== 0) {
       this.finished = true;
+      if (this.relay !== null) this.bytesOut = this.relay.bytes;
       this.record(this.status);
       if (this.session !== null) this.session.completed++;
       this.attempt.end('success');
@@ -157,7 +170,7 @@ export class H2ToH2Exchange extends StreamExchange {
     else {
       this.finished = true;
       this.record(this.status);
-      if (!this.stream.closed) this.owner.reset(this.stream, code === NGHTTP2_NO_ERROR ? http2.constants.NGHTTP2_INTERNAL_ERROR : code);
+      if (!this.stream.closed) this.stream.reset(code === NGHTTP2_NO_ERROR ? http2.constants.NGHTTP2_INTERNAL_ERROR : code);
     }
   };
 
@@ -179,20 +192,21 @@ export class H2ToH2Exchange extends StreamExchange {
     this.upstream = null;
     upstream.off('response', this.onResponse);
     upstream.off('close', this.onUpstreamClose);
-    upstream.removeAllListeners('data');
     upstream.removeAllListeners('trailers');
+    upstream.off('drain', this.onUpstreamDrain);
     upstream.setTimeout(0);
     if (!upstream.closed) upstream.close(NGHTTP2_CANCEL);
   }
 
-  private readonly onClientClose = (): void => {
+  protected override clientClosed(code: number): void {
+    if (this.relay !== null) this.bytesOut = this.relay.bytes;
     if (this.finished) return;
     this.finished = true;
     this.record(this.status);
     // the client's side may finish first when the upstream's close is still on its way
-    if (this.status !== 0 && this.stream.rstCode === NGHTTP2_NO_ERROR) this.attempt.end('success');
+    if (this.status !== 0 && code === NGHTTP2_NO_ERROR) this.attempt.end('success');
     else this.attempt.cancel();
     const upstream = this.upstream;
     if (upstream !== null && !upstream.closed) upstream.close(NGHTTP2_CANCEL);
-  };
+  }
 }

@@ -49,15 +49,18 @@ export function upstreamH2RequestHeaders(head: RequestHead, peer: Peer, clientIp
   return headers;
 }
 
-/** A response head or trailer block from an h2 backend, ready for the client. */
-export function relayedHeaders(from: http2.IncomingHttpHeaders, hideHsts: boolean): http2.OutgoingHttpHeaders {
-  const out: http2.OutgoingHttpHeaders = {};
+/** A response head or trailer block from an h2 backend, ready for the client: flat, without pseudo-headers; `hide` one more field ('' none). */
+export function relayedHeaders(from: http2.IncomingHttpHeaders, hideHsts: boolean, hide = ''): string[] {
+  const out: string[] = [];
   for (const name of Object.keys(from)) {
     // host: a routing field, meaningless in a response and not allowed in trailers
-    if (isConnectionSpecific(name) || name === 'host') continue;
+    if (isConnectionSpecific(name) || name === 'host' || name === hide) continue;
     if (hideHsts && name === 'strict-transport-security') continue;
-    if (name.charCodeAt(0) === 0x3a && name !== ':status') continue;
-    out[name] = from[name];
+    if (name.charCodeAt(0) === 0x3a) continue;
+    const value = from[name];
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const one of value) out.push(name, one);
+    else out.push(name, String(value));
   }
   return out;
 }
