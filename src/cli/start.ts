@@ -40,8 +40,8 @@ export async function startCommand(configPath: string, options: StartOptions): P
     throw new Error(`${configPath}: ${result.errors.length} error(s), not started`);
   }
   const logger = createLogger(options.logLevel ?? result.config.log.level, result.config.log.format);
-  // default: auto (the cores available), or 1 with no listeners (nothing for workers to serve: a
-  // dedicated GSLB node; its endpoint is refused under workers, not fixed yet); docs/scaling.md
+  // default: auto (the cores available), or 1 with no listeners (a dedicated GSLB node: nothing for
+  // workers to serve, the main thread answers PowerDNS); docs/scaling.md
   const workers = workerCount(options.workers ?? result.config.workers ?? (result.config.listeners.length === 0 ? 1 : 'auto'));
   const fulcrum = workers === 1 ? await Fulcrum.start(result.config, { logger }) : await startWorkers(result.config, { workers, logger, logLevel: options.logLevel });
   const admin = new AdminServer(fulcrum, { reload: () => reload('admin') });

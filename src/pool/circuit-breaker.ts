@@ -200,10 +200,19 @@ export class CircuitBreaker {
   /** Keeps the counters of the breaker this one replaces (a reload changed the config), so /metrics never goes backwards. */
   continueCounts(previous: CircuitBreaker): void {
     if (previous.cells === this.cells && previous.at === this.at) return; // the same cells: nothing to carry
-    this.trips = previous.trips;
-    const by = previous.refusedBy;
+    this.setCounts(previous.trips, previous.refusedBy);
+  }
+
+  /** What /metrics shows for breakers kept elsewhere (worker processes: their sum, in the main thread's breaker). */
+  showTotals(state: BreakerState, trips: number, refusedBy: BreakerRefusals): void {
+    Atomics.store(this.cells, this.at + STATE, state);
+    this.setCounts(trips, refusedBy);
+  }
+
+  private setCounts(trips: number, refusedBy: BreakerRefusals): void {
+    this.trips = trips;
     for (const reason of Object.keys(REFUSAL_OFFSET) as Array<Exclude<BreakerRefusal, ''>>) {
-      Atomics.store(this.cells, this.at + REFUSED + REFUSAL_OFFSET[reason], by[reason]);
+      Atomics.store(this.cells, this.at + REFUSED + REFUSAL_OFFSET[reason], refusedBy[reason]);
     }
   }
 

@@ -3,6 +3,7 @@
 import type { BackendConfig } from '../config/types.js';
 import { Backend } from '../pool/backend.js';
 import type { Service } from '../pool/service.js';
+import { type BreakerRefusals, BreakerState } from '../pool/circuit-breaker.js';
 import type { TrafficStatsRegistry } from '../observe/traffic-stats.js';
 
 interface SeriesSnapshot {
@@ -19,10 +20,30 @@ export interface StatsSnapshot {
   routes: Array<{ listener: string; route: string; service: string; rateLimited: number; series: SeriesSnapshot[] }>;
   listeners: Array<{ name: string; active: number; accepted: number; refused: number }>;
   services: Array<{ name: string; retries: number; noBackend: number }>;
+  /** a worker process's circuit breakers (each its own); threads share theirs with the main thread, and send none */
+  breakers: BreakerSnapshot[];
 }
 
-export function takeSnapshot(stats: TrafficStatsRegistry): StatsSnapshot {
+interface BreakerSnapshot {
+  service: string;
+  state: BreakerState;
+  trips: number;
+  refusedBy: BreakerRefusals;
+}
+
+/** The breakers of a worker process's services, for /metrics in the main thread. */
+export function breakerSnapshots(services: Iterable<Service>): BreakerSnapshot[] {
+  const out: BreakerSnapshot[] = [];
+  for (const service of services) {
+    const breaker = service.breaker;
+    if (breaker !== null) out.push({ service: service.name, state: breaker.state, trips: breaker.trips, refusedBy: breaker.refusedBy });
+  }
+  return out;
+}
+
+export function takeSnapshot(stats: TrafficStatsRegistry, breakers: BreakerSnapshot[] = []): StatsSnapshot {
   return {
+    breakers,
     routes: [...stats.routes.values()].map((route) => ({
       listener: route.listener,
       route: route.route,
@@ -42,9 +63,13 @@ export function takeSnapshot(stats: TrafficStatsRegistry): StatsSnapshot {
   };
 }
 
-/** A snapshot of a worker that exited: its counters stay in the sums (counters never go back), its connections are gone. */
+/** A snapshot of a worker that exited: its counters stay in the sums (counters never go back), its connections and breaker states are gone. */
 export function retired(snapshot: StatsSnapshot): StatsSnapshot {
-  return { ...snapshot, listeners: snapshot.listeners.map((l) => ({ ...l, active: 0 })) };
+  return {
+    ...snapshot,
+    listeners: snapshot.listeners.map((l) => ({ ...l, active: 0 })),
+    breakers: snapshot.breakers.map((b) => ({ ...b, state: BreakerState.Closed })),
+  };
 }
 
 /**
@@ -89,7 +114,27 @@ export function sumInto(stats: TrafficStatsRegistry, snapshots: Iterable<StatsSn
       service.noBackend += s.noBackend;
     }
   }
+  sumBreakers(snapshots, services);
 }
+
+/** Worker processes' breakers into the main thread's: counts summed, the state the worst of theirs (open, half-open, closed). */
+function sumBreakers(snapshots: Iterable<StatsSnapshot>, services: ReadonlyMap<string, Service>): void {
+  const sums = new Map<string, { state: BreakerState; trips: number; refusedBy: BreakerRefusals }>();
+  for (const snapshot of snapshots) {
+    for (const b of snapshot.breakers) {
+      const sum = sums.get(b.service);
+      if (sum === undefined) sums.set(b.service, { state: b.state, trips: b.trips, refusedBy: { ...b.refusedBy } });
+      else {
+        if (SEVERITY[b.state] > SEVERITY[sum.state]) sum.state = b.state;
+        sum.trips += b.trips;
+        for (const reason of Object.keys(sum.refusedBy) as Array<keyof BreakerRefusals>) sum.refusedBy[reason] += b.refusedBy[reason];
+      }
+    }
+  }
+  for (const [name, sum] of sums) services.get(name)?.breaker?.showTotals(sum.state, sum.trips, sum.refusedBy);
+}
+
+const SEVERITY: Record<BreakerState, number> = { [BreakerState.Closed]: 0, [BreakerState.HalfOpen]: 1, [BreakerState.Open]: 2 };
 
 /** The main thread's Backend of that address, or a stand-in for one that left the config (its series go on). */
 function backendOf(services: ReadonlyMap<string, Service>, strays: Map<string, Backend>, service: string, id: string): Backend {

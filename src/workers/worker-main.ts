@@ -12,7 +12,7 @@ import { AccessRelay } from './access-relay.js';
 import { applyStates } from './backend-state.js';
 import type { DiscoveredSets, FromWorker, ToWorker } from './messages.js';
 import { WorkerCells } from './shared-cells.js';
-import { takeSnapshot } from './stats-snapshot.js';
+import { breakerSnapshots, type StatsSnapshot, takeSnapshot } from './stats-snapshot.js';
 import { SharedStore } from '../state/shared-store.js';
 import { MAIN_STORE_TIMEOUT_MS, MainStoreLink } from './main-store-client.js';
 import type { StatusStore } from '../state/store-switch.js';
@@ -51,6 +51,12 @@ function applyFound(running: Fulcrum, name: string, set: DiscoveredSet): void {
   if (service !== undefined) applyDiscoveredSet(service, set, running.drains);
 }
 
+/** This worker's counters; a process's breakers too (a thread's are the main thread's own cells). */
+function snapshot(): StatsSnapshot {
+  if (fulcrum === null) return takeSnapshot(new TrafficStatsRegistry());
+  return takeSnapshot(fulcrum.observers.stats, cells === null ? breakerSnapshots(fulcrum.services.values()) : []);
+}
+
 const reportEjection: EjectionReporter = (service, backend, reason) => send({ type: 'eject', service, backend, reason });
 
 if (process.send !== undefined) {
@@ -74,7 +80,7 @@ port.onMessage((message) => {
       if (fulcrum !== null) applyStates(fulcrum.services, message.states);
       return;
     case 'stats':
-      send({ type: 'stats', id: message.id, snapshot: takeSnapshot(fulcrum?.observers.stats ?? new TrafficStatsRegistry()) });
+      send({ type: 'stats', id: message.id, snapshot: snapshot() });
       return;
     case 'flush':
       relay.flushSync();

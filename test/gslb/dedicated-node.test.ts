@@ -58,46 +58,50 @@ test('fulcrum check accepts a config with only gslb', async () => {
   }
 });
 
-test('fulcrum start runs a dedicated GSLB node; its remote backend answers PowerDNS calls', async () => {
-  const gslbPort = await freePort();
-  const adminPort = await freePort();
-  const node = await startFulcrumProcess(config(gslbPort, adminPort), 0);
-  try {
-    await until(() => node.log().includes('gslb remote backend listening'), 10_000, 'the gslb endpoint');
-    assert.equal(await call(gslbPort, '/dns/initialize'), true);
-    assert.deepEqual(await call(gslbPort, '/dns/getDomainInfo/gslb%2eexample%2etest%2e'), {
-      id: 1,
-      zone: 'gslb.example.test.',
-      kind: 'native',
-      serial: ((await call(gslbPort, '/dns/getAllDomains')) as Array<{ serial: number }>)[0]!.serial,
-      notified_serial: ((await call(gslbPort, '/dns/getAllDomains')) as Array<{ serial: number }>)[0]!.serial,
-      last_check: 0,
-      masters: [],
-    });
-    assert.equal(await call(gslbPort, '/dns/getDomainInfo/example%2eorg%2e'), false);
-    const records = await call(gslbPort, '/dns/lookup/www%2egslb%2eexample%2etest%2e/ANY', { 'x-remotebackend-real-remote': '10.2.0.0/16' });
-    assert.deepEqual(records, [{ qtype: 'A', qname: 'www.gslb.example.test.', content: '198.51.100.10', ttl: 30, auth: true, scopeMask: 16 }]);
-    assert.equal(await call(gslbPort, '/dns/lookup/www%2eexample%2eorg%2e/A'), false, 'a name outside the zone');
-    assert.deepEqual(await call(gslbPort, '/dns/lookup/nope%2egslb%2eexample%2etest%2e/ANY'), [], 'a name in the zone without records');
-    // a method Fulcrum does not answer: false, and one log line however often it is called
-    assert.equal(await call(gslbPort, '/dns/feedRecord/x'), false);
-    assert.equal(await call(gslbPort, '/dns/feedRecord/y'), false);
-    await until(() => node.log().includes('"method":"feedRecord"'), 3_000, 'the unknown method logged');
-    assert.equal(node.log().split('"method":"feedRecord"').length - 1, 1);
-    const view = (await (await fetch(`http://127.0.0.1:${adminPort}/api/v1/gslb`)).json()) as { zone: string; regions: Array<{ name: string; up: boolean; status: string }> };
-    assert.equal(view.zone, 'gslb.example.test');
-    assert.deepEqual(
-      view.regions.map((r) => [r.name, r.up, r.status]),
-      [
-        ['eu', true, 'unchecked'],
-        ['us', true, 'unchecked'],
-      ],
-    );
-  } finally {
-    await node.stop();
-  }
-  assert.equal(await node.exited, 0);
-});
+for (const workers of ['1', '2']) {
+  test(`fulcrum start runs a dedicated GSLB node (--workers ${workers}); its remote backend answers PowerDNS calls`, async () => {
+    const gslbPort = await freePort();
+    const adminPort = await freePort();
+    const node = await startFulcrumProcess(config(gslbPort, adminPort), 0, 10_000, ['--workers', workers]);
+    try {
+      await until(() => node.log().includes('gslb remote backend listening'), 10_000, 'the gslb endpoint');
+      assert.equal(await call(gslbPort, '/dns/initialize'), true);
+      assert.deepEqual(await call(gslbPort, '/dns/getDomainInfo/gslb%2eexample%2etest%2e'), {
+        id: 1,
+        zone: 'gslb.example.test.',
+        kind: 'native',
+        serial: ((await call(gslbPort, '/dns/getAllDomains')) as Array<{ serial: number }>)[0]!.serial,
+        notified_serial: ((await call(gslbPort, '/dns/getAllDomains')) as Array<{ serial: number }>)[0]!.serial,
+        last_check: 0,
+        masters: [],
+      });
+      assert.equal(await call(gslbPort, '/dns/getDomainInfo/example%2eorg%2e'), false);
+      const records = await call(gslbPort, '/dns/lookup/www%2egslb%2eexample%2etest%2e/ANY', { 'x-remotebackend-real-remote': '10.2.0.0/16' });
+      assert.deepEqual(records, [{ qtype: 'A', qname: 'www.gslb.example.test.', content: '198.51.100.10', ttl: 30, auth: true, scopeMask: 16 }]);
+      assert.equal(await call(gslbPort, '/dns/lookup/www%2eexample%2eorg%2e/A'), false, 'a name outside the zone');
+      assert.deepEqual(await call(gslbPort, '/dns/lookup/nope%2egslb%2eexample%2etest%2e/ANY'), [], 'a name in the zone without records');
+      // a method Fulcrum does not answer: false, and one log line however often it is called
+      assert.equal(await call(gslbPort, '/dns/feedRecord/x'), false);
+      assert.equal(await call(gslbPort, '/dns/feedRecord/y'), false);
+      await until(() => node.log().includes('"method":"feedRecord"'), 3_000, 'the unknown method logged');
+      assert.equal(node.log().split('"method":"feedRecord"').length - 1, 1);
+      // with workers the admin API listens once they serve, after the gslb endpoint (which the main thread runs)
+      await until(() => node.log().includes('admin API listening'), 10_000, 'the admin API');
+      const view = (await (await fetch(`http://127.0.0.1:${adminPort}/api/v1/gslb`)).json()) as { zone: string; regions: Array<{ name: string; up: boolean; status: string }> };
+      assert.equal(view.zone, 'gslb.example.test');
+      assert.deepEqual(
+        view.regions.map((r) => [r.name, r.up, r.status]),
+        [
+          ['eu', true, 'unchecked'],
+          ['us', true, 'unchecked'],
+        ],
+      );
+    } finally {
+      await node.stop();
+    }
+    assert.equal(await node.exited, 0);
+  });
+}
 
 test('examples/gslb/fulcrum-gslb.yaml is valid, and pdns.conf has what docs/gslb.md says', async () => {
   const { readFile } = await import('node:fs/promises');
