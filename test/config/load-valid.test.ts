@@ -21,7 +21,16 @@ test('a minimal config gets every default', () => {
     limits: { maxHeaderBytes: 16 * 1024, maxUriLength: 8 * 1024, maxHeaders: 100, maxBodyBytes: 100 * 1024 * 1024 },
     timeouts: { header: 10_000, handshake: 10_000, keepAlive: 60_000, clientIdle: 60_000, idle: 600_000, clientHello: 5_000 },
     trustedProxies: [],
-    http2: { enabled: false, codec: 'fulcrum', maxConcurrentStreams: 100, maxHeaderListSize: 16 * 1024, initialWindowSize: 65535, maxFrameSize: 16384, maxResetsPerWindow: 100, resetWindow: 10_000 },
+    http2: {
+      enabled: false,
+      codec: 'fulcrum',
+      maxConcurrentStreams: 100,
+      maxHeaderListSize: 16 * 1024,
+      initialWindowSize: 65535,
+      maxFrameSize: 16384,
+      maxResetsPerWindow: 100,
+      resetWindow: 10_000,
+    },
   });
 
   assert.deepEqual(config.services.get('api'), {
