@@ -90,6 +90,11 @@ export class Drain {
 export class Drains {
   private readonly byBackend = new Map<Backend, Drain>();
 
+  /** every drain in progress */
+  all(): IterableIterator<Drain> {
+    return this.byBackend.values();
+  }
+
   get(backend: Backend): Drain | undefined {
     return this.byBackend.get(backend);
   }

@@ -251,10 +251,10 @@ export class SharedStore implements StateStore {
     if (this.phase === 'up' || this.closed) return;
     const was = this.phase;
     this.phase = 'up';
-    this.options.logger.info(
-      { store: this.options.store ?? 'redis', at: this.options.where },
-      was === 'starting' ? 'state store connected: state is shared' : 'state store up again: state is shared again',
-    );
+    const fields = { store: this.options.store ?? 'redis', at: this.options.where };
+    // a worker reaching the main thread's store as it starts is no news (Redis connecting is)
+    if (was === 'starting' && this.options.store === 'main') this.options.logger.debug(fields, 'state store connected: state is shared');
+    else this.options.logger.info(fields, was === 'starting' ? 'state store connected: state is shared' : 'state store up again: state is shared again');
     for (const wake of this.waitingForUp.splice(0)) wake();
   }
 

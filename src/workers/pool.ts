@@ -8,7 +8,7 @@ import { DiscoveredTracker, StateTracker } from './backend-state.js';
 import { chooseListenMode, type ListenMode } from './listen-mode.js';
 import { ListenerSockets } from './listener-sockets.js';
 import type { FromWorker, ToWorker, WorkerData } from './messages.js';
-import { SharedCells } from './shared-cells.js';
+import { SharedCells, slotKey } from './shared-cells.js';
 import { retired, sumInto, type StatsSnapshot } from './stats-snapshot.js';
 import type { Backend } from '../pool/backend.js';
 import { spawnProcess, spawnThread, type WorkerHandle } from './channel.js';
@@ -97,7 +97,10 @@ export class WorkerPool {
     await Promise.all(this.running.map((_, index) => this.spawn(index)));
     this.timers.push(
       setInterval(() => this.sendStates(), STATE_EVERY_MS),
-      setInterval(() => void this.gather(), STATS_EVERY_MS),
+      setInterval(() => {
+        void this.gather();
+        this.collectSlots();
+      }, STATS_EVERY_MS),
     );
     for (const timer of this.timers) timer.unref();
   }
@@ -322,6 +325,14 @@ export class WorkerPool {
     if (backend === undefined || detector === null || detector === undefined) return;
     detector.reported(backend, reason);
     this.sendStates();
+  }
+
+  /** Counter slots of backends gone for good go back to the free list (discovery churn would fill the buffer otherwise). */
+  private collectSlots(): void {
+    const live = new Set<string>();
+    for (const service of this.fulcrum.services.values()) for (const b of service.backends) live.add(slotKey(service.name, b.id));
+    for (const drain of this.fulcrum.drains.all()) live.add(slotKey(drain.service, drain.backend.id));
+    this.cells.collect(live, Date.now());
   }
 
   private sendStates(): void {

@@ -9,8 +9,11 @@ import { BREAKER_CELLS, type BreakerCell, HALF_IN_FLIGHT, localBreakerCell, PEND
 /** service name, backend "host:port" → slot; and breakerKey(service) → the slot of its circuit breaker */
 export type SlotTable = Map<string, number>;
 
-const key = (service: string, backendId: string): string => `${service}\u0000${backendId}`;
+export const slotKey = (service: string, backendId: string): string => `${service}\u0000${backendId}`;
 const breakerKey = (service: string): string => `\u0001${service}`;
+
+/** How long a backend slot stays unused (its backend gone, nothing in flight) before it is handed out again. */
+export const REUSE_AFTER_MS = 60_000;
 
 /** How many services' circuit breakers the shared memory holds. */
 export const BREAKER_CAPACITY = 1024;
@@ -34,6 +37,12 @@ export class SharedCells implements CounterCells {
   private readonly breakers: Int32Array;
   private readonly breakerTimes: BigInt64Array;
   private breakerSlots = 0;
+  /** backend slots given back (their backend gone for REUSE_AFTER_MS), handed out again first */
+  private readonly free: number[] = [];
+  /** backend slots in use */
+  private backendSlots = 0;
+  /** key → since when its backend is neither in a service nor draining, with nothing in flight */
+  private readonly unusedSince = new Map<string, number>();
   readonly table: SlotTable = new Map();
   /** called once when the buffer is full: later backends count per thread */
   onFull: (() => void) | null = null;
@@ -64,18 +73,51 @@ export class SharedCells implements CounterCells {
   }
 
   cellFor(service: string, backendId: string): CounterCell {
-    const k = key(service, backendId);
+    const k = slotKey(service, backendId);
     let slot = this.table.get(k);
     if (slot === undefined) {
-      if (this.table.size - this.breakerSlots >= this.capacity) {
+      if (this.backendSlots >= this.capacity) {
         this.onFull?.();
         this.onFull = null;
         return LOCAL_CELLS.cellFor(service, backendId);
       }
-      slot = this.table.size - this.breakerSlots;
+      slot = this.free.pop() ?? this.backendSlots;
+      this.backendSlots++;
       this.table.set(k, slot);
+      this.clear(slot);
     }
     return { array: this.global, at: slot * CELLS_PER_BACKEND, own: null };
+  }
+
+  /**
+   * Gives back the slots of backends that are gone: not in `live` (the keys of every backend in a
+   * service or draining), nothing in flight, for REUSE_AFTER_MS in a row. The wait is what makes reuse
+   * safe without asking the workers: by then every worker has long applied the change that removed it.
+   */
+  collect(live: ReadonlySet<string>, now: number): void {
+    for (const [k, slot] of this.table) {
+      if (k.startsWith('\u0001')) continue; // a breaker's
+      const at = slot * CELLS_PER_BACKEND;
+      if (live.has(k) || Atomics.load(this.global, at + ACTIVE) !== 0 || Atomics.load(this.global, at + INFLIGHT) !== 0) {
+        this.unusedSince.delete(k);
+        continue;
+      }
+      const since = this.unusedSince.get(k);
+      if (since === undefined) this.unusedSince.set(k, now);
+      else if (now - since >= REUSE_AFTER_MS) {
+        this.unusedSince.delete(k);
+        this.table.delete(k);
+        this.free.push(slot);
+        this.backendSlots--;
+      }
+    }
+  }
+
+  /** A slot handed out (again) starts from zero, in the instance's region and every worker's. */
+  private clear(slot: number): void {
+    for (let index = 0; index <= this.workers; index++) {
+      region(this.buffers.backends, this.capacity, index).fill(0, slot * CELLS_PER_BACKEND, (slot + 1) * CELLS_PER_BACKEND);
+    }
   }
 
   /**
@@ -123,7 +165,7 @@ export class WorkerCells implements CounterCells {
   }
 
   cellFor(service: string, backendId: string): CounterCell {
-    const slot = this.table.get(key(service, backendId));
+    const slot = this.table.get(slotKey(service, backendId));
     return slot === undefined ? LOCAL_CELLS.cellFor(service, backendId) : { array: this.global, at: slot * CELLS_PER_BACKEND, own: this.own };
   }
 }

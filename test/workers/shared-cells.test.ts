@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { formatConfigError, parseConfigText } from '../../src/config/index.js';
 import { Backend } from '../../src/pool/backend.js';
-import { SharedCells, WorkerCells } from '../../src/workers/shared-cells.js';
+import { REUSE_AFTER_MS, SharedCells, WorkerCells } from '../../src/workers/shared-cells.js';
+import { CircuitBreaker } from '../../src/pool/circuit-breaker.js';
 import { parseWorkers } from '../../src/workers/count.js';
 
 const config = { address: { host: '127.0.0.1', port: 8080 }, weight: 1, maxConnections: 0 } as const;
@@ -52,6 +53,52 @@ describe('shared counter cells', () => {
     lone.begin();
     assert.equal(lone.active, 1);
     assert.equal(new Backend(config, undefined, cells.cellFor('api', '127.0.0.1:8080')).active, 0);
+  });
+
+  test('a gone backend’s slot is handed out again after REUSE_AFTER_MS unused, from zero; one with work in flight is kept', () => {
+    const cells = new SharedCells(1, 2);
+    const gone = new Backend(config, undefined, cells.cellFor('api', '10.0.0.1:80'));
+    const busy = new Backend(config, undefined, cells.cellFor('api', '10.0.0.2:80'));
+    gone.begin();
+    gone.finish();
+    busy.begin();
+    const live = new Set<string>();
+    cells.collect(live, 0);
+    cells.collect(live, REUSE_AFTER_MS - 1);
+    assert.equal(cells.table.size, 2, 'not before the wait');
+    cells.collect(live, REUSE_AFTER_MS);
+    assert.deepEqual([...cells.table.keys()], ['api\u000010.0.0.2:80'], 'the one with a request in flight stays');
+    const fresh = new Backend(config, undefined, cells.cellFor('api', '10.0.0.3:80'));
+    assert.equal(fresh.total, 0, 'the reused slot starts from zero');
+    assert.equal(busy.active, 1);
+    fresh.begin();
+    assert.equal(busy.active, 1, 'a different slot from the busy one');
+  });
+
+  test('two workers’ breakers are one: maxRequests and a trip hold across them', () => {
+    const cells = new SharedCells(2, 8);
+    const w0 = new WorkerCells(cells.buffers, 8, 0);
+    const w1 = new WorkerCells(cells.buffers, 8, 1);
+    const breakerConfig = { maxConnections: 0, maxPending: 0, maxRequests: 3, errorRatio: 0.5, minRequests: 3, window: 10_000, latency: 0, openFor: 1_000, halfOpenRequests: 1 };
+    const main = new CircuitBreaker(breakerConfig, undefined, cells.breakerCellFor('api'));
+    w0.table = w1.table = cells.table;
+    const a = new CircuitBreaker(breakerConfig, undefined, w0.breakerCellFor('api'));
+    const b = new CircuitBreaker(breakerConfig, undefined, w1.breakerCellFor('api'));
+    assert.equal(a.admit(), '');
+    assert.equal(b.admit(), '');
+    assert.equal(a.admit(), '');
+    assert.equal(b.admit(), 'max-requests', 'the third in flight anywhere is the limit');
+    cells.release(0); // worker 0 dies with two in flight
+    assert.equal(main.requests, 1);
+    assert.equal(a.admit(), '');
+    assert.equal(b.admit(), '');
+    a.done('success', 200, 1);
+    b.done('failure', 0, 1);
+    b.done('failure', 0, 1);
+    assert.equal(main.stateName, 'open', 'failures seen by either worker trip the one breaker');
+    assert.equal(a.admit(), 'open');
+    assert.equal(main.trips, 1);
+    assert.equal(main.refusedBy['max-requests'] + main.refusedBy.open, 2);
   });
 
   test('total counts past 2^31 without going negative', () => {
