@@ -9,8 +9,11 @@ import type { Backend } from '../pool/backend.js';
 import type { Service } from '../pool/service.js';
 import type { ProxiedAddresses } from '../net/proxy-protocol.js';
 import { connectUpstream } from './upstream-connect.js';
+import { readIntoBuffers } from '../net/socket-reads.js';
 
 const READ_BUFFER_SIZE = 64 * 1024;
+/** clients mostly send little (requests, not bodies): a smaller buffer per connection suffices */
+const CLIENT_READ_BUFFER_SIZE = 16 * 1024;
 
 /** What a session needs from its listener. */
 export interface TcpSessionHost {
@@ -26,6 +29,8 @@ export class TcpSession implements HasDeadline, AttemptHandler {
   private clientEnded = false;
   /** where the next backend read lands; null once the last one is still queued in the client socket */
   private readBuffer: Buffer | null = null;
+  /** the same for the client's reads (when the socket reads into buffers: net/socket-reads.ts) */
+  private clientBuffer: Buffer | null = null;
   /** bumped on every chunk either way; the idle check compares it instead of reading the clock per chunk */
   private activity = 0;
   private seenActivity = 0;
@@ -57,7 +62,7 @@ export class TcpSession implements HasDeadline, AttemptHandler {
   start(): void {
     const client = this.client;
     client.setNoDelay(true);
-    client.on('data', this.onClientData);
+    if (!readIntoBuffers(client, this.onClientRead, this.nextClientBuffer)) client.on('data', this.onClientData);
     client.on('end', this.onClientEnd);
     client.on('drain', this.onClientDrain);
     client.on('error', noop);
@@ -143,6 +148,17 @@ export class TcpSession implements HasDeadline, AttemptHandler {
   };
 
   // --- client events ---
+
+  private readonly nextClientBuffer = (): Buffer => (this.clientBuffer ??= Buffer.allocUnsafe(CLIENT_READ_BUFFER_SIZE));
+
+  private readonly onClientRead = (length: number, buffer: Buffer): boolean => {
+    this.activity++;
+    const upstream = this.upstream!;
+    const ok = upstream.write(length === buffer.length ? buffer : buffer.subarray(0, length));
+    // still queued in the upstream socket: the next read must not overwrite it
+    if (upstream.writableLength !== 0) this.clientBuffer = null;
+    return ok;
+  };
 
   private readonly onClientData = (chunk: Buffer): void => {
     this.activity++;

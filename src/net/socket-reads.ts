@@ -24,8 +24,8 @@ function readBuffer(): Buffer {
   return (sharedBuffer ??= Buffer.allocUnsafe(SHARED_READ_BUFFER_SIZE));
 }
 
-/** `length` bytes arrived at the start of `buffer`. */
-export type SharedReadCallback = (length: number, buffer: Buffer) => void;
+/** `length` bytes arrived at the start of `buffer`; returning false pauses the socket (as net.connect's `onread`). */
+export type SharedReadCallback = (length: number, buffer: Buffer) => boolean | undefined | void;
 
 interface StreamHandle {
   reading?: unknown;
@@ -61,6 +61,15 @@ function onreadFields(socket: net.Socket): OnreadFields | null {
  * 'end' and 'close' keep working as usual.
  */
 export function readIntoSharedBuffer(socket: net.Socket, onRead: SharedReadCallback): boolean {
+  return readIntoBuffers(socket, onRead, readBuffer);
+}
+
+/**
+ * The same, into the buffer `next()` gives, asked again after each read: a caller that lets a read's
+ * bytes be queued by a write (a TCP relay) gives a buffer of its own and a new one once the last is
+ * still queued. The shared buffer can't be used so: every socket's next read lands in it.
+ */
+export function readIntoBuffers(socket: net.Socket, onRead: SharedReadCallback, next: () => Buffer): boolean {
   const handle = (socket as unknown as { _handle?: StreamHandle | null })._handle;
   if (handle === undefined || handle === null || typeof handle.useUserBuffer !== 'function') return false;
   if (socket.readableLength !== 0 || socket.destroyed) return false;
@@ -68,8 +77,8 @@ export function readIntoSharedBuffer(socket: net.Socket, onRead: SharedReadCallb
   if (f === null) return false;
   const target = socket as unknown as Record<symbol, unknown>;
   if (target[f.buffer] !== null || target[f.callback] !== null || target[f.generator] !== null) return false;
-  const buffer = readBuffer();
-  target[f.generator] = readBuffer;
+  const buffer = next();
+  target[f.generator] = next;
   target[f.callback] = onRead;
   target[f.buffer] = buffer;
   (handle.useUserBuffer as (this: StreamHandle, buf: Buffer) => void).call(handle, buffer);

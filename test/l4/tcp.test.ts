@@ -44,13 +44,16 @@ test('redis behind a tcp listener: redis-cli and redis-benchmark through Fulcrum
 });
 
 test('bytes pass untouched both ways with backpressure; half-close is propagated per direction', async () => {
-  // the backend answers with a digest of everything it got, after the client's FIN, then closes
+  // the backend answers with a digest of everything it got, after the client's FIN, then closes;
+  // it reads slowly: Fulcrum's writes to it queue, and the client's reads must pause, never overwrite what is queued
   const backend = await startTcpServer((socket) => {
     const hash = createHash('sha256');
     let bytes = 0;
     socket.on('data', (c: Buffer) => {
       hash.update(c);
       bytes += c.length;
+      socket.pause();
+      setImmediate(() => socket.resume());
     });
     socket.on('end', () => socket.end(`${bytes} ${hash.digest('hex')}`));
   });
