@@ -96,7 +96,7 @@ async function startTarget(
     case 'base-https':
     case 'base-tls-new': {
       const protocol = name === 'base' ? 'http' : name === 'base-tcp' ? 'tcp' : name === 'base-h2' ? 'h2' : 'https';
-      const proc = await startFulcrum(resolve(baseline!), join(workDir, name), port, backendPorts, protocol, cert);
+      const proc = await startFulcrum(resolve(baseline!), join(workDir, name), port, backendPorts, protocol, cert, ONE_WORKER);
       return { target: { name, port, proxyPid: proc.pid }, proc };
     }
   }

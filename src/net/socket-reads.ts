@@ -24,8 +24,11 @@ function readBuffer(): Buffer {
   return (sharedBuffer ??= Buffer.allocUnsafe(SHARED_READ_BUFFER_SIZE));
 }
 
-/** `length` bytes arrived at the start of `buffer`; returning false pauses the socket (as net.connect's `onread`). */
-export type SharedReadCallback = (length: number, buffer: Buffer) => boolean | undefined | void;
+/** `length` bytes arrived at the start of `buffer`. */
+export type SharedReadCallback = (length: number, buffer: Buffer) => void;
+
+/** The same, for a relay: returning false pauses the socket until resume() (as net.connect's `onread`). */
+export type RelayReadCallback = (length: number, buffer: Buffer) => boolean;
 
 interface StreamHandle {
   reading?: unknown;
@@ -69,7 +72,7 @@ export function readIntoSharedBuffer(socket: net.Socket, onRead: SharedReadCallb
  * bytes be queued by a write (a TCP relay) gives a buffer of its own and a new one once the last is
  * still queued. The shared buffer can't be used so: every socket's next read lands in it.
  */
-export function readIntoBuffers(socket: net.Socket, onRead: SharedReadCallback, next: () => Buffer): boolean {
+export function readIntoBuffers(socket: net.Socket, onRead: SharedReadCallback | RelayReadCallback, next: () => Buffer): boolean {
   const handle = (socket as unknown as { _handle?: StreamHandle | null })._handle;
   if (handle === undefined || handle === null || typeof handle.useUserBuffer !== 'function') return false;
   if (socket.readableLength !== 0 || socket.destroyed) return false;
