@@ -189,31 +189,39 @@ export class Attempt implements ResendFacts {
 
   private next(): void {
     const service = this.service;
-    const backend = this.choose();
-    if (backend === undefined) {
-      if (this.attempts === 0) {
-        if (this.observers !== null) this.observers.stats.service(service.name).noBackend++;
-        this.handler.attemptRefused(NO_BACKEND);
-      } else {
-        this.handler.attemptRefused(EXHAUSTED);
-      }
-      return;
-    }
-    const breaker = service.breaker;
-    if (breaker !== null) {
-      const refusal = admitAttempt(breaker, service, backend);
-      if (refusal !== '') {
-        this.handler.attemptRefused({ status: 503, reason: 'circuit', circuit: refusal, retryAfterSeconds: breaker.retryAfterSeconds() });
+    for (;;) {
+      const backend = this.choose();
+      if (backend === undefined) {
+        if (this.attempts === 0) {
+          if (this.observers !== null) this.observers.stats.service(service.name).noBackend++;
+          this.handler.attemptRefused(NO_BACKEND);
+        } else {
+          this.handler.attemptRefused(EXHAUSTED);
+        }
         return;
       }
+      const breaker = service.breaker;
+      if (breaker !== null) {
+        const refusal = admitAttempt(breaker, service, backend);
+        if (refusal !== '') {
+          this.handler.attemptRefused({ status: 503, reason: 'circuit', circuit: refusal, retryAfterSeconds: breaker.retryAfterSeconds() });
+          return;
+        }
+      }
+      if (!service.tryStartOn(backend)) {
+        // full by the time it is counted (another worker took its last place since the pick): pick again
+        breaker?.done('cancelled', 0, 0);
+        (this.tried ??= []).push(backend);
+        continue;
+      }
       this.breaker = breaker;
+      this.attempts++;
+      if (this.attempts > 1 && this.observers !== null) this.observers.stats.service(service.name).retries++;
+      this.backend = backend;
+      this.servedBy = backend;
+      this.handler.attemptOn(backend);
+      return;
     }
-    this.attempts++;
-    if (this.attempts > 1 && this.observers !== null) this.observers.stats.service(service.name).retries++;
-    this.backend = backend;
-    this.servedBy = backend;
-    service.startOn(backend);
-    this.handler.attemptOn(backend);
   }
 
   /** The sticky backend on the first attempt while it is available, else the balancer's pick. */

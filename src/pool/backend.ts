@@ -140,6 +140,33 @@ export class Backend {
     own[at + INFLIGHT]!++;
   }
 
+  /**
+   * begin(), unless the backend already has `maxConnections` in progress: then false and nothing
+   * counted. With worker threads the check and the count are one compare-and-swap, so workers
+   * picking it at the same instant cannot pass the limit together (available() only reads).
+   */
+  tryBegin(): boolean {
+    const max = this.maxConnections;
+    if (max === 0 || this.own === null) {
+      if (max !== 0 && this.active >= max) return false;
+      this.begin();
+      return true;
+    }
+    const cells = this.cells;
+    const at = this.at + ACTIVE;
+    for (;;) {
+      const active = Atomics.load(cells, at);
+      if (active >= max) return false;
+      if (Atomics.compareExchange(cells, at, active, active + 1) === active) break;
+    }
+    Atomics.add(cells, this.at + INFLIGHT, 1);
+    if (Atomics.add(cells, this.at + TOTAL, 1) === -1) Atomics.add(cells, this.at + TOTAL_HIGH, 1);
+    const own = this.own;
+    own[this.at + ACTIVE]!++;
+    own[this.at + INFLIGHT]!++;
+    return true;
+  }
+
   /** It ended (Service.endOn). */
   finish(): void {
     const cells = this.cells;

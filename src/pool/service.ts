@@ -198,6 +198,13 @@ export class Service {
     this.balancer.onStart?.(backend);
   }
 
+  /** startOn, unless another worker filled the backend's `maxConnections` since it was picked: then false. */
+  tryStartOn(backend: Backend): boolean {
+    if (!backend.tryBegin()) return false;
+    this.balancer.onStart?.(backend);
+    return true;
+  }
+
   /**
    * It ended: counters down, then the balancer and passive health learn the outcome
    * (`status` 0 when no response was received).
