@@ -24,6 +24,20 @@ const FAILURE_NAMES: Record<string, string> = {
   failure: 'broken response',
 };
 
+/**
+ * Counts the outcome in the backend's run of failures (a success ends the run; a 5xx is a failure
+ * with `on5xx`); true when the run of a backend still in rotation has reached `maxFails`.
+ */
+export function countFailure(config: PassiveHealthConfig, backend: Backend, outcome: Outcome, status: number): boolean {
+  if (outcome === 'cancelled') return false;
+  if (outcome === 'success' && !(status >= 500 && config.on5xx)) {
+    if (backend.consecutiveFailures !== 0) backend.consecutiveFailures = 0;
+    return false;
+  }
+  if (backend.ejected) return false;
+  return ++backend.consecutiveFailures >= config.maxFails;
+}
+
 /** Why a backend is ejected, for the log. */
 export function failureReason(failures: number, outcome: Outcome, status: number): string {
   const what = outcome === 'success' ? `${status} response` : FAILURE_NAMES[outcome];
@@ -61,14 +75,7 @@ export class OutlierDetector {
 
   /** One finished request or connection; `status` is the response status, 0 when there was none. */
   record(backend: Backend, outcome: Outcome, status: number): void {
-    if (outcome === 'cancelled') return;
-    if (outcome === 'success' && !(status >= 500 && this.config.on5xx)) {
-      if (backend.consecutiveFailures !== 0) backend.consecutiveFailures = 0;
-      return;
-    }
-    if (backend.ejected) return;
-    if (++backend.consecutiveFailures < this.config.maxFails) return;
-    this.eject(backend, failureReason(backend.consecutiveFailures, outcome, status));
+    if (countFailure(this.config, backend, outcome, status)) this.eject(backend, failureReason(backend.consecutiveFailures, outcome, status));
   }
 
   /** Another detector (a worker's ReportedOutliers) saw maxFails failures in a row: eject as if seen here. */

@@ -5,7 +5,7 @@
 import type { Outcome } from '../balancing/balancer.js';
 import type { PassiveHealthConfig } from '../config/types.js';
 import type { Backend } from '../pool/backend.js';
-import { failureReason } from './outlier-detector.js';
+import { countFailure, failureReason } from './outlier-detector.js';
 
 /** Told that `backend` of `service` failed maxFails times in a row, and the reason for the log. */
 export type EjectionReporter = (service: string, backend: string, reason: string) => void;
@@ -23,13 +23,7 @@ export class ReportedOutliers implements OutcomeRecorder {
   ) {}
 
   record(backend: Backend, outcome: Outcome, status: number): void {
-    if (outcome === 'cancelled') return;
-    if (outcome === 'success' && !(status >= 500 && this.config.on5xx)) {
-      if (backend.consecutiveFailures !== 0) backend.consecutiveFailures = 0;
-      return;
-    }
-    if (backend.ejected) return;
-    if (++backend.consecutiveFailures < this.config.maxFails) return;
+    if (!countFailure(this.config, backend, outcome, status)) return;
     const reason = failureReason(backend.consecutiveFailures, outcome, status);
     backend.consecutiveFailures = 0;
     this.report(this.service, backend.id, reason);
