@@ -55,7 +55,7 @@ export function createListener(
     case 'tls':
       return new TlsPassthroughListener(config, services, logger);
     case 'udp':
-      return new UdpListener(config, services, logger);
+      return new UdpListener(config, services, logger, observers?.stats.listener(config.name) ?? null);
     default:
       throw new Error(`listener ${(config as ListenerConfig).name}: protocol '${(config as ListenerConfig).protocol}' is not supported yet`);
   }

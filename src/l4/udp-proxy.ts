@@ -17,6 +17,8 @@ import type { Logger } from '../observe/logger.js';
 import type { Backend } from '../pool/backend.js';
 import type { Service } from '../pool/service.js';
 import { RemovedBackendSweep } from './removed-backends.js';
+import type { ListenerStats } from '../observe/traffic-stats.js';
+import type { WorkerSocket } from '../net/listen.js';
 
 const NONE: readonly Backend[] = [];
 /** datagrams kept while a session's socket is connecting */
@@ -40,10 +42,14 @@ export class UdpListener implements RunningListener {
     config: UdpListenerConfig,
     services: ReadonlyMap<string, Service>,
     private readonly logger: Logger,
+    /** sessions started (accepted) and live (active), for /metrics; null: not counted */
+    readonly stats: ListenerStats | null = null,
   ) {
     this.state = buildState(config, services);
     this.sweep = new RemovedBackendSweep(() => this.sessions.values(), endSession, services);
-    this.socket = dgram.createSocket({ type: isIPv6(config.address.host) ? 'udp6' : 'udp4' });
+    // with worker threads every worker binds the port (SO_REUSEPORT): the kernel keeps a client's datagrams on one of them
+    const reusePort = (config as { socket?: WorkerSocket }).socket?.reusePort === true;
+    this.socket = dgram.createSocket({ type: isIPv6(config.address.host) ? 'udp6' : 'udp4', ...(reusePort ? { reusePort: true } : {}) } as dgram.SocketOptions);
     this.socket.on('message', this.onMessage);
     this.socket.on('error', (error) => this.logger.warn({ listener: this.state.config.name, err: error }, 'udp listener error'));
   }
@@ -91,6 +97,11 @@ export class UdpListener implements RunningListener {
       }
       session = new UdpSession(this, service, backend, key, from.address, from.port, config.sessionTimeout, config.replyTimeout);
       this.sessions.set(key, session);
+      const stats = this.stats;
+      if (stats !== null) {
+        stats.accepted++;
+        stats.active++;
+      }
     }
     session.toBackend(msg);
   };
@@ -180,6 +191,7 @@ class UdpSession implements HasDeadline {
     this.ended = true;
     deadlines.delete(this);
     if (this.listener.sessions.get(this.key) === this) this.listener.sessions.delete(this.key);
+    if (this.listener.stats !== null) this.listener.stats.active--;
     this.upstream.close();
     this.service.endOn(this.backend, outcome, performance.now() - this.startedAt, 0);
   }

@@ -61,8 +61,8 @@ export async function renderPrometheus(stats: TrafficStatsRegistry, services: It
     if (route.rateLimited > 0) rateLimited.sample(routeLabels, route.rateLimited);
   }
 
-  const connections = new Family('fulcrum_connections_active', 'gauge', 'Client connections open now');
-  const accepted = new Family('fulcrum_connections_total', 'counter', 'Client connections accepted');
+  const connections = new Family('fulcrum_connections_active', 'gauge', 'Client connections open now (udp: sessions)');
+  const accepted = new Family('fulcrum_connections_total', 'counter', 'Client connections accepted (udp: sessions started)');
   const refused = new Family('fulcrum_requests_refused_total', 'counter', 'Requests refused as malformed or over a limit');
   for (const listener of stats.listeners.values()) {
     const labels = `listener="${escapeLabel(listener.listener)}"`;

@@ -7,6 +7,7 @@
 //   Not threads sharing the primary's fd: Node cannot dup an fd, so the first thread to close or
 //   exit would close the socket under the others (and a stale fd number later closes a stranger's).
 // FULCRUM_WORKERS_LISTEN=cluster forces the fallback (tests run it on current Node too).
+import dgram from 'node:dgram';
 import net from 'node:net';
 
 export type ListenMode = 'reuseport' | 'cluster';
@@ -25,6 +26,28 @@ export async function reusePortWorks(): Promise<boolean> {
     return port !== null && (await listen(second, port)) !== null;
   } finally {
     for (const server of [first, second]) if (server.listening) server.close();
+  }
+}
+
+/** Whether udp sockets take `reusePort` here (Node ≥ 22.12 too, but checked the same way). */
+export async function udpReusePortWorks(): Promise<boolean> {
+  const sockets = [dgram.createSocket({ type: 'udp4', reusePort: true } as dgram.SocketOptions), dgram.createSocket({ type: 'udp4', reusePort: true } as dgram.SocketOptions)];
+  const bind = (socket: dgram.Socket, port: number): Promise<number | null> =>
+    new Promise((resolve) => {
+      socket.once('error', () => resolve(null));
+      socket.bind(port, '127.0.0.1', () => resolve(socket.address().port));
+    });
+  try {
+    const port = await bind(sockets[0]!, 0);
+    return port !== null && (await bind(sockets[1]!, port)) !== null;
+  } finally {
+    for (const socket of sockets) {
+      try {
+        socket.close();
+      } catch {
+        // never bound
+      }
+    }
   }
 }
 

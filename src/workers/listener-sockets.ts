@@ -1,6 +1,7 @@
 // The addresses of the listeners the workers serve, kept by listener name across reloads so that a
 // kept listener keeps its port (port 0 included: every worker must bind the same one).
-import net from 'node:net';
+import dgram from 'node:dgram';
+import net, { isIPv6 } from 'node:net';
 import type { FulcrumConfig, ListenerConfig } from '../config/types.js';
 import type { WorkerSocket } from '../net/listen.js';
 import type { ListenMode } from './listen-mode.js';
@@ -15,17 +16,21 @@ interface BoundAddress {
 export class ListenerSockets {
   private readonly bound = new Map<string, BoundAddress>();
 
-  constructor(readonly mode: ListenMode) {}
+  constructor(
+    readonly mode: ListenMode,
+    /** udp listeners in every worker (threads whose udp sockets take reusePort); else in worker 0 only */
+    private readonly udpInEvery = false,
+  ) {}
 
   /** Choose (or keep) the address of every listener of `config`. */
   async update(config: FulcrumConfig): Promise<void> {
     const next = new Map<string, BoundAddress>();
     for (const listener of config.listeners) {
-      if (listener.protocol === 'udp') continue;
+      const udp = listener.protocol === 'udp';
       const wanted = `${listener.protocol} ${listener.address.host}:${listener.address.port}`;
       const kept = this.bound.get(listener.name);
       const { host, port } = listener.address;
-      next.set(listener.name, kept !== undefined && kept.wanted === wanted ? kept : { wanted, host, port: port === 0 ? await freePort(host) : port });
+      next.set(listener.name, kept !== undefined && kept.wanted === wanted ? kept : { wanted, host, port: port === 0 ? await (udp ? freeUdpPort(host) : freePort(host)) : port });
     }
     this.bound.clear();
     for (const [name, address] of next) this.bound.set(name, address);
@@ -36,22 +41,37 @@ export class ListenerSockets {
     return bound && { host: bound.host, port: bound.port };
   }
 
-  /** The config as worker `index` serves it: each listener on its port; udp listeners in worker 0 only. */
+  /** The config as worker `index` serves it: each listener on its port; udp listeners in worker 0 only unless `udpInEvery`. */
   forWorker(config: FulcrumConfig, index: number): FulcrumConfig {
     const listeners: ListenerConfig[] = [];
     for (const listener of config.listeners) {
       const bound = this.bound.get(listener.name);
+      const udp = listener.protocol === 'udp';
+      if (udp && !this.udpInEvery && index !== 0) continue;
       if (bound === undefined) {
         if (index === 0) listeners.push(listener);
         continue;
       }
-      // cluster: a plain listen(), which node:cluster shares through the primary
-      const socket: WorkerSocket | undefined = this.mode === 'reuseport' ? { reusePort: true } : undefined;
+      // cluster: a plain listen(), which node:cluster shares through the primary (not for udp: worker 0 binds it alone)
+      const shared = this.mode === 'reuseport' && (!udp || this.udpInEvery);
+      const socket: WorkerSocket | undefined = shared ? { reusePort: true } : undefined;
       const served = { ...listener, address: { ...listener.address, port: bound.port }, socket };
       listeners.push(served as ListenerConfig);
     }
     return { ...config, listeners };
   }
+}
+
+/** A udp port the kernel has free now, for a port-0 udp listener. */
+function freeUdpPort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = dgram.createSocket(isIPv6(host) ? 'udp6' : 'udp4');
+    socket.once('error', reject);
+    socket.bind(0, host, () => {
+      const { port } = socket.address();
+      socket.close(() => resolve(port));
+    });
+  });
 }
 
 /** A port the kernel has free now, for a port-0 listener. */

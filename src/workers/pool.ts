@@ -5,7 +5,7 @@ import type { FulcrumConfig } from '../config/types.js';
 import { Fulcrum } from '../fulcrum.js';
 import { silentLogger, type Logger } from '../observe/logger.js';
 import { DiscoveredTracker, StateTracker } from './backend-state.js';
-import { chooseListenMode, type ListenMode } from './listen-mode.js';
+import { chooseListenMode, type ListenMode, udpReusePortWorks } from './listen-mode.js';
 import { ListenerSockets } from './listener-sockets.js';
 import type { FromWorker, ToWorker, WorkerData } from './messages.js';
 import { SharedCells, slotKey } from './shared-cells.js';
@@ -50,7 +50,8 @@ export async function startWorkers(config: FulcrumConfig, options: WorkerOptions
   const cells = new SharedCells(options.workers);
   cells.onFull = () => logger.warn({ capacity: cells.capacity }, 'shared counters are full: backends added from now on count per worker');
   const fulcrum = await Fulcrum.start(config, { logger, cells, serve: false });
-  const pool = new WorkerPool(fulcrum, cells, new ListenerSockets(mode), options, logger);
+  const udpInEvery = mode === 'reuseport' && (await udpReusePortWorks());
+  const pool = new WorkerPool(fulcrum, cells, new ListenerSockets(mode, udpInEvery), options, logger);
   fulcrum.servedBy = pool;
   fulcrum.gatherStats = () => pool.gather();
   fulcrum.flushAccessLog = () => pool.flushAccess();
