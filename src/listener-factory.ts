@@ -51,9 +51,9 @@ export function createListener(
       );
     case 'tcp':
       warnInsecureBackends(config, services, logger);
-      return new TcpListener(config, services, logger);
+      return new TcpListener(config, services, logger, observers?.stats.listener(config.name) ?? null);
     case 'tls':
-      return new TlsPassthroughListener(config, services, logger);
+      return new TlsPassthroughListener(config, services, logger, observers?.stats.listener(config.name) ?? null);
     case 'udp':
       return new UdpListener(config, services, logger, observers?.stats.listener(config.name) ?? null);
     default:

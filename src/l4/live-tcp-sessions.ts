@@ -2,14 +2,32 @@
 // those whose backend was removed, and the ends of the listener (close now, or within a grace).
 import type { Service } from '../pool/service.js';
 import { RemovedBackendSweep } from './removed-backends.js';
+import type { ListenerStats } from '../observe/traffic-stats.js';
 import type { TcpSession, TcpSessionHost } from './tcp-proxy.js';
 
 export class LiveTcpSessions implements TcpSessionHost {
   readonly sessions = new Set<TcpSession>();
   private readonly sweep: RemovedBackendSweep<TcpSession>;
 
-  constructor(services: ReadonlyMap<string, Service>) {
+  constructor(
+    services: ReadonlyMap<string, Service>,
+    /** sessions started (accepted) and live (active), for /metrics; null: not counted */
+    private readonly stats: ListenerStats | null = null,
+  ) {
     this.sweep = new RemovedBackendSweep(() => this.sessions, destroySession, services);
+  }
+
+  join(session: TcpSession): void {
+    this.sessions.add(session);
+    const stats = this.stats;
+    if (stats !== null) {
+      stats.accepted++;
+      stats.active++;
+    }
+  }
+
+  leave(session: TcpSession): void {
+    if (this.sessions.delete(session) && this.stats !== null) this.stats.active--;
   }
 
   get size(): number {

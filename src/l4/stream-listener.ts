@@ -1,5 +1,6 @@
 // What tcp and tls-passthrough listeners share: a server that hands paused sockets over, the state
 // new connections start with (swapped whole by a reload, the socket kept) and the live sessions.
+import type { ListenerStats } from '../observe/traffic-stats.js';
 import net from 'node:net';
 import type { TcpListenerConfig, TlsListenerConfig } from '../config/types.js';
 import type { RunningListener } from '../listener-factory.js';
@@ -21,9 +22,9 @@ export abstract class StreamListener<C extends StreamListenerConfig, S extends S
   readonly live: LiveTcpSessions;
   protected state: S;
 
-  constructor(config: C, services: ReadonlyMap<string, Service>) {
+  constructor(config: C, services: ReadonlyMap<string, Service>, stats: ListenerStats | null) {
     this.state = this.buildState(config, services);
-    this.live = new LiveTcpSessions(services);
+    this.live = new LiveTcpSessions(services, stats);
     this.server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => this.accept(socket));
     applyMaxConnections(this.server, config);
   }

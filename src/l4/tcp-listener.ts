@@ -1,6 +1,7 @@
 // A tcp listener: every accepted connection becomes a TcpSession to a backend of the service.
 // A reload swaps what new connections start with (service, idle timeout, PROXY protocol, limit)
 // and keeps the socket; live sessions go on with what they started with.
+import type { ListenerStats } from '../observe/traffic-stats.js';
 import type net from 'node:net';
 import type { TcpListenerConfig } from '../config/types.js';
 import type { Logger } from '../observe/logger.js';
@@ -21,8 +22,9 @@ export class TcpListener extends StreamListener<TcpListenerConfig, TcpListenerSt
     config: TcpListenerConfig,
     services: ReadonlyMap<string, Service>,
     private readonly logger: Logger,
+    stats: ListenerStats | null = null,
   ) {
-    super(config, services);
+    super(config, services, stats);
   }
 
   protected buildState(config: TcpListenerConfig, services: ReadonlyMap<string, Service>): TcpListenerState {

@@ -15,9 +15,10 @@ const READ_BUFFER_SIZE = 64 * 1024;
 /** clients mostly send little (requests, not bodies): a smaller buffer per connection suffices */
 const CLIENT_READ_BUFFER_SIZE = 16 * 1024;
 
-/** What a session needs from its listener. */
+/** What a session needs from its listener: the live set it joins when it starts and leaves when it ends. */
 export interface TcpSessionHost {
-  sessions: Set<TcpSession>;
+  join(session: TcpSession): void;
+  leave(session: TcpSession): void;
 }
 
 export class TcpSession implements HasDeadline, AttemptHandler {
@@ -68,7 +69,7 @@ export class TcpSession implements HasDeadline, AttemptHandler {
     client.on('error', noop);
     client.on('close', this.onClientClose);
     client.pause();
-    this.host.sessions.add(this);
+    this.host.join(this);
     deadlines.add(this);
     this.attempt.start(undefined);
   }
@@ -211,7 +212,7 @@ export class TcpSession implements HasDeadline, AttemptHandler {
   private finish(): void {
     this.deadline = 0;
     deadlines.delete(this);
-    this.host.sessions.delete(this);
+    this.host.leave(this);
     if (this.upstream === null) this.attempt.cancel();
   }
 }

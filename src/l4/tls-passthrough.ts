@@ -2,6 +2,7 @@
 // ALPN, and then passes every byte through untouched (the ClientHello included). A reload swaps
 // the routes, timeouts, PROXY protocol and limit for new connections and keeps the socket; a
 // ClientHello that completes after the swap is routed by the new routes, live sessions go on.
+import type { ListenerStats } from '../observe/traffic-stats.js';
 import type net from 'node:net';
 import type { TlsListenerConfig } from '../config/types.js';
 import { PROXY_HEADER_TIMEOUT } from '../net/listen.js';
@@ -27,8 +28,9 @@ export class TlsPassthroughListener extends StreamListener<TlsListenerConfig, Tl
     config: TlsListenerConfig,
     services: ReadonlyMap<string, Service>,
     private readonly logger: Logger,
+    stats: ListenerStats | null = null,
   ) {
-    super(config, services);
+    super(config, services, stats);
   }
 
   protected buildState(config: TlsListenerConfig, services: ReadonlyMap<string, Service>): TlsListenerState {

@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { portOf, startFulcrum, yaml } from '../helpers/fulcrum.js';
 import { closed, closedPort, eventually, exchange, run, startRedis, startTcpServer, type Redis } from '../helpers/l4.js';
 import { encodeProxyHeader } from '../../src/net/proxy-protocol.js';
+import { until } from '../helpers/health.js';
 
 let redis: Redis;
 before(async () => {
@@ -161,11 +162,16 @@ test('least-connections sees L4 connections; ip-hash keeps a client on one backe
       lc.backends.map((x) => x.active),
       [3, 3],
     );
+    // the sessions in /metrics: six accepted, six open
+    const during = await fulcrum.metrics();
+    assert.match(during, /^fulcrum_connections_total\{listener="lc"\} 6$/m);
+    assert.match(during, /^fulcrum_connections_active\{listener="lc"\} 6$/m);
     for (const s of open) s.destroy();
     await Promise.all(open.map(closed));
     const ih = fulcrum.services.get('ih')!;
     for (let i = 0; i < 4; i++) await exchange(portOf(fulcrum, 'ih'), 'x');
     assert.deepEqual(ih.backends.map((x) => x.total).sort(), [0, 4], 'one client address, one backend');
+    await until(async () => /^fulcrum_connections_active\{listener="lc"\} 0$/m.test(await fulcrum.metrics()), 5000, 'the closed sessions to leave the count');
   } finally {
     await fulcrum.close();
     await a.close();
