@@ -2,7 +2,8 @@
 // preface, SETTINGS, PING, GOAWAY, and the frames of streams, handed to the parts that do each
 // job: header-block.ts (HEADERS + CONTINUATION), stream-table.ts (stream ids and states),
 // connection-window.ts (flow control), response-pump.ts (DATA out), frame-output.ts (one write
-// per event-loop turn), window-counter.ts (rapid reset). Streams are plain objects (server-stream.ts).
+// per event-loop turn), window-counter.ts (rapid reset, frames that carry nothing). Streams are
+// plain objects (server-stream.ts).
 import type net from 'node:net';
 import { CONNECTION_PREFACE, DEFAULT_MAX_FRAME_SIZE, DEFAULT_WINDOW, ErrorCode, Flag, FrameType, MAX_WINDOW, Setting } from './constants.js';
 import { ConnectionWindow } from './connection-window.js';
@@ -42,7 +43,7 @@ export interface ServerConnectionOptions {
   maxFrameSize: number;
   maxResetsPerWindow: number;
   resetWindowMs: number;
-  /** until the preface and a header block are complete */
+  /** until the preface, a header block, and the client's ack of our SETTINGS are complete */
   headerTimeoutMs: number;
   /** without any traffic: GOAWAY, streams in progress finish */
   idleTimeoutMs: number;
@@ -58,6 +59,15 @@ export interface ServerConnectionHandler {
 
 /** a socket that was told GOAWAY for an error and keeps sending is destroyed after this */
 const LINGER_MS = 1000;
+/**
+ * Frames that cost us work but carry nothing (empty DATA without END_STREAM, unknown types,
+ * PRIORITY, WINDOW_UPDATE below TINY_WINDOW_UPDATE) allowed per connection in a window; beyond,
+ * GOAWAY(ENHANCE_YOUR_CALM). Real clients send a handful (PRIORITY at start, the odd empty DATA).
+ */
+const MAX_EMPTY_FRAMES = 1000;
+const EMPTY_FRAME_WINDOW_MS = 10_000;
+/** a WINDOW_UPDATE below this opens too little to be worth a frame (clients wait for half a window, or 4kb) */
+const TINY_WINDOW_UPDATE = 1024;
 
 export class ServerConnection implements FrameHandler, StreamConnection {
   private readonly streams = new StreamTable();
@@ -69,6 +79,9 @@ export class ServerConnection implements FrameHandler, StreamConnection {
   private readonly output: FrameOutput;
   private readonly pump: ResponsePump;
   private readonly clientResets: WindowCounter;
+  private readonly emptyFrames = new WindowCounter(MAX_EMPTY_FRAMES, EMPTY_FRAME_WINDOW_MS);
+  /** until the client acknowledges our SETTINGS (RFC 9113 §6.5.3) */
+  private settingsAckTimer: NodeJS.Timeout | null;
   private prefaceBytes = 0;
   private settingsSeen = false;
   /** GOAWAY sent or received: no new streams; the socket ends when the last stream does */
@@ -91,6 +104,8 @@ export class ServerConnection implements FrameHandler, StreamConnection {
     this.pump = new ResponsePump(this.output, this.window, this.encoder, this.sentEnd);
     this.clientResets = new WindowCounter(options.maxResetsPerWindow, options.resetWindowMs);
     this.output.queue(settingsFrame(ourSettings(options)));
+    this.settingsAckTimer = setTimeout(this.onSettingsTimeout, options.headerTimeoutMs);
+    this.settingsAckTimer.unref();
     if (this.window.size > DEFAULT_WINDOW) this.output.queue(windowUpdateFrame(0, this.window.size - DEFAULT_WINDOW));
     socket.setNoDelay(true);
     socket.setTimeout(options.headerTimeoutMs);
@@ -179,7 +194,7 @@ export class ServerConnection implements FrameHandler, StreamConnection {
       case FrameType.PUSH_PROMISE:
         throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'PUSH_PROMISE from a client');
       default:
-        return; // unknown frame types are ignored (RFC 9113 5.5)
+        return this.countEmptyFrame(); // unknown frame types are ignored (RFC 9113 5.5), within the cap
     }
   }
 
@@ -239,6 +254,7 @@ export class ServerConnection implements FrameHandler, StreamConnection {
     if (data.length < length) this.consumed(stream, length - data.length);
     stream.received += data.length;
     const endStream = (flags & Flag.END_STREAM) !== 0;
+    if (data.length === 0 && !endStream) this.countEmptyFrame();
     const expected = stream.expectedLength;
     if (expected >= 0 && (stream.received > expected || (endStream && stream.received !== expected))) {
       return this.resetStream(stream, ErrorCode.PROTOCOL_ERROR); // content-length does not match the DATA (RFC 9113 8.1.1)
@@ -267,6 +283,7 @@ export class ServerConnection implements FrameHandler, StreamConnection {
     if (id !== 0) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'SETTINGS on a stream');
     if ((flags & Flag.ACK) !== 0) {
       if (payload.length !== 0) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'SETTINGS ACK with a payload');
+      this.stopSettingsAckTimer();
       return;
     }
     for (const [setting, value] of parseSettings(payload)) {
@@ -300,6 +317,7 @@ export class ServerConnection implements FrameHandler, StreamConnection {
 
   private onWindowUpdate(id: number, payload: Buffer): void {
     const increment = parseWindowUpdate(payload);
+    if (increment < TINY_WINDOW_UPDATE) this.countEmptyFrame();
     if (id === 0) {
       this.window.opened(increment);
       if (this.pump.hasWork) this.output.schedule();
@@ -318,12 +336,18 @@ export class ServerConnection implements FrameHandler, StreamConnection {
 
   private onPriority(id: number, payload: Buffer): void {
     if (id === 0) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'PRIORITY on stream 0');
+    this.countEmptyFrame();
     try {
       parsePriority(payload, id); // priorities are not acted on
     } catch (error) {
       if (!(error instanceof StreamError)) throw error;
       this.refuseFrame(id, error.code);
     }
+  }
+
+  /** A frame that carries nothing: a flood of them is a connection error (as the rapid-reset count). */
+  private countEmptyFrame(): void {
+    if (this.emptyFrames.add(Date.now())) throw new FrameError(ErrorCode.ENHANCE_YOUR_CALM, 'too many frames that carry nothing');
   }
 
   /** A stream error on a stream we no longer (or never) track. */
@@ -438,6 +462,16 @@ export class ServerConnection implements FrameHandler, StreamConnection {
     for (const stream of this.streams.takeAll()) stream.closeWith(code);
   }
 
+  private stopSettingsAckTimer(): void {
+    if (this.settingsAckTimer !== null) clearTimeout(this.settingsAckTimer);
+    this.settingsAckTimer = null;
+  }
+
+  private readonly onSettingsTimeout = (): void => {
+    this.settingsAckTimer = null;
+    if (!this.closed) this.fail(ErrorCode.SETTINGS_TIMEOUT);
+  };
+
   private readonly onHeaderTimeout = (): void => {
     if (!this.closed) this.fail(ErrorCode.PROTOCOL_ERROR);
   };
@@ -464,6 +498,7 @@ export class ServerConnection implements FrameHandler, StreamConnection {
     this.markClosed();
     this.reader.stop();
     this.block.stopTimer();
+    this.stopSettingsAckTimer();
     this.closeStreams(ErrorCode.CANCEL);
     this.handler.onClose();
   };
