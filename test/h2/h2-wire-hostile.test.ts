@@ -373,6 +373,49 @@ test('streams beyond maxConcurrentStreams are RST_STREAM(REFUSED_STREAM); the op
   }
 });
 
+test('a graceful stop is two GOAWAYs: 2^31-1 and a PING, then the last stream taken once the PING is acked', async () => {
+  const stopping = await startFulcrum(yaml`
+    listeners:
+      - name: web
+        address: 127.0.0.1:0
+        http2: { enabled: true, codec: fulcrum }
+        routes: [ { service: app } ]
+    services:
+      app: { backends: [ { address: ${backend.address} } ] }
+  `);
+  const client = await RawH2Client.connect(portOf(stopping));
+  try {
+    const post = (id: number): void => client.headers(id, [[':method', 'POST'], ...requestFields('/graceful').slice(1)], false);
+    post(1);
+    await client.waitFor((f) => f.type === FRAME.WINDOW_UPDATE || f.type === FRAME.SETTINGS);
+    const stopped = stopping.stop(5000);
+    const first = await client.waitFor((f) => f.type === FRAME.GOAWAY);
+    assert.equal(first.payload.readUInt32BE(0), 0x7fffffff);
+    assert.equal(errorCode(first), 0);
+    const ping = await client.waitFor((f) => f.type === FRAME.PING && (f.flags & FLAG.ACK) === 0);
+    post(3); // on its way before the client saw the GOAWAY: still taken
+    client.send(FRAME.PING, FLAG.ACK, 0, ping.payload);
+    const second = await client.waitFor((f) => f.type === FRAME.GOAWAY && f !== first);
+    assert.equal(second.payload.readUInt32BE(0), 3);
+    post(5); // after the real last stream id: ignored
+    client.send(FRAME.DATA, FLAG.END_STREAM, 1, Buffer.from('one'));
+    client.send(FRAME.DATA, FLAG.END_STREAM, 3, Buffer.from('three'));
+    await expectAnswer(client, 1);
+    await expectAnswer(client, 3);
+    await stopped;
+    for (let i = 0; i < 100 && !client.closed; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(client.closed, true, 'the socket ends after the last stream');
+    assert.equal(
+      client.frames.some((f) => f.stream === 5),
+      false,
+      'stream 5 was not served',
+    );
+  } finally {
+    client.close();
+    await stopping.close();
+  }
+});
+
 test('h2load -c10 -m10 through the own layer: 0 failed', async () => {
   const result = await run('h2load', ['-n', '3000', '-c', '10', '-m', '10', `http://127.0.0.1:${port}/load`], { timeoutMs: 30_000 });
   assert.match(result.stdout, /3000 succeeded, 0 failed, 0 errored/);

@@ -68,6 +68,12 @@ const MAX_EMPTY_FRAMES = 1000;
 const EMPTY_FRAME_WINDOW_MS = 10_000;
 /** a WINDOW_UPDATE below this opens too little to be worth a frame (clients wait for half a window, or 4kb) */
 const TINY_WINDOW_UPDATE = 1024;
+/** the first GOAWAY of a graceful close names the highest id possible: streams on their way are still taken */
+const ANY_STREAM_ID = 0x7fffffff;
+/** the PING that follows it; its ack means the client has seen the GOAWAY */
+const SHUTDOWN_PING = Buffer.from('fulcrumG', 'latin1');
+/** how long to wait for that ack before sending the real last stream id anyway */
+const SHUTDOWN_ACK_WAIT_MS = 1000;
 
 export class ServerConnection implements FrameHandler, StreamConnection {
   private readonly streams = new StreamTable();
@@ -80,6 +86,8 @@ export class ServerConnection implements FrameHandler, StreamConnection {
   private readonly pump: ResponsePump;
   private readonly clientResets: WindowCounter;
   private readonly emptyFrames = new WindowCounter(MAX_EMPTY_FRAMES, EMPTY_FRAME_WINDOW_MS);
+  /** set between the two GOAWAYs of close(), waiting for the PING ack */
+  private shutdownTimer: NodeJS.Timeout | null = null;
   /** until the client acknowledges our SETTINGS (RFC 9113 §6.5.3) */
   private settingsAckTimer: NodeJS.Timeout | null;
   private prefaceBytes = 0;
@@ -118,12 +126,18 @@ export class ServerConnection implements FrameHandler, StreamConnection {
     socket.resume();
   }
 
-  /** Graceful: GOAWAY, the streams in progress finish, then the socket ends. */
+  /**
+   * Graceful, in two steps (RFC 9113 §6.8): GOAWAY with 2^31-1 and a PING; once the PING is
+   * acknowledged (one round trip: the client has seen the GOAWAY and opens no more streams), or
+   * after SHUTDOWN_ACK_WAIT_MS, GOAWAY with the last stream id taken. The streams in progress
+   * finish, then the socket ends.
+   */
   close(): void {
-    if (this.goingAway || this.closed) return;
-    this.goingAway = true;
-    this.output.queue(goawayFrame(this.streams.lastId, ErrorCode.NO_ERROR));
-    this.endWhenIdle();
+    if (this.goingAway || this.closed || this.shutdownTimer !== null) return;
+    this.output.queue(goawayFrame(ANY_STREAM_ID, ErrorCode.NO_ERROR));
+    this.output.queue(pingFrame(SHUTDOWN_PING, false));
+    this.shutdownTimer = setTimeout(this.finishShutdown, SHUTDOWN_ACK_WAIT_MS);
+    this.shutdownTimer.unref();
   }
 
   destroy(): void {
@@ -181,6 +195,7 @@ export class ServerConnection implements FrameHandler, StreamConnection {
         if (streamId !== 0) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'PING on a stream');
         if (payload.length !== 8) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'PING of the wrong size');
         if ((flags & Flag.ACK) === 0) this.queueControl(pingFrame(payload, true));
+        else if (this.shutdownTimer !== null && payload.equals(SHUTDOWN_PING)) this.finishShutdown();
         return;
       case FrameType.GOAWAY:
         if (streamId !== 0) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'GOAWAY on a stream');
@@ -433,6 +448,20 @@ export class ServerConnection implements FrameHandler, StreamConnection {
 
   // --- ending ---
 
+  /** The second GOAWAY of close(): no stream above the last one taken will be. */
+  private readonly finishShutdown = (): void => {
+    this.stopShutdownTimer();
+    if (this.goingAway || this.closed) return;
+    this.goingAway = true;
+    this.output.queue(goawayFrame(this.streams.lastId, ErrorCode.NO_ERROR));
+    this.endWhenIdle();
+  };
+
+  private stopShutdownTimer(): void {
+    if (this.shutdownTimer !== null) clearTimeout(this.shutdownTimer);
+    this.shutdownTimer = null;
+  }
+
   private markClosed(): void {
     this.closed = true;
     this.output.stopped = true;
@@ -499,6 +528,7 @@ export class ServerConnection implements FrameHandler, StreamConnection {
     this.reader.stop();
     this.block.stopTimer();
     this.stopSettingsAckTimer();
+    this.stopShutdownTimer();
     this.closeStreams(ErrorCode.CANCEL);
     this.handler.onClose();
   };
