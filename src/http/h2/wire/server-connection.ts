@@ -5,6 +5,7 @@
 // per event-loop turn), window-counter.ts (rapid reset, frames that carry nothing). Streams are
 // plain objects (server-stream.ts).
 import type net from 'node:net';
+import { readIntoSharedBuffer } from '../../../net/socket-reads.js';
 import { CONNECTION_PREFACE, DEFAULT_MAX_FRAME_SIZE, DEFAULT_WINDOW, ErrorCode, Flag, FrameType, MAX_WINDOW, Setting } from './constants.js';
 import { ConnectionWindow } from './connection-window.js';
 import { FrameOutput } from './frame-output.js';
@@ -96,7 +97,7 @@ export class ServerConnection implements FrameHandler, StreamConnection {
   private goingAway = false;
   private closed = false;
   private peerInitialWindow = DEFAULT_WINDOW;
-  /** the chunk being read: payloads outside it live in the reader's reused buffer */
+  /** the chunk being read when it is ours to keep ('data'); payloads outside it (the shared read buffer, the reader's reused buffer) are copied */
   private chunk: Buffer | null = null;
 
   constructor(
@@ -117,7 +118,14 @@ export class ServerConnection implements FrameHandler, StreamConnection {
     if (this.window.size > DEFAULT_WINDOW) this.output.queue(windowUpdateFrame(0, this.window.size - DEFAULT_WINDOW));
     socket.setNoDelay(true);
     socket.setTimeout(options.headerTimeoutMs);
-    socket.on('data', this.onData);
+    // the preface sniffed on h2c was put back: taken out first, so that the socket can read into the shared buffer
+    const early = socket.readableLength > 0 ? (socket.read() as Buffer | null) : null;
+    if (readIntoSharedBuffer(socket, this.onSharedRead)) {
+      if (early !== null) this.onData(early);
+    } else {
+      if (early !== null) socket.unshift(early);
+      socket.on('data', this.onData);
+    }
     socket.on('drain', this.onDrain);
     socket.on('timeout', this.onTimeout);
     socket.on('end', this.onEnd);
@@ -146,7 +154,16 @@ export class ServerConnection implements FrameHandler, StreamConnection {
 
   // --- reading ---
 
+  /** Bytes in the shared read buffer, valid during the call: DATA for the streams is copied (onDataFrame). */
+  private readonly onSharedRead = (length: number, buffer: Buffer): void => {
+    this.read(buffer.subarray(0, length), false);
+  };
+
   private readonly onData = (chunk: Buffer): void => {
+    this.read(chunk, true);
+  };
+
+  private read(chunk: Buffer, owned: boolean): void {
     if (this.closed) return;
     let at = 0;
     if (this.prefaceBytes < CONNECTION_PREFACE.length) {
@@ -159,7 +176,7 @@ export class ServerConnection implements FrameHandler, StreamConnection {
       if (n === chunk.length) return;
       at = n;
     }
-    this.chunk = chunk;
+    this.chunk = owned ? chunk : null;
     try {
       this.reader.push(at === 0 ? chunk : chunk.subarray(at));
     } catch (error) {
@@ -167,7 +184,7 @@ export class ServerConnection implements FrameHandler, StreamConnection {
       this.fail(error instanceof FrameError ? error.code : ErrorCode.COMPRESSION_ERROR);
     }
     this.chunk = null;
-  };
+  }
 
   onFrame(type: number, flags: number, streamId: number, payload: Buffer): void {
     if (this.closed) return;
