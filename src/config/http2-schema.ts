@@ -13,16 +13,10 @@ export const listenerHttp2Schema = (enabledByDefault: boolean) =>
     maxResetsPerWindow: count(100, 1), // 100 client RST_STREAMs per resetWindow, then GOAWAY (rapid reset)
     resetWindow: duration(10_000), // 10s
     // who speaks HTTP/2 to clients: Fulcrum's own connection layer, or node:http2 (nghttp2)
-    codec: z.enum(['fulcrum', 'node']).default(defaultCodec()), // fulcrum; node:http2 (nghttp2) with node
+    codec: z.enum(['fulcrum', 'node']).default('fulcrum'), // fulcrum; node:http2 (nghttp2) with node
     initialWindowSize: size(65535).refine((n) => n >= 1 && n <= 0x7fffffff, 'expected 1 to 2^31-1 bytes'), // 64kb - 1 of request body in flight per stream
     maxFrameSize: size(16384).refine((n) => n >= 16384 && n <= 16777215, 'expected 16kb to 16mb - 1'), // 16kb: SETTINGS_MAX_FRAME_SIZE
   });
-
-/** FULCRUM_H2_CODEC sets the default, so that a whole test suite can run on either codec. */
-function defaultCodec(): 'fulcrum' | 'node' {
-  const fromEnv = process.env['FULCRUM_H2_CODEC'];
-  return fromEnv === 'fulcrum' || fromEnv === 'node' ? fromEnv : 'fulcrum';
-}
 
 /** `protocol` of a service: how Fulcrum talks to its backends. */
 export const upstreamProtocolSchema = z.enum(UPSTREAM_PROTOCOLS);

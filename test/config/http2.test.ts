@@ -2,9 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertError, expectErrors, expectValid, listenerAt, minimal, yaml } from './helpers.js';
 
-/** the codec by default: fulcrum, or what FULCRUM_H2_CODEC asks for (the suite runs on both) */
-const defaultCodec = process.env['FULCRUM_H2_CODEC'] === 'node' ? 'node' : 'fulcrum';
-
 test('http2 defaults: on for https (ALPN), off for http (h2c is opt-in), bounded settings', () => {
   const config = expectValid(minimal());
   assert.deepEqual(listenerAt(config, 0, 'http').http2, {
@@ -13,7 +10,7 @@ test('http2 defaults: on for https (ALPN), off for http (h2c is opt-in), bounded
     maxHeaderListSize: 16 * 1024,
     maxResetsPerWindow: 100,
     resetWindow: 10_000,
-    codec: defaultCodec,
+    codec: 'fulcrum',
     initialWindowSize: 65535,
     maxFrameSize: 16384,
   });

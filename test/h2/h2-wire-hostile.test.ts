@@ -1,6 +1,7 @@
 // Fulcrum's own HTTP/2 layer (codec: fulcrum) against hostile clients: CONTINUATION floods, HPACK
 // bombs, flow-control abuse, control-frame floods from a client that doesn't read, stream-id
-// violations, rapid reset; and a backend whose client never opens its window is back-pressured.
+// violations, rapid reset, floods of frames that carry nothing, a SETTINGS never acknowledged,
+// streams over MAX_CONCURRENT_STREAMS; and a backend whose client never opens its window is back-pressured.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -14,7 +15,9 @@ import { errorCode, FLAG, FRAME, RawH2Client, requestFields } from '../helpers/h
 const CONTINUATION = 9;
 const PROTOCOL_ERROR = 1;
 const FLOW_CONTROL_ERROR = 3;
+const SETTINGS_TIMEOUT = 4;
 const STREAM_CLOSED = 5;
+const REFUSED_STREAM = 7;
 const ENHANCE_YOUR_CALM = 11;
 
 let backend: HttpBackend;
@@ -23,6 +26,8 @@ let bulk: net.Server;
 let bulkFlushed = 0;
 let fulcrum: Fulcrum;
 let port: number;
+/** the same listener with a short timeouts.header, for the SETTINGS ACK timeout */
+let quick: Fulcrum;
 
 const BULK_BYTES = 64 * 1024 * 1024;
 
@@ -64,9 +69,20 @@ before(async () => {
       bulk: { backends: [ { address: ${bulkAddress} } ] }
   `);
   port = portOf(fulcrum);
+  quick = await startFulcrum(yaml`
+    listeners:
+      - name: quick
+        address: 127.0.0.1:0
+        timeouts: { header: 300ms }
+        http2: { enabled: true, codec: fulcrum }
+        routes: [ { service: app } ]
+    services:
+      app: { backends: [ { address: ${backend.address} } ] }
+  `);
 });
 
 after(async () => {
+  await quick?.close();
   await fulcrum?.close();
   await backend?.close();
   bulk?.close();
@@ -267,6 +283,136 @@ test('rapid reset: past maxResetsPerWindow client resets, GOAWAY(ENHANCE_YOUR_CA
     assert.equal(errorCode(goaway), ENHANCE_YOUR_CALM);
   } finally {
     client.close();
+  }
+});
+
+const windowIncrement = (n: number): Buffer => {
+  const payload = Buffer.alloc(4);
+  payload.writeUInt32BE(n);
+  return payload;
+};
+
+for (const [what, frame] of [
+  ['empty DATA frames without END_STREAM', (c: RawH2Client) => c.send(FRAME.DATA, 0, 1, Buffer.alloc(0))],
+  ['frames of an unknown type', (c: RawH2Client) => c.send(0x42, 0, 0, Buffer.alloc(4))],
+  ['PRIORITY frames', (c: RawH2Client) => c.send(FRAME.PRIORITY, 0, 1, Buffer.from([0, 0, 0, 0, 16]))],
+  ['WINDOW_UPDATEs of 1 byte', (c: RawH2Client) => c.send(FRAME.WINDOW_UPDATE, 0, 1, windowIncrement(1))],
+] as Array<[string, (c: RawH2Client) => void]>) {
+  test(`a flood of ${what} is GOAWAY(ENHANCE_YOUR_CALM)`, async () => {
+    const client = await RawH2Client.connect(port);
+    try {
+      client.headers(1, [[':method', 'POST'], ...requestFields('/empty-flood').slice(1)], false);
+      for (let i = 0; i < 1100 && !client.closed; i++) frame(client);
+      await expectGoaway(client, ENHANCE_YOUR_CALM);
+    } finally {
+      client.close();
+    }
+  });
+}
+
+test('a few frames that carry nothing are fine: the stream is answered', async () => {
+  const client = await RawH2Client.connect(port);
+  try {
+    client.headers(1, [[':method', 'POST'], ...requestFields('/few-empty').slice(1)], false);
+    for (let i = 0; i < 20; i++) {
+      client.send(FRAME.DATA, 0, 1, Buffer.alloc(0));
+      client.send(FRAME.PRIORITY, 0, 1, Buffer.from([0, 0, 0, 0, 16]));
+      client.send(0x42, 0, 0, Buffer.alloc(4));
+    }
+    client.send(FRAME.DATA, FLAG.END_STREAM, 1, Buffer.from('body'));
+    await expectAnswer(client, 1);
+  } finally {
+    client.close();
+  }
+});
+
+test('SETTINGS never acknowledged: GOAWAY(SETTINGS_TIMEOUT) after timeouts.header', async () => {
+  const client = await RawH2Client.connect(portOf(quick, 'quick'), { ackSettings: false });
+  try {
+    const started = Date.now();
+    await expectGoaway(client, SETTINGS_TIMEOUT);
+    assert.ok(Date.now() - started >= 250, 'not before the timeout');
+  } finally {
+    client.close();
+  }
+});
+
+test('SETTINGS acknowledged: the connection outlives timeouts.header', async () => {
+  const client = await RawH2Client.connect(portOf(quick, 'quick'));
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.equal(client.closed, false);
+    client.headers(1, requestFields('/acked'));
+    await expectAnswer(client, 1);
+    assert.equal(
+      client.frames.some((f) => f.type === FRAME.GOAWAY),
+      false,
+    );
+  } finally {
+    client.close();
+  }
+});
+
+test('streams beyond maxConcurrentStreams are RST_STREAM(REFUSED_STREAM); the open ones go on', async () => {
+  const client = await RawH2Client.connect(port);
+  try {
+    // 50 requests whose bodies never end stay open; the 51st is one too many
+    for (let id = 1; id <= 101; id += 2) client.headers(id, [[':method', 'POST'], ...requestFields('/concurrent').slice(1)], false);
+    const refused = await client.waitFor((f) => f.type === FRAME.RST_STREAM);
+    assert.equal(refused.stream, 101);
+    assert.equal(errorCode(refused), REFUSED_STREAM);
+    client.send(FRAME.DATA, FLAG.END_STREAM, 1, Buffer.from('done'));
+    await expectAnswer(client, 1);
+    assert.equal(client.frames.filter((f) => f.type === FRAME.RST_STREAM).length, 1, 'only the stream over the limit was refused');
+    assert.equal(
+      client.frames.some((f) => f.type === FRAME.GOAWAY),
+      false,
+    );
+  } finally {
+    client.close();
+  }
+});
+
+test('a graceful stop is two GOAWAYs: 2^31-1 and a PING, then the last stream taken once the PING is acked', async () => {
+  const stopping = await startFulcrum(yaml`
+    listeners:
+      - name: web
+        address: 127.0.0.1:0
+        http2: { enabled: true, codec: fulcrum }
+        routes: [ { service: app } ]
+    services:
+      app: { backends: [ { address: ${backend.address} } ] }
+  `);
+  const client = await RawH2Client.connect(portOf(stopping));
+  try {
+    const post = (id: number): void => client.headers(id, [[':method', 'POST'], ...requestFields('/graceful').slice(1)], false);
+    post(1);
+    await client.waitFor((f) => f.type === FRAME.WINDOW_UPDATE || f.type === FRAME.SETTINGS);
+    const stopped = stopping.stop(5000);
+    const first = await client.waitFor((f) => f.type === FRAME.GOAWAY);
+    assert.equal(first.payload.readUInt32BE(0), 0x7fffffff);
+    assert.equal(errorCode(first), 0);
+    const ping = await client.waitFor((f) => f.type === FRAME.PING && (f.flags & FLAG.ACK) === 0);
+    post(3); // on its way before the client saw the GOAWAY: still taken
+    client.send(FRAME.PING, FLAG.ACK, 0, ping.payload);
+    const second = await client.waitFor((f) => f.type === FRAME.GOAWAY && f !== first);
+    assert.equal(second.payload.readUInt32BE(0), 3);
+    post(5); // after the real last stream id: ignored
+    client.send(FRAME.DATA, FLAG.END_STREAM, 1, Buffer.from('one'));
+    client.send(FRAME.DATA, FLAG.END_STREAM, 3, Buffer.from('three'));
+    await expectAnswer(client, 1);
+    await expectAnswer(client, 3);
+    await stopped;
+    for (let i = 0; i < 100 && !client.closed; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(client.closed, true, 'the socket ends after the last stream');
+    assert.equal(
+      client.frames.some((f) => f.stream === 5),
+      false,
+      'stream 5 was not served',
+    );
+  } finally {
+    client.close();
+    await stopping.close();
   }
 });
 

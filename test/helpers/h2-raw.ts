@@ -2,7 +2,7 @@
 // values, and streams reset as fast as they open (rapid reset). HPACK literals only, no Huffman.
 import net from 'node:net';
 
-export const FRAME = { DATA: 0, HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7, WINDOW_UPDATE: 8 } as const;
+export const FRAME = { DATA: 0, HEADERS: 1, PRIORITY: 2, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7, WINDOW_UPDATE: 8 } as const;
 export const FLAG = { END_STREAM: 1, ACK: 1, END_HEADERS: 4 } as const;
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
@@ -19,7 +19,10 @@ export class RawH2Client {
   private received = Buffer.alloc(0);
   private waiters: Array<() => void> = [];
 
-  private constructor(readonly socket: net.Socket) {
+  private constructor(
+    readonly socket: net.Socket,
+    private readonly ackSettings: boolean,
+  ) {
     socket.on('data', (chunk: Buffer) => {
       this.received = Buffer.concat([this.received, chunk]);
       while (this.received.length >= 9) {
@@ -32,7 +35,7 @@ export class RawH2Client {
           payload: this.received.subarray(9, 9 + length),
         };
         this.received = this.received.subarray(9 + length);
-        if (frame.type === FRAME.SETTINGS && (frame.flags & FLAG.ACK) === 0) this.send(FRAME.SETTINGS, FLAG.ACK, 0, Buffer.alloc(0));
+        if (this.ackSettings && frame.type === FRAME.SETTINGS && (frame.flags & FLAG.ACK) === 0) this.send(FRAME.SETTINGS, FLAG.ACK, 0, Buffer.alloc(0));
         this.frames.push(frame);
       }
       this.wake();
@@ -44,10 +47,11 @@ export class RawH2Client {
     });
   }
 
-  static async connect(port: number): Promise<RawH2Client> {
+  /** `ackSettings: false` leaves the server's SETTINGS unacknowledged. */
+  static async connect(port: number, { ackSettings = true } = {}): Promise<RawH2Client> {
     const socket = net.connect(port, '127.0.0.1');
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    const client = new RawH2Client(socket);
+    const client = new RawH2Client(socket, ackSettings);
     socket.write(PREFACE);
     client.send(FRAME.SETTINGS, 0, 0, Buffer.alloc(0));
     return client;
