@@ -1,6 +1,7 @@
-// What a connection sends: frames queued during a turn of the event loop go out in one write
-// at its end (setImmediate), and control frames the client provokes are counted while the socket
-// is blocked, so that a client that sends PING or SETTINGS without reading is cut off.
+// What a connection sends: frames queued during a turn of the event loop go out in one write at
+// its end (setImmediate), together with those the flush itself adds before writing (no second,
+// empty turn for them), and control frames the client provokes are counted while the socket is
+// blocked, so that a client that sends PING or SETTINGS without reading is cut off.
 import type net from 'node:net';
 
 /** control frames (acks, resets) queued while the client doesn't read, before it is cut off */
@@ -11,8 +12,13 @@ const JOIN_BYTES = 64 * 1024;
 export class FrameOutput {
   private out: Buffer[] = [];
   private outBytes = 0;
-  /** a flush is scheduled for the end of this turn */
+  /**
+   * a flush is scheduled for the end of this turn, or it runs and has not written yet: frames queued
+   * then (the pump's DATA) go out in its write, without asking for one more turn
+   */
   scheduled = false;
+  /** the running flush wants another turn after its write (a pump that spent its budget) */
+  private again = false;
   /** the last write said wait: no DATA until 'drain' */
   blocked = false;
   private controlWhileBlocked = 0;
@@ -54,8 +60,18 @@ export class FrameOutput {
     setImmediate(this.turn);
   }
 
-  /** Writes what is queued, in one write when it is small. */
+  /** From the running flush, before its write: one more turn after it. */
+  scheduleAgain(): void {
+    this.again = true;
+  }
+
+  /** Writes what is queued, in one write when it is small; what is queued after it needs a new turn. */
   write(): void {
+    this.scheduled = false;
+    if (this.again) {
+      this.again = false;
+      this.schedule();
+    }
     const out = this.out;
     if (out.length === 0) return;
     this.out = [];
@@ -89,8 +105,15 @@ export class FrameOutput {
   }
 
   private readonly turn = (): void => {
-    this.scheduled = false;
-    if (this.socket.destroyed) return;
-    this.onTurn();
+    if (this.socket.destroyed) {
+      this.scheduled = false;
+      return;
+    }
+    try {
+      this.onTurn();
+    } catch (error) {
+      this.scheduled = false; // a flush that threw before its write() must not block the next ones
+      throw error;
+    }
   };
 }

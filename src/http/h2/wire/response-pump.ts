@@ -55,7 +55,7 @@ export class ResponsePump {
       if (stream.waitingForRoom) drained.push(stream);
     }
     list.length = keep;
-    if (keep > 0 && budget <= 0) this.output.schedule();
+    if (keep > 0 && budget <= 0) this.output.scheduleAgain();
     return drained;
   }
 
