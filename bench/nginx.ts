@@ -85,7 +85,7 @@ export async function startNginxProxy(nginxBin: string, dir: string, port: numbe
   const conf = `${commonHeader(dir)}
   upstream app {
     ${backendPorts.map((p) => `server ${HOST}:${p};`).join('\n    ')}
-    keepalive 64;
+    keepalive 256;
     keepalive_requests 100000000;
     keepalive_timeout 120s;
   }

@@ -29,7 +29,7 @@ export const retryPolicySchema = z.strictObject({
 });
 
 export const keepAliveSchema = z.strictObject({
-  maxIdle: count(64), // 64 idle sockets per backend
+  maxIdle: count(256), // 256 idle sockets per backend: room for a burst of in-flight requests to go back to the pool instead of being closed and reopened (HAProxy pools without a cap; the idle timeout bounds them)
   idleTimeout: duration(4_000), // 4s: below the usual 5s of backends, so we close first
 });
 

@@ -42,7 +42,7 @@ test('a minimal config gets every default', () => {
     backends: [{ address: { host: '127.0.0.1', port: 9001 }, weight: 1, maxConnections: 0 }],
     timeouts: { connect: 5_000, response: 30_000, idle: 60_000, tunnelIdle: 300_000 },
     retries: { attempts: 2, on: ['connect-failure'] },
-    keepAlive: { maxIdle: 64, idleTimeout: 4_000 },
+    keepAlive: { maxIdle: 256, idleTimeout: 4_000 },
     slowStart: 0,
     panicThreshold: 50,
     drainTimeout: 30_000,
