@@ -11,9 +11,11 @@ import { startWorkersFrom } from './helpers.js';
 const mode = await chooseListenMode();
 const everyWorker = mode === 'reuseport' && (await udpReusePortWorks());
 
-/** One datagram from a new socket (a new source port: a new session); its reply. */
-function ask(port: number, text: string): Promise<string> {
+/** One datagram from a new socket (a new source port: a new session); its reply. The socket stays open
+ * (in `open`) so that no later socket gets its port and joins its session. */
+function ask(port: number, text: string, open: dgram.Socket[]): Promise<string> {
   const socket = dgram.createSocket('udp4');
+  open.push(socket);
   return new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no reply to ${text}`)), 3000);
     socket.once('message', (msg) => {
@@ -21,7 +23,7 @@ function ask(port: number, text: string): Promise<string> {
       resolve(msg.toString());
     });
     socket.send(text, port, '127.0.0.1');
-  }).finally(() => socket.close());
+  });
 }
 
 describe(`workers: 2 serve udp (${mode}${everyWorker ? ', every worker' : ', worker 0'})`, () => {
@@ -40,9 +42,10 @@ describe(`workers: 2 serve udp (${mode}${everyWorker ? ', every worker' : ', wor
       listeners: [ { name: dns, address: 127.0.0.1:0, protocol: udp, service: echo } ]
       services: { echo: { backends: [ { address: 127.0.0.1:${echoPort} } ] } }
     `);
+    const open: dgram.Socket[] = [];
     try {
       const port = fulcrum.address('dns').port;
-      for (let i = 0; i < 40; i++) assert.equal(await ask(port, `q${i}`), `echo q${i}`);
+      for (let i = 0; i < 40; i++) assert.equal(await ask(port, `q${i}`, open), `echo q${i}`);
       const text = await fulcrum.metrics();
       assert.match(text, /^fulcrum_connections_total\{listener="dns"\} 40$/m);
       const perWorker = pool.acceptedByWorker();
@@ -53,6 +56,7 @@ describe(`workers: 2 serve udp (${mode}${everyWorker ? ', every worker' : ', wor
         );
       else assert.deepEqual(perWorker, [40, 0]);
     } finally {
+      for (const socket of open) socket.close();
       await fulcrum.close();
     }
   });
