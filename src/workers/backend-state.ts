@@ -107,6 +107,8 @@ export class DiscoveredTracker {
   changes(services: Iterable<Service>): DiscoveredSets | null {
     let out: DiscoveredSets | null = null;
     for (const service of services) {
+      // most services have no discovery: nothing to compare (this runs every 100 ms)
+      if (service.discoverySource === undefined && service.discovered.length === 0 && !this.last.has(service.name)) continue;
       const set = setOf(service);
       const text = JSON.stringify(set);
       if ((this.last.get(service.name) ?? JSON.stringify(EMPTY)) === text) continue;

@@ -186,6 +186,7 @@ export class WorkerPool {
         return running.exited.finally(() => clearTimeout(cut));
       }),
     );
+    this.store.close(); // the workers answered their last requests with it
   }
 
   /** Ends every worker now. */
@@ -200,6 +201,7 @@ export class WorkerPool {
         return running.exited;
       }),
     );
+    this.store.close();
   }
 
   /** Client connections each running worker has accepted (as of the last gather()): how evenly they spread. */

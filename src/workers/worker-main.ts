@@ -3,7 +3,7 @@
 // arrives as messages), and its access-log lines relayed to the main thread.
 import { LOCAL_CELLS } from '../pool/counter-cells.js';
 import { parentChannel } from './channel.js';
-import { type DiscoveredSet, Fulcrum } from '../fulcrum.js';
+import { Fulcrum } from '../fulcrum.js';
 import { applyDiscoveredSet } from '../pool/membership.js';
 import { AccessLog } from '../observe/access-log.js';
 import { createLogger } from '../observe/logger.js';
@@ -46,11 +46,6 @@ function mainStore(): StatusStore {
 /** what the main thread's discovery found, by service (discovery runs there only) */
 const discovered: DiscoveredSets = new Map();
 
-function applyFound(running: Fulcrum, name: string, set: DiscoveredSet): void {
-  const service = running.services.get(name);
-  if (service !== undefined) applyDiscoveredSet(service, set, running.drains);
-}
-
 /** This worker's counters; a process's breakers too (a thread's are the main thread's own cells). */
 function snapshot(): StatsSnapshot {
   if (fulcrum === null) return takeSnapshot(new TrafficStatsRegistry());
@@ -73,9 +68,10 @@ port.onMessage((message) => {
       return;
     case 'states':
       if (message.table !== undefined && cells !== null) cells.table = message.table;
-      if (message.discovered !== undefined) {
-        for (const [name, set] of message.discovered) discovered.set(name, set);
-        if (fulcrum !== null) for (const [name, set] of message.discovered) applyFound(fulcrum, name, set);
+      for (const [name, set] of message.discovered ?? []) {
+        discovered.set(name, set);
+        const service = fulcrum?.services.get(name);
+        if (service !== undefined) applyDiscoveredSet(service, set, fulcrum!.drains);
       }
       if (fulcrum !== null) applyStates(fulcrum.services, message.states);
       return;
