@@ -19,6 +19,7 @@ import { PendingVerdict } from './middleware/pending-verdict.js';
 import { ChainRun, failedPhaseAnswer, localExchange, requestVerdict } from './middleware/run.js';
 import { isPromise, type MaybePromise } from '../state/state-store.js';
 import { ownBytes, readIntoSharedBuffer } from '../net/socket-reads.js';
+import { SocketWriter } from '../net/socket-writes.js';
 
 const enum State {
   /** waiting for (the rest of) a request head */
@@ -71,6 +72,7 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
   /** the counts when the current exchange began, to count its bytes */
   private readMark = 0;
   private writeMark = 0;
+  private readonly writer: SocketWriter;
 
   constructor(
     readonly socket: net.Socket,
@@ -81,6 +83,7 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
     const ip = info?.clientIp ?? unmapped(socket.remoteAddress ?? '');
     this.peer = { ip, trusted: listener.trusted.has(ip), proto: listener.proto, sni: info?.sni ?? '', certHeaders: info?.certHeaders ?? '' };
     socket.setNoDelay(true);
+    this.writer = new SocketWriter(socket);
     // reads land in the shared buffer where the adapter can (bytes kept past a read are copied: ownBytes)
     if (!readIntoSharedBuffer(socket, this.onSharedRead)) socket.on('data', this.onData);
     socket.on('drain', this.onDrain);
@@ -116,7 +119,12 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
 
   write(data: string | Buffer): boolean {
     this.bytesOut += data.length; // latin1: one byte per char
-    return typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
+    return this.writer.write(data);
+  }
+
+  /** bytes written and not yet taken by the kernel */
+  get queuedBytes(): number {
+    return this.writer.queued;
   }
 
   /** Answer with a canned error. Refusals close the connection: the framing can't be trusted. */

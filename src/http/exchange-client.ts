@@ -16,6 +16,8 @@ export interface ExchangeClient {
   /** the connection closes after this response (the listener is stopping) */
   readonly closing: boolean;
   write(data: string | Buffer): boolean;
+  /** bytes written and not yet taken by the kernel */
+  readonly queuedBytes: number;
   /** answer with a canned error; `close` ends the connection after it */
   refuse(status: number, close: boolean, extraHeaders?: string): void;
   /** end the connection once what was written is flushed */

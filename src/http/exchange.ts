@@ -265,7 +265,7 @@ export class Exchange implements AttemptHandler, H1UpstreamOwner {
 
   /** Bytes of the upstream read buffer still queued in the client socket: keep them safe. */
   private checkLent(): void {
-    if (this.client.socket.writableLength !== 0) this.upstream.conn?.readBufferLent();
+    if (this.client.queuedBytes !== 0) this.upstream.conn?.readBufferLent();
   }
 
   /** A piece of the response body: a view into the upstream read buffer. */

@@ -10,6 +10,7 @@ import type { Service } from '../pool/service.js';
 import type { ProxiedAddresses } from '../net/proxy-protocol.js';
 import { connectUpstream } from './upstream-connect.js';
 import { readIntoBuffers } from '../net/socket-reads.js';
+import { SocketWriter } from '../net/socket-writes.js';
 
 const READ_BUFFER_SIZE = 64 * 1024;
 /** clients mostly send little (requests, not bodies): a smaller buffer per connection suffices */
@@ -24,6 +25,8 @@ export interface TcpSessionHost {
 export class TcpSession implements HasDeadline, AttemptHandler {
   deadline = 0;
   private upstream: net.Socket | null = null;
+  private upstreamWriter: SocketWriter | null = null;
+  private readonly clientWriter: SocketWriter;
   private readonly attempt: Attempt;
   private connected = false;
   private clientClosed = false;
@@ -51,6 +54,7 @@ export class TcpSession implements HasDeadline, AttemptHandler {
     private readonly idleMs: number,
   ) {
     this.checkEvery = Math.max(100, Math.min(idleMs, Math.ceil(idleMs / 8)));
+    this.clientWriter = new SocketWriter(client);
     this.attempt = new Attempt(service, this, clientIp, '', false, null);
   }
 
@@ -107,6 +111,7 @@ export class TcpSession implements HasDeadline, AttemptHandler {
     this.deadline = Date.now() + service.config.timeouts.connect;
     const upstream = connectUpstream(backend, service.config, this.addresses, this);
     this.upstream = upstream;
+    this.upstreamWriter = new SocketWriter(upstream);
     upstream.on('end', this.onUpstreamEnd);
     upstream.on('drain', this.onUpstreamDrain);
     upstream.on('error', noop);
@@ -132,7 +137,7 @@ export class TcpSession implements HasDeadline, AttemptHandler {
     this.deadline = now + this.checkEvery;
     const upstream = this.upstream!;
     if (this.initial !== null) {
-      upstream.write(this.initial);
+      this.upstreamWriter!.write(this.initial);
       this.initial = null;
     }
     if (this.clientEnded) upstream.end();
@@ -141,10 +146,10 @@ export class TcpSession implements HasDeadline, AttemptHandler {
 
   readonly onRead = (length: number, buffer: Buffer): boolean => {
     this.activity++;
-    const client = this.client;
-    const ok = client.write(length === buffer.length ? buffer : buffer.subarray(0, length));
-    // still queued in the client socket: the next read must not overwrite it
-    if (client.writableLength !== 0) this.readBuffer = null;
+    const writer = this.clientWriter;
+    const ok = writer.write(length === buffer.length ? buffer : buffer.subarray(0, length));
+    // still queued for the client socket: the next read must not overwrite it
+    if (writer.queued !== 0) this.readBuffer = null;
     return ok;
   };
 
@@ -154,16 +159,16 @@ export class TcpSession implements HasDeadline, AttemptHandler {
 
   private readonly onClientRead = (length: number, buffer: Buffer): boolean => {
     this.activity++;
-    const upstream = this.upstream!;
-    const ok = upstream.write(length === buffer.length ? buffer : buffer.subarray(0, length));
-    // still queued in the upstream socket: the next read must not overwrite it
-    if (upstream.writableLength !== 0) this.clientBuffer = null;
+    const writer = this.upstreamWriter!;
+    const ok = writer.write(length === buffer.length ? buffer : buffer.subarray(0, length));
+    // still queued for the upstream socket: the next read must not overwrite it
+    if (writer.queued !== 0) this.clientBuffer = null;
     return ok;
   };
 
   private readonly onClientData = (chunk: Buffer): void => {
     this.activity++;
-    if (!this.upstream!.write(chunk)) this.client.pause();
+    if (!this.upstreamWriter!.write(chunk)) this.client.pause();
   };
 
   private readonly onUpstreamDrain = (): void => {

@@ -3,6 +3,7 @@ import type tls from 'node:tls';
 import { connectWithTransport } from './transport.js';
 import type { Backend } from '../../pool/backend.js';
 import { deadlines, type HasDeadline } from '../../net/deadlines.js';
+import { SocketWriter } from '../../net/socket-writes.js';
 
 const READ_BUFFER_SIZE = 64 * 1024;
 
@@ -31,6 +32,7 @@ export interface UpstreamTransport {
  */
 export class UpstreamConnection implements HasDeadline {
   readonly socket: net.Socket;
+  private readonly writer: SocketWriter;
   user: UpstreamUser | null;
   connected = false;
   /** it has completed at least one exchange: a failure before any response byte may be a stale socket */
@@ -63,6 +65,7 @@ export class UpstreamConnection implements HasDeadline {
           })
         : connectWithTransport(backend, transport, this.onRead);
     this.socket = socket;
+    this.writer = new SocketWriter(socket);
     this.private = transport !== null && transport.proxyHeader !== null;
     socket.on(transport?.tls ? 'secureConnect' : 'connect', this.onConnect);
     socket.on('drain', this.onDrain);
@@ -72,7 +75,7 @@ export class UpstreamConnection implements HasDeadline {
   }
 
   write(data: string | Buffer): boolean {
-    return typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
+    return this.writer.write(data);
   }
 
   destroy(): void {
