@@ -3,6 +3,7 @@
 // empty turn for them), and control frames the client provokes are counted while the socket is
 // blocked, so that a client that sends PING or SETTINGS without reading is cut off.
 import type net from 'node:net';
+import { SocketWriter } from '../../../net/socket-writes.js';
 
 /** control frames (acks, resets) queued while the client doesn't read, before it is cut off */
 const MAX_QUEUED_CONTROL = 1000;
@@ -24,12 +25,15 @@ export class FrameOutput {
   private controlWhileBlocked = 0;
   /** no more flushes (the connection failed or closed) */
   stopped = false;
+  private readonly writer: SocketWriter;
 
   /** `onTurn` runs at the end of a turn with output scheduled: it adds what it has, then calls write(). */
   constructor(
     private readonly socket: net.Socket,
     private readonly onTurn: () => void,
-  ) {}
+  ) {
+    this.writer = new SocketWriter(socket);
+  }
 
   get isEmpty(): boolean {
     return this.out.length === 0;
@@ -79,8 +83,8 @@ export class FrameOutput {
     this.outBytes = 0;
     const socket = this.socket;
     let ok: boolean;
-    if (out.length === 1) ok = socket.write(out[0]!);
-    else if (bytes <= JOIN_BYTES) ok = socket.write(Buffer.concat(out, bytes));
+    if (out.length === 1) ok = this.writer.write(out[0]!);
+    else if (bytes <= JOIN_BYTES) ok = this.writer.write(Buffer.concat(out, bytes));
     else {
       socket.cork();
       for (const frame of out) socket.write(frame);
@@ -95,7 +99,7 @@ export class FrameOutput {
     const out = this.out;
     this.out = [];
     this.outBytes = 0;
-    if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.write(Buffer.concat(out));
+    if (!this.socket.destroyed && !this.socket.writableEnded) this.writer.write(Buffer.concat(out));
   }
 
   /** The socket drained: DATA may go again, and the control count starts over. */
