@@ -90,7 +90,7 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
     socket.on('end', this.onEnd);
     socket.on('error', noop);
     socket.on('close', this.onClose);
-    this.deadline = Date.now() + listener.config.timeouts.header;
+    this.deadline = deadlines.at(listener.config.timeouts.header);
     deadlines.add(this);
     listener.stats.active++;
     listener.stats.accepted++;
@@ -141,7 +141,7 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
     this.state = State.Closed;
     this.pending = null;
     this.socket.end();
-    this.deadline = Date.now() + 5000; // a peer that never reads its last response
+    this.deadline = deadlines.at(5000); // a peer that never reads its last response
   }
 
   destroy(): void {
@@ -186,7 +186,7 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
 
   /** Called while reading the body, to push the client idle deadline. */
   bodyProgress(): void {
-    this.deadline = Date.now() + this.listener.config.timeouts.clientIdle;
+    this.deadline = deadlines.at(this.listener.config.timeouts.clientIdle);
   }
 
   /** The exchange finished and the response was fully written. */
@@ -202,10 +202,10 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
     this.state = State.Head;
     this.socket.resume();
     if (this.pending !== null) {
-      this.deadline = Date.now() + this.listener.config.timeouts.header;
+      this.deadline = deadlines.at(this.listener.config.timeouts.header);
       this.parseHead();
     } else {
-      this.deadline = Date.now() + this.listener.config.timeouts.keepAlive;
+      this.deadline = deadlines.at(this.listener.config.timeouts.keepAlive);
     }
   }
 
@@ -236,7 +236,7 @@ export class ClientConnection implements HasDeadline, ExchangeClient {
       case State.Head:
         if (this.pending === null) {
           this.pending = chunk;
-          this.deadline = Date.now() + this.listener.config.timeouts.header;
+          this.deadline = deadlines.at(this.listener.config.timeouts.header);
         } else {
           this.pending = Buffer.concat([this.pending, chunk]);
         }

@@ -138,7 +138,7 @@ export class Tunnel implements UpstreamUser, HasDeadline {
   };
 
   private touch(): void {
-    this.deadline = Date.now() + this.idleMs;
+    this.deadline = deadlines.at(this.idleMs);
   }
 
   private finish(): void {

@@ -108,7 +108,7 @@ export class TcpSession implements HasDeadline, AttemptHandler {
 
   attemptOn(backend: Backend): void {
     const service = this.service;
-    this.deadline = Date.now() + service.config.timeouts.connect;
+    this.deadline = deadlines.at(service.config.timeouts.connect);
     const upstream = connectUpstream(backend, service.config, this.addresses, this);
     this.upstream = upstream;
     this.upstreamWriter = new SocketWriter(upstream);

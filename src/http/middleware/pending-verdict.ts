@@ -22,7 +22,7 @@ export class PendingVerdict implements ClientExchange, HasDeadline {
     rest: Buffer | null,
   ) {
     this.body = rest;
-    this.deadline = Date.now() + target.settings.responseTimeout;
+    this.deadline = deadlines.at(target.settings.responseTimeout);
     deadlines.add(this);
   }
 

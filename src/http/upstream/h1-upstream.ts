@@ -3,6 +3,7 @@
 // the failures turned into the retries the Attempt allows or into the 502/504 the client gets.
 import { Failure, LOAD_HEADER, type Attempt } from '../../attempt/attempt.js';
 import type { RouteSettings } from '../../config/route-settings.js';
+import { deadlines } from '../../net/deadlines.js';
 import type { Backend } from '../../pool/backend.js';
 import type { Service } from '../../pool/service.js';
 import type { FieldList } from '../h1/fields.js';
@@ -63,7 +64,7 @@ export class H1Upstream implements UpstreamUser, ResponseSink {
     this.conn = conn;
     if (conn.connected) this.ready(conn);
     else {
-      conn.deadline = Date.now() + this.service.config.timeouts.connect;
+      conn.deadline = deadlines.at(this.service.config.timeouts.connect);
       this.attempt.connectionPending();
     }
   }
@@ -71,7 +72,7 @@ export class H1Upstream implements UpstreamUser, ResponseSink {
   /** Request bytes were written: the response timeout counts from the last one. */
   requestProgress(conn: UpstreamConnection): void {
     const settings = this.settings;
-    conn.deadline = Date.now() + (this.response === null ? settings.responseTimeout : settings.idleTimeout);
+    conn.deadline = deadlines.at(this.response === null ? settings.responseTimeout : settings.idleTimeout);
   }
 
   /** The response is relayed whole: the connection goes back to the pool if it can carry another request. */
@@ -113,7 +114,7 @@ export class H1Upstream implements UpstreamUser, ResponseSink {
 
   upstreamData(conn: UpstreamConnection, data: Buffer): void {
     // the idle timeout counts from the last body byte received
-    if (this.response !== null) conn.deadline = Date.now() + this.settings.idleTimeout;
+    if (this.response !== null) conn.deadline = deadlines.at(this.settings.idleTimeout);
     this.reader.data(data);
   }
 
@@ -145,7 +146,7 @@ export class H1Upstream implements UpstreamUser, ResponseSink {
       // a pooled socket the backend had already closed: once more, on a fresh connection
       const fresh = upstreamPool(conn.backend, this.service.config.keepAlive).connect(this);
       this.conn = fresh;
-      fresh.deadline = Date.now() + this.service.config.timeouts.connect;
+      fresh.deadline = deadlines.at(this.service.config.timeouts.connect);
       return;
     }
     attempt.end('failure');
@@ -185,7 +186,7 @@ export class H1Upstream implements UpstreamUser, ResponseSink {
       return;
     }
     this.response = head;
-    conn.deadline = Date.now() + this.settings.idleTimeout;
+    conn.deadline = deadlines.at(this.settings.idleTimeout);
     this.owner.upstreamResponse(head, buf, bodyStart);
   }
 
@@ -203,7 +204,7 @@ export class H1Upstream implements UpstreamUser, ResponseSink {
   }
 
   private ready(conn: UpstreamConnection): void {
-    conn.deadline = Date.now() + this.settings.responseTimeout;
+    conn.deadline = deadlines.at(this.settings.responseTimeout);
     this.owner.upstreamReady(conn);
   }
 

@@ -1,5 +1,6 @@
 import type { UpstreamKeepAlive } from '../../config/types.js';
 import type { Backend } from '../../pool/backend.js';
+import { deadlines } from '../../net/deadlines.js';
 import { UpstreamConnection, type UpstreamUser } from './connection.js';
 import { httpConnections } from './http-connections.js';
 
@@ -67,7 +68,7 @@ export class UpstreamPool {
       conn.destroy();
       return;
     }
-    conn.deadline = Date.now() + this.keepAlive.idleTimeout;
+    conn.deadline = deadlines.at(this.keepAlive.idleTimeout);
     this.idle.push(conn);
   }
 
