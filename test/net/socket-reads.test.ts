@@ -3,29 +3,10 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
 import { ownBytes, readIntoSharedBuffer, resetDetectionForTests } from '../../src/net/socket-reads.js';
-
-/** A connected pair: the accepted side (`server`) and the client side. */
-async function pair(): Promise<{ server: net.Socket; client: net.Socket; close(): void }> {
-  const listener = net.createServer();
-  listener.listen(0, '127.0.0.1');
-  await once(listener, 'listening');
-  const port = (listener.address() as net.AddressInfo).port;
-  const accepted = once(listener, 'connection');
-  const client = net.connect(port, '127.0.0.1');
-  const [server] = (await accepted) as [net.Socket];
-  return {
-    server,
-    client,
-    close() {
-      client.destroy();
-      server.destroy();
-      listener.close();
-    },
-  };
-}
+import { socketPair } from '../helpers/socket-pair.js';
 
 test('an accepted plain socket reads into the shared buffer; pause, resume and end still work', async () => {
-  const { server, client, close } = await pair();
+  const { server, client, close } = await socketPair();
   const received: string[] = [];
   let firstBuffer: ArrayBufferLike | null = null;
   let onReceived: (() => void) | null = null;
@@ -62,7 +43,7 @@ test('an accepted plain socket reads into the shared buffer; pause, resume and e
 });
 
 test('ownBytes copies what lies in the shared buffer and leaves other buffers alone', async () => {
-  const { server, client, close } = await pair();
+  const { server, client, close } = await socketPair();
   let kept: Buffer | null = null;
   let borrowed: Buffer | null = null;
   const arrived = new Promise<void>((resolve) => {
@@ -82,7 +63,7 @@ test('ownBytes copies what lies in the shared buffer and leaves other buffers al
 });
 
 test('falls back (changes nothing) when bytes are already buffered, or on a Node without these internals', async () => {
-  const { server, client, close } = await pair();
+  const { server, client, close } = await socketPair();
   server.pause();
   server.unshift(Buffer.from('early'));
   assert.equal(
@@ -96,7 +77,7 @@ test('falls back (changes nothing) when bytes are already buffered, or on a Node
   while (chunks.join('') !== 'early!') await new Promise((resolve) => setTimeout(resolve, 5));
   close();
 
-  const second = await pair();
+  const second = await socketPair();
   resetDetectionForTests(null); // as if the fields were not found
   try {
     assert.equal(

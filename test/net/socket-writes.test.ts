@@ -1,29 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
+import type net from 'node:net';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { SocketWriter, resetWriteDetectionForTests } from '../../src/net/socket-writes.js';
-
-/** A connected pair: the accepted side (`server`) and the client side. */
-async function pair(): Promise<{ server: net.Socket; client: net.Socket; close(): void }> {
-  const listener = net.createServer();
-  listener.listen(0, '127.0.0.1');
-  await once(listener, 'listening');
-  const port = (listener.address() as net.AddressInfo).port;
-  const accepted = once(listener, 'connection');
-  const client = net.connect(port, '127.0.0.1');
-  const [server] = (await accepted) as [net.Socket];
-  return {
-    server,
-    client,
-    close() {
-      client.destroy();
-      server.destroy();
-      listener.close();
-    },
-  };
-}
+import { socketPair } from '../helpers/socket-pair.js';
 
 /** Counts the writes that went through the socket's Writable. */
 function countStreamWrites(socket: net.Socket): { count: number } {
@@ -49,7 +30,7 @@ function collect(socket: net.Socket): Promise<Buffer> {
 }
 
 test('writes the kernel takes at once skip the Writable and arrive in order', async () => {
-  const { server, client, close } = await pair();
+  const { server, client, close } = await socketPair();
   const streamWrites = countStreamWrites(server);
   const writer = new SocketWriter(server);
   const received = collect(client);
@@ -64,7 +45,7 @@ test('writes the kernel takes at once skip the Writable and arrive in order', as
 });
 
 test('a reader that falls behind: false, then one drain; every byte in order, mixed with socket.write and end', async () => {
-  const { server, client, close } = await pair();
+  const { server, client, close } = await socketPair();
   const writer = new SocketWriter(server);
   const received = collect(client);
   client.pause();
@@ -101,7 +82,7 @@ test('a reader that falls behind: false, then one drain; every byte in order, mi
 
 test('a socket destroyed with writes queued closes cleanly; a write to a reset peer destroys the socket with the error', async () => {
   {
-    const { server, client, close } = await pair();
+    const { server, client, close } = await socketPair();
     const writer = new SocketWriter(server);
     client.pause();
     while (writer.write(Buffer.alloc(256 * 1024))) {
@@ -114,7 +95,7 @@ test('a socket destroyed with writes queued closes cleanly; a write to a reset p
     close();
   }
   {
-    const { server, client, close } = await pair();
+    const { server, client, close } = await socketPair();
     const writer = new SocketWriter(server);
     const failed = new Promise<NodeJS.ErrnoException>((resolve) => server.once('error', resolve));
     client.resetAndDestroy();
@@ -131,7 +112,7 @@ test('a socket destroyed with writes queued closes cleanly; a write to a reset p
 });
 
 test('corked sockets, and Nodes without the pieces, write through socket.write', async () => {
-  const { server, client, close } = await pair();
+  const { server, client, close } = await socketPair();
   const streamWrites = countStreamWrites(server);
   const received = collect(client);
   const writer = new SocketWriter(server);
