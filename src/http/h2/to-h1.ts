@@ -107,6 +107,12 @@ export class H2ToH1Exchange extends StreamExchange implements H1UpstreamOwner {
     const length = this.requestEnded ? (hasBody || methodExpectsBody(this.head.method) ? this.pendingBytes : -2) : -1;
     const text = upstreamRequestHead(this.head, this.owner.peer, this.clientIp, length);
     this.headSent = true;
+    if (!hasBody) {
+      // the common GET: one write, straight to the socket (corking would send it through the Writable)
+      conn.write(text);
+      this.endBody();
+      return;
+    }
     conn.socket.cork();
     conn.write(text);
     const pending = this.pending;
