@@ -1,4 +1,5 @@
 import { allIn, FIELD_VALUE, skipOws, TOKEN, trimOwsEnd } from './chars.js';
+import { commonFieldName, commonLower, commonSpelling } from './common-fields.js';
 import { HttpParseError } from './parse-error.js';
 
 /** Header fields as parallel arrays: original-case names, lower-case names, values. */
@@ -40,7 +41,8 @@ export function parseFieldLines(s: string, start: number, end: number, into: Fie
     const colon = s.indexOf(':', lineStart);
     if (colon === -1 || colon >= lineEnd) throw new HttpParseError(status, 'header line without a colon');
     if (colon === lineStart) throw new HttpParseError(status, 'empty header name');
-    if (!allIn(s, lineStart, colon, TOKEN)) {
+    const common = commonFieldName(s, lineStart, colon);
+    if (common === -1 && !allIn(s, lineStart, colon, TOKEN)) {
       const before = s.charCodeAt(colon - 1);
       throw new HttpParseError(status, before === 0x20 || before === 0x09 ? 'whitespace before the colon' : 'invalid header name');
     }
@@ -50,8 +52,13 @@ export function parseFieldLines(s: string, start: number, end: number, into: Fie
       throw new HttpParseError(status, 'invalid character in header value');
     }
     if (into.length >= maxFields) throw new HttpParseError(status === 400 ? 431 : status, 'too many header fields');
-    const name = s.slice(lineStart, colon);
-    into.push(name, name.toLowerCase(), s.slice(valueStart, valueEnd));
+    const value = s.slice(valueStart, valueEnd);
+    if (common !== -1) {
+      into.push(commonSpelling(common), commonLower(common), value);
+    } else {
+      const name = s.slice(lineStart, colon);
+      into.push(name, name.toLowerCase(), value);
+    }
     lineStart = lineEnd + 2;
   }
 }
