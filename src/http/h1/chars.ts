@@ -11,9 +11,6 @@ const TCHAR_SPECIALS = "!#$%&'*+-.^_`|~";
 /** token characters: header names, methods, transfer codings */
 export const TOKEN = table((c) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || TCHAR_SPECIALS.includes(String.fromCharCode(c)));
 
-/** field-value characters: VCHAR, SP, HTAB and obs-text. No NUL, CR, LF or other controls. */
-export const FIELD_VALUE = table((c) => c === 0x09 || (c >= 0x20 && c !== 0x7f));
-
 /** request-target characters: visible ASCII except '#'; no spaces, controls or bytes >= 0x80 */
 export const TARGET = table((c) => c > 0x20 && c < 0x7f && c !== 0x23);
 
@@ -27,6 +24,19 @@ export function allIn(s: string, start: number, end: number, t: Uint8Array): boo
   for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
     if (c > 255 || t[c] !== 1) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether `s[start, end)` is all field-value characters: VCHAR, SP, HTAB and obs-text; no NUL, CR,
+ * LF or other controls. Comparisons rather than a table: values are most of a head's bytes, and
+ * this loop is cheaper than a table load per char.
+ */
+export function isFieldValue(s: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 ? c !== 0x09 : c === 0x7f || c > 0xff) return false;
   }
   return true;
 }

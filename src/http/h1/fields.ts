@@ -1,4 +1,4 @@
-import { allIn, FIELD_VALUE, skipOws, TOKEN, trimOwsEnd } from './chars.js';
+import { allIn, isFieldValue, skipOws, TOKEN, trimOwsEnd } from './chars.js';
 import { commonFieldName, commonLower, commonSpelling } from './common-fields.js';
 import { HttpParseError } from './parse-error.js';
 
@@ -48,7 +48,7 @@ export function parseFieldLines(s: string, start: number, end: number, into: Fie
     }
     const valueStart = skipOws(s, colon + 1, lineEnd);
     const valueEnd = trimOwsEnd(s, valueStart, lineEnd);
-    if (!allIn(s, valueStart, valueEnd, FIELD_VALUE)) {
+    if (!isFieldValue(s, valueStart, valueEnd)) {
       throw new HttpParseError(status, 'invalid character in header value');
     }
     if (into.length >= maxFields) throw new HttpParseError(status === 400 ? 431 : status, 'too many header fields');

@@ -2,7 +2,7 @@
 // the balancers' hash keys and the HTTP/1.1 serialisation already understand.
 import type { HttpLimits } from '../../config/types.js';
 import { authorityHostEnd, hostOf } from '../authority.js';
-import { allIn, FIELD_VALUE, isToken, TARGET } from '../h1/chars.js';
+import { allIn, isFieldValue, isToken, TARGET } from '../h1/chars.js';
 import { RequestHead } from '../h1/request-head.js';
 
 /** The request head's `version` for HTTP/2 (10 and 11 are HTTP/1.x). */
@@ -44,7 +44,7 @@ export function requestHeadFromH2(raw: readonly string[], limits: HttpLimits, ma
     const name = raw[i]!;
     const value = raw[i + 1]!;
     listSize += name.length + value.length + FIELD_OVERHEAD;
-    if (!allIn(value, 0, value.length, FIELD_VALUE)) throw new H2RequestError(0, `invalid character in the value of ${name}`);
+    if (!isFieldValue(value, 0, value.length)) throw new H2RequestError(0, `invalid character in the value of ${name}`);
     if (name.charCodeAt(0) === 0x3a) {
       if (regular) throw new H2RequestError(0, 'pseudo-header after a regular field');
       switch (name) {

@@ -3,7 +3,7 @@
 import type { CustomMiddlewareConfig } from '../../config/middleware-types.js';
 import type { Logger } from '../../observe/logger.js';
 import { isPromise } from '../../state/state-store.js';
-import { allIn, FIELD_VALUE, TARGET, TOKEN } from '../h1/chars.js';
+import { allIn, isFieldValue, TARGET, TOKEN } from '../h1/chars.js';
 import type { FieldList } from '../h1/fields.js';
 import type { Answer, RequestPhase, ResponsePhase, Verdict } from './chain.js';
 import type { HeaderView, LocalResponse, Middleware, MiddlewareFactory, RequestView } from './custom-api.js';
@@ -75,7 +75,7 @@ function toVerdict(response: LocalResponse | null | undefined): Answer | null {
 function checkField(name: string, value: string): void {
   if (typeof name !== 'string' || name === '' || !allIn(name, 0, name.length, TOKEN)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
   if (RESERVED.has(name.toLowerCase())) throw new TypeError(`header '${name}' frames the message or the connection and cannot be set by a middleware`);
-  if (typeof value !== 'string' || !allIn(value, 0, value.length, FIELD_VALUE)) throw new TypeError(`invalid value for header '${name}'`);
+  if (typeof value !== 'string' || !isFieldValue(value, 0, value.length)) throw new TypeError(`invalid value for header '${name}'`);
 }
 
 class Fields implements HeaderView {
