@@ -71,8 +71,8 @@ describe(`workers: 2 share state (${mode})`, () => {
     }
   });
 
-  // worker processes keep a breaker each (round-robin gives each 10 of the 20): 5 admitted per process; /metrics sums them
-  const admitted = sharedMemory ? 5 : 10;
+  // worker processes keep a breaker each: 5 admitted per process, so 5..10 in all, as the primary
+  // happens to hand the 20 connections out (not always 10 and 10); /metrics sums them
   test(`the circuit breaker’s maxRequests: 5 ${sharedMemory ? 'holds across workers' : 'holds in each worker process'}`, async () => {
     const { fulcrum } = await startWorkersFrom(yaml`
       listeners: [ { name: web, address: 127.0.0.1:0, protocol: http, routes: [ { service: api } ] } ]
@@ -82,13 +82,15 @@ describe(`workers: 2 share state (${mode})`, () => {
       const port = fulcrum.address('web').port;
       const before = slow.received;
       const answers = Array.from({ length: 20 }, () => get(port).then((a) => a.status));
-      await until('the admitted ones to reach the backend', () => slow.received - before >= admitted);
+      const refused = async (): Promise<number> => {
+        const match = /fulcrum_circuit_refused_total\{service="api",reason="max-requests"\} (\d+)$/m.exec(await fulcrum.metrics());
+        return match === null ? 0 : Number(match[1]);
+      };
       // the refusals are answered at once; the admitted ones wait for release()
-      await until(`${20 - admitted} 503s in /metrics`, async () => {
-        const text = await fulcrum.metrics();
-        return new RegExp(`fulcrum_circuit_refused_total\\{service="api",reason="max-requests"\\} ${20 - admitted}$`, 'm').test(text);
-      });
-      assert.equal(slow.received - before, admitted, 'exactly maxRequests (per breaker) reached the backend');
+      await until('every request admitted or refused', async () => slow.received - before + (await refused()) === 20);
+      const admitted = slow.received - before;
+      if (sharedMemory) assert.equal(admitted, 5, 'exactly maxRequests reached the backend');
+      else assert.ok(admitted >= 5 && admitted <= 10, `at most maxRequests per worker process reached the backend: ${admitted}`);
       slow.release();
       const statuses = await Promise.all(answers);
       assert.equal(statuses.filter((s) => s === 200).length, admitted, statuses.join(' '));
