@@ -5,8 +5,8 @@
 // A name spelled exactly as one of these, in its usual case or all lower case, is taken from here
 // instead: no slice, no lower-casing, and the hash V8 already keeps with a constant.
 
-/** [usual spelling, lower case] */
-const COMMON: ReadonlyArray<readonly [string, string]> = [
+/** in their usual spelling */
+const COMMON = [
   'Accept',
   'Accept-Encoding',
   'Accept-Language',
@@ -52,7 +52,7 @@ const COMMON: ReadonlyArray<readonly [string, string]> = [
   'X-Forwarded-Proto',
   'X-Real-IP',
   'X-Request-ID',
-].map((name) => [name, name.toLowerCase()] as const);
+];
 
 /** each spelling accepted (usual and lower case), and the lower-case name it stands for */
 const SPELLINGS: string[] = [];
@@ -60,8 +60,9 @@ const LOWER: string[] = [];
 /** indexes into SPELLINGS by name length */
 const BY_LENGTH: number[][] = [];
 
-for (const [usual, lower] of COMMON) {
-  for (const spelling of usual === lower ? [usual] : [usual, lower]) {
+for (const usual of COMMON) {
+  const lower = usual.toLowerCase();
+  for (const spelling of [usual, lower]) {
     (BY_LENGTH[spelling.length] ??= []).push(SPELLINGS.length);
     SPELLINGS.push(spelling);
     LOWER.push(lower);
